@@ -1,0 +1,108 @@
+//! ARN templates from the catalog (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`):
+//! matching a concrete ARN against one, and filling one from known values.
+
+/// One piece of a parsed template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Text that must appear as is.
+    Literal(&'static str),
+    /// `${Name}`: a value to fill.
+    Var(&'static str),
+}
+
+/// A parsed ARN template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnTemplate {
+    /// The template text as the catalog has it.
+    pub text: &'static str,
+    /// The template split into literals and variables.
+    pub segments: Vec<Segment>,
+}
+
+impl ArnTemplate {
+    /// Parses a template; text that is not a well-formed `${…}` stays literal.
+    pub fn parse(text: &'static str) -> Self {
+        let mut segments = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let Some(len) = rest[start..].find('}') else { break };
+            if start > 0 {
+                segments.push(Segment::Literal(&rest[..start]));
+            }
+            segments.push(Segment::Var(&rest[start + 2..start + len]));
+            rest = &rest[start + len + 1..];
+        }
+        if !rest.is_empty() {
+            segments.push(Segment::Literal(rest));
+        }
+        ArnTemplate { text, segments }
+    }
+
+    /// The variables of the template, in order.
+    pub fn vars(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Var(v) => Some(*v),
+            Segment::Literal(_) => None,
+        })
+    }
+
+    /// Whether `arn` is an instance of this template. A variable matches a non-empty run
+    /// of characters without `:`; the last segment, when a variable, matches anything
+    /// non-empty (names with paths, object keys).
+    pub fn matches(&self, arn: &str) -> bool {
+        match_from(&self.segments, arn)
+    }
+
+    /// Fills the template: `value(var)` gives a variable's (already escaped) value or
+    /// `None`. Unknown variables become `*` and are returned in the second element.
+    pub fn fill<'v>(&self, mut value: impl FnMut(&str) -> Option<String>) -> (String, Vec<&'static str>) {
+        let mut out = String::with_capacity(self.text.len() + 32);
+        let mut unknown = Vec::new();
+        for seg in &self.segments {
+            match seg {
+                Segment::Literal(l) => out.push_str(l),
+                Segment::Var(v) => match value(v) {
+                    Some(val) => out.push_str(&val),
+                    None => {
+                        out.push('*');
+                        unknown.push(*v);
+                    }
+                },
+            }
+        }
+        (out, unknown)
+    }
+}
+
+fn match_from(segs: &[Segment], s: &str) -> bool {
+    match segs.split_first() {
+        None => s.is_empty(),
+        Some((Segment::Literal(l), rest)) => s.strip_prefix(l).is_some_and(|tail| match_from(rest, tail)),
+        Some((Segment::Var(_), [])) => !s.is_empty(),
+        Some((Segment::Var(_), rest)) => {
+            // Try every split point up to the first ':' (variables never span fields).
+            let limit = s.find(':').unwrap_or(s.len());
+            (1..=limit).any(|i| s.is_char_boundary(i) && match_from(rest, &s[i..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_and_fills() {
+        let t = ArnTemplate::parse("arn:${Partition}:s3:::${BucketName}/${ObjectName}");
+        assert!(t.matches("arn:aws:s3:::b/k/x.txt"));
+        assert!(!t.matches("arn:aws:s3:::b"));
+        let t = ArnTemplate::parse("arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}");
+        assert!(t.matches("arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:s/1"));
+        assert!(!t.matches("arn:aws:logs:us-east-1:1:log-group:/aws/x"));
+        let t = ArnTemplate::parse("arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}");
+        let (s, unknown) = t.fill(|v| (v != "FunctionName").then(|| format!("<{v}>")));
+        assert_eq!(s, "arn:<Partition>:lambda:<Region>:<Account>:function:*");
+        assert_eq!(unknown, vec!["FunctionName"]);
+        assert_eq!(t.vars().collect::<Vec<_>>(), ["Partition", "Region", "Account", "FunctionName"]);
+    }
+}

@@ -1,0 +1,257 @@
+//! Decoding: one input object (bytes) → CloudTrail records.
+//!
+//! Formats are detected by content, never by name: gzip by its magic bytes (also
+//! multi-member gzip), then one of
+//! - a CloudTrail delivery object `{"Records":[…]}` (also plain uncompressed JSON),
+//! - the output of `aws cloudtrail lookup-events` (`{"Events":[{"CloudTrailEvent":"…"}]}`),
+//! - one record per line (NDJSON, as Athena/CloudTrail Lake exports and `jq -c` produce),
+//! - a JSON array of records, or a single record.
+//!
+//! CloudTrail digest files and JSON that is not CloudTrail are recognized and skipped
+//! (counted by the caller). Damage is reported at the smallest unit that holds it: a
+//! truncated gzip or unparsable document loses the object; a bad line in NDJSON or a
+//! bad element of `Records` loses only that record.
+
+pub mod record;
+
+use std::io::Read;
+
+use flate2::read::MultiGzDecoder;
+use simd_json::prelude::*;
+use simd_json::{BorrowedValue, Buffers};
+
+pub use record::{Record, format_time, parse_time};
+
+/// Decompressed objects larger than this are refused (a gzip bomb, not a trail object:
+/// CloudTrail delivers objects of a few MB).
+pub const MAX_INFLATED: u64 = 4 << 30;
+
+/// Why a whole object could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    /// The gzip stream is damaged.
+    #[error("gzip data is corrupt or truncated ({0})")]
+    Gzip(std::io::Error),
+    /// Inflates beyond [`MAX_INFLATED`].
+    #[error("decompresses to more than {} bytes; refusing", MAX_INFLATED)]
+    TooLarge,
+    /// Zero bytes (or only whitespace).
+    #[error("empty file")]
+    Empty,
+    /// The document is not JSON (or not UTF-8).
+    #[error("not valid JSON ({0})")]
+    Json(String),
+}
+
+/// Why one record was skipped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The record (a line, or a lookup-events `CloudTrailEvent` string) is not JSON.
+    #[error("not valid JSON ({0})")]
+    Json(String),
+    /// The element is not a JSON object.
+    #[error("not a JSON object")]
+    NotAnObject,
+    /// A field every CloudTrail record has is missing.
+    #[error("no `{0}` field")]
+    MissingField(&'static str),
+}
+
+/// What an object turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// CloudTrail records (any of the accepted layouts).
+    Records,
+    /// A CloudTrail digest file: no records, skipped.
+    Digest,
+    /// Valid JSON that is not CloudTrail: skipped.
+    NotCloudTrail,
+}
+
+/// Reusable decoding state: one per worker thread, so the hot path does not allocate
+/// parser buffers per object.
+#[derive(Default)]
+pub struct Decoder {
+    buffers: Buffers,
+    inflated: Vec<u8>,
+    scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder").finish_non_exhaustive()
+    }
+}
+
+/// Calls `sink(index, record)` for every record; `index` is the 0-based position in the
+/// object (element of `Records`/`Events`, or line number − 1 for NDJSON).
+pub type Sink<'s> = dyn FnMut(usize, Result<Record<'_>, RecordError>) + 's;
+
+fn is_gzip(b: &[u8]) -> bool {
+    b.len() >= 2 && b[0] == 0x1f && b[1] == 0x8b
+}
+
+fn json_err(e: simd_json::Error) -> String {
+    e.to_string()
+}
+
+/// Checks the fields the pipeline relies on, so later stages can assume them.
+fn check(v: &BorrowedValue<'_>) -> Result<(), RecordError> {
+    if !v.is_object() {
+        return Err(RecordError::NotAnObject);
+    }
+    for f in ["eventSource", "eventName"] {
+        if v.get(f).and_then(|x| x.as_str()).is_none_or(str::is_empty) {
+            return Err(RecordError::MissingField(if f == "eventSource" { "eventSource" } else { "eventName" }));
+        }
+    }
+    Ok(())
+}
+
+fn emit(sink: &mut Sink<'_>, i: usize, v: &BorrowedValue<'_>) {
+    match check(v) {
+        Ok(()) => sink(i, Ok(Record::new(v).expect("checked object"))),
+        Err(e) => sink(i, Err(e)),
+    }
+}
+
+/// Whether the text looks like one JSON object per line rather than one document:
+/// the first line is a whole object and the next non-empty line starts another.
+fn looks_like_ndjson(b: &[u8]) -> bool {
+    let Some(nl) = memchr::memchr(b'\n', b) else { return false };
+    let first = b[..nl].trim_ascii();
+    let rest = b[nl + 1..].trim_ascii_start();
+    first.first() == Some(&b'{') && first.last() == Some(&b'}') && rest.first() == Some(&b'{')
+}
+
+impl Decoder {
+    /// Decodes one object. `data` is consumed as scratch space (the JSON parser works in
+    /// place).
+    pub fn decode(&mut self, data: &mut Vec<u8>, sink: &mut Sink<'_>) -> Result<ObjectKind, ObjectError> {
+        if is_gzip(data) {
+            self.inflated.clear();
+            let mut dec = MultiGzDecoder::new(&data[..]).take(MAX_INFLATED + 1);
+            dec.read_to_end(&mut self.inflated).map_err(ObjectError::Gzip)?;
+            if self.inflated.len() as u64 > MAX_INFLATED {
+                return Err(ObjectError::TooLarge);
+            }
+            std::mem::swap(data, &mut self.inflated);
+        }
+        let start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let body = &mut data[start..];
+        if body.trim_ascii().is_empty() {
+            return Err(ObjectError::Empty);
+        }
+        if looks_like_ndjson(body) {
+            return Ok(self.decode_lines(body, sink));
+        }
+        let doc = simd_json::to_borrowed_value_with_buffers(body, &mut self.buffers).map_err(|e| ObjectError::Json(json_err(e)))?;
+        Ok(match &doc {
+            BorrowedValue::Object(o) => {
+                if let Some(records) = o.get("Records") {
+                    match records.as_array() {
+                        Some(items) => items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r)),
+                        None => return Ok(ObjectKind::NotCloudTrail),
+                    }
+                    ObjectKind::Records
+                } else if let Some(events) = o.get("Events").and_then(|e| e.as_array()) {
+                    let (scratch, buffers) = (&mut self.scratch, &mut self.buffers);
+                    for (i, ev) in events.iter().enumerate() {
+                        let Some(text) = ev.get("CloudTrailEvent").and_then(|t| t.as_str()) else {
+                            sink(i, Err(RecordError::MissingField("CloudTrailEvent")));
+                            continue;
+                        };
+                        scratch.clear();
+                        scratch.extend_from_slice(text.as_bytes());
+                        match simd_json::to_borrowed_value_with_buffers(scratch, buffers) {
+                            Ok(v) => emit(sink, i, &v),
+                            Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
+                        }
+                    }
+                    ObjectKind::Records
+                } else if o.contains_key("digestStartTime") || o.contains_key("digestPublicKeyFingerprint") {
+                    ObjectKind::Digest
+                } else if o.contains_key("eventSource") && o.contains_key("eventName") {
+                    emit(sink, 0, &doc);
+                    ObjectKind::Records
+                } else {
+                    ObjectKind::NotCloudTrail
+                }
+            }
+            BorrowedValue::Array(items) if items.iter().any(|r| r.get("eventSource").is_some()) => {
+                items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r));
+                ObjectKind::Records
+            }
+            _ => ObjectKind::NotCloudTrail,
+        })
+    }
+
+    fn decode_lines(&mut self, body: &mut [u8], sink: &mut Sink<'_>) -> ObjectKind {
+        for (i, line) in body.split_mut(|&b| b == b'\n').enumerate() {
+            let line = trim_mut(line);
+            if line.is_empty() {
+                continue;
+            }
+            match simd_json::to_borrowed_value_with_buffers(line, &mut self.buffers) {
+                Ok(v) => emit(sink, i, &v),
+                Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
+            }
+        }
+        ObjectKind::Records
+    }
+}
+
+fn trim_mut(s: &mut [u8]) -> &mut [u8] {
+    let start = s.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(s.len());
+    let end = s.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    &mut s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn run(mut data: Vec<u8>) -> (Result<ObjectKind, String>, Vec<String>) {
+        let mut out = Vec::new();
+        let r = Decoder::default().decode(&mut data, &mut |i, rec| {
+            out.push(match rec {
+                Ok(r) => format!("{i}:{}", r.event_name().unwrap()),
+                Err(e) => format!("{i}:ERR {e}"),
+            })
+        });
+        (r.map_err(|e| e.to_string()), out)
+    }
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    const REC: &str = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
+
+    #[test]
+    fn detects_formats_by_content() {
+        let doc = format!(r#"{{"Records":[{REC},{{"eventName":"X"}},3]}}"#);
+        let want = vec!["0:GetObject".to_string(), "1:ERR no `eventSource` field".into(), "2:ERR not a JSON object".into()];
+        assert_eq!(run(doc.clone().into_bytes()), (Ok(ObjectKind::Records), want.clone()));
+        assert_eq!(run(gz(doc.as_bytes())), (Ok(ObjectKind::Records), want));
+        let lines = format!("{REC}\n\n{{bad\n{REC}\n");
+        assert_eq!(run(lines.into_bytes()).1.iter().map(|s| &s[..5]).collect::<Vec<_>>(), ["0:Get", "2:ERR", "3:Get"]);
+        let lookup = serde_json::json!({"Events":[{"EventId":"1","CloudTrailEvent":REC},{"EventId":"2"}]}).to_string();
+        assert_eq!(run(lookup.into_bytes()).1, ["0:GetObject", "1:ERR no `CloudTrailEvent` field"]);
+        assert_eq!(run(format!("[{REC}]").into_bytes()).1, ["0:GetObject"]);
+        assert_eq!(run(br#"{"digestStartTime":"x","logFiles":[]}"#.to_vec()).0, Ok(ObjectKind::Digest));
+        assert_eq!(run(br#"{"hello":"world"}"#.to_vec()).0, Ok(ObjectKind::NotCloudTrail));
+    }
+
+    #[test]
+    fn damaged_objects_are_errors_not_panics() {
+        let g = gz(format!(r#"{{"Records":[{REC}]}}"#).as_bytes());
+        assert!(run(g[..g.len() / 2].to_vec()).0.unwrap_err().contains("gzip"));
+        assert_eq!(run(Vec::new()).0.unwrap_err(), "empty file");
+        assert!(run(b"{\"Records\":[".to_vec()).0.unwrap_err().contains("not valid JSON"));
+        assert!(run(b"{\"Records\":[\"\xff\xfe\"]}".to_vec()).0.is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! Escaping names taken from records before they go into a policy.
+//!
+//! IAM treats `*` and `?` in a Resource as wildcards and `${…}` as a policy variable, so
+//! an S3 key literally named `reports/*latest.csv` would, pasted as is, grant every key
+//! under `reports/` ending in `latest.csv`. IAM's escapes `${*}`, `${?}` and `${$}` name
+//! the characters themselves. Everything iamtrail takes from a record goes through
+//! [`escape`]; only wildcards iamtrail decides on (unknown parts, generalization) are
+//! written bare.
+
+/// Escapes `*`, `?` and `$` so the result matches exactly the literal input.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.bytes().any(|b| matches!(b, b'*' | b'?' | b'$')) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '*' => out.push_str("${*}"),
+            '?' => out.push_str("${?}"),
+            '$' => out.push_str("${$}"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Matches an IAM resource pattern (with `*`, `?` wildcards and the `${*}`, `${?}`,
+/// `${$}` escapes) against a pattern or literal `target`, treating the target's own
+/// wildcards as literals: `covers(p, t)` means every resource `t` names, `p` also
+/// names, provided `t` has no wildcard that `p` does not also cover at that place.
+/// Used to drop resources already covered by a wider one in the same statement.
+pub fn covers(pattern: &str, target: &str) -> bool {
+    let p = tokens(pattern);
+    let t = tokens(target);
+    glob(&p, &t)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok {
+    Lit(char),
+    Star,
+    One,
+}
+
+fn tokens(s: &str) -> Vec<Tok> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let (tok, len) = if rest.starts_with("${*}") {
+            (Tok::Lit('*'), 4)
+        } else if rest.starts_with("${?}") {
+            (Tok::Lit('?'), 4)
+        } else if rest.starts_with("${$}") {
+            (Tok::Lit('$'), 4)
+        } else {
+            (
+                match c {
+                    '*' => Tok::Star,
+                    '?' => Tok::One,
+                    c => Tok::Lit(c),
+                },
+                c.len_utf8(),
+            )
+        };
+        out.push(tok);
+        rest = &rest[len..];
+    }
+    out
+}
+
+/// Wildcard containment: does pattern `p` cover everything target `t` can match?
+fn glob(p: &[Tok], t: &[Tok]) -> bool {
+    // Iterative with backtracking on the last pattern star (classic wildcard match),
+    // where a target `*` can only be consumed by a pattern `*`, a target `?` by `?`/`*`.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        let step = match (p.get(pi), t[ti]) {
+            (Some(Tok::Star), _) => {
+                star = Some((pi, ti));
+                pi += 1;
+                continue;
+            }
+            (Some(Tok::One), Tok::Lit(_) | Tok::One) => true,
+            (Some(Tok::Lit(a)), Tok::Lit(b)) => *a == b,
+            _ => false,
+        };
+        if step {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|x| *x == Tok::Star)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_wildcards_and_variables() {
+        assert_eq!(escape("plain/key.txt"), "plain/key.txt");
+        assert_eq!(escape("reports/*latest?.csv"), "reports/${*}latest${?}.csv");
+        assert_eq!(escape("a${aws:username}"), "a${$}{aws:username}");
+    }
+
+    #[test]
+    fn coverage() {
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/k"));
+        assert!(covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/logs/*"));
+        assert!(covers("*", "arn:aws:s3:::b/${*}"));
+        assert!(!covers("arn:aws:s3:::b/k", "arn:aws:s3:::b/*"));
+        assert!(!covers("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/k"));
+        assert!(covers("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/${*}"));
+        assert!(!covers("arn:aws:s3:::b/?", "arn:aws:s3:::b/${*}x"));
+        assert!(covers("arn:aws:secretsmanager:r:1:secret:ci-??????", "arn:aws:secretsmanager:r:1:secret:ci-AbCdEf"));
+        assert!(!covers("arn:aws:s3:::b/*", "arn:aws:s3:::c/k"));
+    }
+}

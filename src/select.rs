@@ -1,0 +1,285 @@
+//! Selection: which records belong to the principal, time window, regions and accounts
+//! the user asked about, and who the principal of a record is.
+
+use crate::decode::{Record, parse_time};
+
+/// The principal a record's caller stands for, as a policy is attached to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PrincipalKind {
+    /// An IAM user (also its federated-user sessions).
+    User,
+    /// An IAM role, across all its sessions.
+    Role,
+    /// The account root user.
+    Root,
+    /// Another account, or an identity the trail names only by account.
+    Account,
+    /// A principal that is not an IAM identity (SAML/web identity callers, Identity
+    /// Center users, unknown).
+    Other,
+}
+
+/// Who made a call: the IAM identity whose policy governs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// User/role/root ARN (role ARN for assumed-role sessions), or a descriptive id.
+    pub id: &'a str,
+    /// What `id` is.
+    pub kind: PrincipalKind,
+}
+
+/// Whether AWS itself made the call (`AwsServiceEvent`, `userIdentity.type` `AWSService`):
+/// no principal's policy is involved.
+pub fn is_aws_service_event(r: &Record<'_>) -> bool {
+    r.event_type() == Some("AwsServiceEvent") || r.identity_str("type") == Some("AWSService")
+}
+
+/// The caller of a record, or `None` when AWS itself made it.
+pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
+    if is_aws_service_event(r) {
+        return None;
+    }
+    let ty = r.identity_str("type").unwrap_or("Unknown");
+    let arn = r.identity_str("arn");
+    let c = |id, kind| Some(Caller { id, kind });
+    match ty {
+        "AssumedRole" => match r.issuer_str("arn") {
+            Some(role) => c(role, PrincipalKind::Role),
+            None => c(arn.unwrap_or("unknown assumed role"), PrincipalKind::Role),
+        },
+        "IAMUser" => c(arn.or(r.identity_str("userName")).unwrap_or("unknown IAM user"), PrincipalKind::User),
+        "FederatedUser" => match r.issuer_str("arn") {
+            Some(user) => c(user, PrincipalKind::User),
+            None => c(arn.unwrap_or("unknown federated user"), PrincipalKind::User),
+        },
+        "Root" => c(arn.unwrap_or("root"), PrincipalKind::Root),
+        "AWSAccount" => c(r.identity_str("accountId").or(r.identity_str("principalId")).unwrap_or("unknown account"), PrincipalKind::Account),
+        _ => c(arn.or(r.identity_str("principalId")).or(r.identity_str("userName")).unwrap_or(ty), PrincipalKind::Other),
+    }
+}
+
+/// A principal as the user named it on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalFilter {
+    /// `arn:…:iam::ACCT:role/[path/]NAME`: every session of the role.
+    Role {
+        /// Account id.
+        account: String,
+        /// Role name (path ignored: names are unique in an account).
+        name: String,
+    },
+    /// `arn:…:iam::ACCT:user/[path/]NAME`.
+    User {
+        /// Account id.
+        account: String,
+        /// User name.
+        name: String,
+    },
+    /// `arn:…:iam::ACCT:root`.
+    Root {
+        /// Account id.
+        account: String,
+    },
+    /// `arn:…:sts::ACCT:assumed-role/NAME/SESSION`: one session.
+    Session(String),
+    /// An access key id (`AKIA…`, `ASIA…`).
+    AccessKey(String),
+}
+
+/// Why a `--principal` value was not understood.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{0}` is not a principal iamtrail understands: give an IAM user or role ARN (arn:aws:iam::123456789012:role/ci), an assumed-role session ARN (arn:aws:sts::123456789012:assumed-role/ci/session), the root ARN, or an access key id"
+)]
+pub struct BadPrincipal(pub String);
+
+impl std::str::FromStr for PrincipalFilter {
+    type Err = BadPrincipal;
+    fn from_str(s: &str) -> Result<Self, BadPrincipal> {
+        let bad = || BadPrincipal(s.to_string());
+        if (s.starts_with("AKIA") || s.starts_with("ASIA")) && s.len() >= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Ok(PrincipalFilter::AccessKey(s.to_string()));
+        }
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[1].is_empty() {
+            return Err(bad());
+        }
+        let (service, account, resource) = (parts[2], parts[4].to_string(), parts[5]);
+        let last = |r: &str| r.rsplit('/').next().unwrap_or_default().to_string();
+        match (service, resource.split('/').next()) {
+            ("iam", Some("role")) if resource.len() > 5 => Ok(PrincipalFilter::Role { account, name: last(resource) }),
+            ("iam", Some("user")) if resource.len() > 5 => Ok(PrincipalFilter::User { account, name: last(resource) }),
+            ("iam", Some("root")) => Ok(PrincipalFilter::Root { account }),
+            ("sts", Some("assumed-role")) if resource.matches('/').count() >= 2 => Ok(PrincipalFilter::Session(s.to_string())),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// Splits `arn:P:S::ACCT:kind/path/name` into (account, kind, name).
+fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
+    let mut it = arn.splitn(6, ':');
+    let (_, _, _, _, account, resource) = (it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?);
+    let kind = resource.split('/').next()?;
+    Some((account, kind, resource.rsplit('/').next()?))
+}
+
+impl PrincipalFilter {
+    /// Whether the record was made by this principal.
+    pub fn matches(&self, r: &Record<'_>) -> bool {
+        match self {
+            PrincipalFilter::AccessKey(k) => r.identity_str("accessKeyId") == Some(k),
+            PrincipalFilter::Session(arn) => r.identity_str("arn") == Some(arn),
+            PrincipalFilter::Root { account } => {
+                r.identity_str("type") == Some("Root") && r.identity_str("accountId").is_none_or(|a| a == account)
+            }
+            PrincipalFilter::Role { account, name } | PrincipalFilter::User { account, name } => {
+                let want = if matches!(self, PrincipalFilter::Role { .. }) { "role" } else { "user" };
+                caller(r)
+                    .and_then(|c| iam_arn_parts(c.id))
+                    .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
+            }
+        }
+    }
+}
+
+/// Everything that narrows the records a policy is built from.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Principals to include (any of them); empty = not filtered by principal.
+    pub principals: Vec<PrincipalFilter>,
+    /// Inclusive lower bound, epoch seconds.
+    pub start: Option<i64>,
+    /// Exclusive upper bound, epoch seconds.
+    pub end: Option<i64>,
+    /// Regions to include; empty = all.
+    pub regions: Vec<String>,
+    /// Accounts (recipientAccountId) to include; empty = all.
+    pub accounts: Vec<String>,
+}
+
+/// Why a record was left out by selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FilterReason {
+    /// AWS made the call itself; no principal's permission is involved.
+    AwsService,
+    /// Another principal.
+    OtherPrincipal,
+    /// Outside `--start`/`--end`/`--since`.
+    OutsideWindow,
+    /// Another region.
+    OtherRegion,
+    /// Another account.
+    OtherAccount,
+}
+
+impl FilterReason {
+    /// Short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterReason::AwsService => "made by AWS itself (needs no permission of any principal)",
+            FilterReason::OtherPrincipal => "other principal",
+            FilterReason::OutsideWindow => "outside the time window",
+            FilterReason::OtherRegion => "other region",
+            FilterReason::OtherAccount => "other account",
+        }
+    }
+}
+
+impl Selection {
+    /// `Ok` if the record is selected.
+    pub fn check(&self, r: &Record<'_>) -> Result<(), FilterReason> {
+        if is_aws_service_event(r) {
+            return Err(FilterReason::AwsService);
+        }
+        if !self.principals.is_empty() && !self.principals.iter().any(|p| p.matches(r)) {
+            return Err(FilterReason::OtherPrincipal);
+        }
+        if self.start.is_some() || self.end.is_some() {
+            let t = r.event_time().and_then(parse_time);
+            let inside = t.is_some_and(|t| self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|e| t < e));
+            if !inside {
+                return Err(FilterReason::OutsideWindow);
+            }
+        }
+        if !self.regions.is_empty() && !r.region().is_some_and(|g| self.regions.iter().any(|x| x == g)) {
+            return Err(FilterReason::OtherRegion);
+        }
+        if !self.accounts.is_empty() {
+            let acct = r.recipient_account().or(r.identity_str("accountId"));
+            if !acct.is_some_and(|a| self.accounts.iter().any(|x| x == a)) {
+                return Err(FilterReason::OtherAccount);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses `--since` values: `90m`, `36h`, `7d`, `2w` → seconds.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok()?;
+    let mul = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use simd_json::prelude::*;
+
+    fn with_record<T>(json: &str, f: impl FnOnce(Record<'_>) -> T) -> T {
+        let mut b = json.as_bytes().to_vec();
+        let v = simd_json::to_borrowed_value(&mut b).unwrap();
+        assert!(v.is_object());
+        f(Record::new(&v).unwrap())
+    }
+
+    const ROLE_SESSION: &str = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2026-11-20T10:00:00Z","awsRegion":"us-east-1","recipientAccountId":"111122223333",
+      "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/ci/build-1","accountId":"111122223333","accessKeyId":"ASIAEXAMPLEEXAMPLE01",
+      "sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/service-role/ci","userName":"ci"}}}}"#;
+
+    #[test]
+    fn principals_match_all_their_forms() {
+        with_record(ROLE_SESSION, |r| {
+            let c = caller(&r).unwrap();
+            assert_eq!((c.id, c.kind), ("arn:aws:iam::111122223333:role/service-role/ci", PrincipalKind::Role));
+            for yes in [
+                "arn:aws:iam::111122223333:role/ci",
+                "arn:aws:iam::111122223333:role/service-role/ci",
+                "arn:aws:sts::111122223333:assumed-role/ci/build-1",
+                "ASIAEXAMPLEEXAMPLE01",
+            ] {
+                assert!(yes.parse::<PrincipalFilter>().unwrap().matches(&r), "{yes}");
+            }
+            for no in ["arn:aws:iam::111122223333:role/cix", "arn:aws:iam::999999999999:role/ci", "arn:aws:iam::111122223333:user/ci", "arn:aws:sts::111122223333:assumed-role/ci/build-2"] {
+                assert!(!no.parse::<PrincipalFilter>().unwrap().matches(&r), "{no}");
+            }
+        });
+        assert!("arn:aws:s3:::bucket".parse::<PrincipalFilter>().is_err());
+        assert!("ci".parse::<PrincipalFilter>().is_err());
+    }
+
+    #[test]
+    fn selection_reasons() {
+        with_record(ROLE_SESSION, |r| {
+            let mut s = Selection { start: parse_time("2026-11-20"), end: parse_time("2026-11-21"), ..Default::default() };
+            assert_eq!(s.check(&r), Ok(()));
+            s.regions = vec!["us-west-2".into()];
+            assert_eq!(s.check(&r), Err(FilterReason::OtherRegion));
+            s.regions.clear();
+            s.end = parse_time("2026-11-20T10:00:00Z");
+            assert_eq!(s.check(&r), Err(FilterReason::OutsideWindow));
+        });
+        assert_eq!(parse_duration("7d"), Some(604_800));
+        assert_eq!(parse_duration("7"), None);
+        assert_eq!(parse_duration("d"), None);
+    }
+}
