@@ -92,10 +92,6 @@ def amz_id_2() -> str:
     return base64.b64encode(rng.getrandbits(8 * 57).to_bytes(57, "big")).decode()
 
 
-def sha256_hex() -> str:
-    return hexstr(64)
-
-
 # --------------------------------------------------------------------------
 # time
 # --------------------------------------------------------------------------
@@ -467,7 +463,7 @@ def ci_actors(build_uuid: str, created: datetime, key: str) -> tuple[Actor, Acto
     return cli, docker, via_codebuild
 
 
-def docker_push(docker: Actor, clk: Clock, tag: str, layers, region: str = "us-east-1") -> None:
+def docker_push(docker: Actor, clk: Clock, tag: str, layers, region: str = "us-east-1") -> dict:
     repo_arn = f"arn:aws:ecr:{region}:{ACCOUNT}:repository/app"
     host = f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com"
     repo = [res(repo_arn, "AWS::ECR::Repository")]
@@ -503,20 +499,20 @@ def docker_push(docker: Actor, clk: Clock, tag: str, layers, region: str = "us-e
 
 LOG_NAMES = (
     [f"phase-{p}.log" for p in ("download-source", "install", "pre-build", "build", "post-build", "upload-artifacts")]
-    + [f"unit/{suite}.log" for suite in ("api", "auth", "billing", "cache", "config", "db", "events", "http",
+    + [f"unit-{suite}.log" for suite in ("api", "auth", "billing", "cache", "config", "db", "events", "http",
                                          "jobs", "mail", "metrics", "queue", "search", "storage", "users")]
-    + [f"integration/shard-{i:02d}.log" for i in range(1, 13)]
-    + [f"lint/{tool}.log" for tool in ("eslint", "prettier", "tsc", "hadolint", "shellcheck", "cfn-lint", "audit")]
+    + [f"integration-shard-{i:02d}.log" for i in range(1, 13)]
+    + [f"lint-{tool}.log" for tool in ("eslint", "prettier", "tsc", "hadolint", "shellcheck", "cfn-lint", "audit")]
 )
 assert len(LOG_NAMES) == 40
 
 
 def codebuild_build(build: int, start: datetime, *, full: bool) -> None:
+    """One build of the `ci` project; full=True is build 1234, the one with every kind of call."""
     clk = Clock(start)
     build_uuid = uuid4()
-    key = key_id("ASIA")
     # CodeBuild (the service) assumes the project's service role for the build.
-    assume_role(CODEBUILD_SVC, clk(), "ci", f"AWSCodeBuild-{build_uuid}", shared=True)
+    _, key = assume_role(CODEBUILD_SVC, clk(), "ci", f"AWSCodeBuild-{build_uuid}", shared=True)
     created = clk.t
     cli, docker, via_cb = ci_actors(build_uuid, created, key)
     fixture = FIXTURE_RECORDS if full else []
@@ -563,12 +559,12 @@ def codebuild_build(build: int, start: datetime, *, full: bool) -> None:
 
     # build logs and artifacts to S3
     clk.jump(60)
-    names = LOG_NAMES if full else LOG_NAMES[:6] + LOG_NAMES[6:10]
+    names = LOG_NAMES if full else LOG_NAMES[:6] + sorted(rng.sample(LOG_NAMES[6:], 10))
     for name in names:
         s3(cli, clk(1, 4), "PutObject", CI_BUCKET, f"builds/{build}/logs/{name}",
            resp={"x-amz-server-side-encryption": "AES256"}, bytes_in=rng.randint(2_000, 900_000))
     if full:
-        for name in rng.sample(LOG_NAMES[6:21], 6):                 # report step reads unit logs back
+        for name in rng.sample(LOG_NAMES[6:33], 10):                # report step reads test logs back
             k = f"builds/{build}/logs/{name}"
             s3(cli, clk(), "HeadObject", CI_BUCKET, k)
             s3(cli, clk(1, 2), "GetObject", CI_BUCKET, k, bytes_out=rng.randint(2_000, 90_000))
@@ -620,7 +616,6 @@ def codebuild_build(build: int, start: datetime, *, full: bool) -> None:
                                  f"cloudformation:DescribeStacks action")))
     ev(via_cb, clk(10, 30), "logs", "CreateLogStream",
        {"logGroupName": "/aws/codebuild/ci", "logStreamName": f"{build_uuid}-post-build"}, None)
-    return cli
 
 
 def lambda_config(t: datetime, *, timeout: int = 30, last_update: str = "Successful") -> dict:
@@ -701,8 +696,8 @@ def cdk_deploy(start: datetime) -> None:
     # CloudFormation works as the exec role while the CLI polls
     cfn_service = Actor(user_identity_aws_service("cloudformation.amazonaws.com"), "cloudformation.amazonaws.com",
                         ua="cloudformation.amazonaws.com", tls=False)
-    assume_role(cfn_service, exec_start + timedelta(seconds=2), CFN_EXEC_ROLE, "AWSCloudFormation", shared=True)
-    exec_key = key_id("ASIA")
+    _, exec_key = assume_role(cfn_service, exec_start + timedelta(seconds=2), CFN_EXEC_ROLE, "AWSCloudFormation",
+                              shared=True)
     cfn = Actor(user_identity_assumed_role(CFN_EXEC_ROLE, "AWSCloudFormation", exec_key,
                                            exec_start + timedelta(seconds=2),
                                            invoked_by="cloudformation.amazonaws.com"),
@@ -712,7 +707,7 @@ def cdk_deploy(start: datetime) -> None:
 
     poll = Clock(exec_start)
     while poll.t < cfn_clock.t:
-        ev(deploy, poll(5, 9), "cloudformation", "DescribeStackEvents", {"stackName": STACK_ID}, None)
+        ev(deploy, poll(8, 15), "cloudformation", "DescribeStackEvents", {"stackName": STACK_ID}, None)
     ev(deploy, poll(), "cloudformation", "DescribeStacks", {"stackName": STACK}, None)
     ev(deploy, poll(), "cloudformation", "GetTemplate", {"stackName": STACK, "templateStage": "Original"}, None)
 
@@ -884,6 +879,9 @@ def alice_console(start: datetime) -> None:
                     ua="AWS Internal", console=True, label="alice")
     ev(console, clk(20, 40), "iam", "ListRoles", {"maxItems": 1000}, None)
     ev(console, clk(5, 10), "iam", "ListRoles", {"marker": hexstr(40), "maxItems": 1000}, None)
+    ev(console, clk(10, 30), "iam", "GetRole", {"roleName": "ci"}, None)
+    ev(console, clk(1, 3), "iam", "ListAttachedRolePolicies", {"roleName": "ci"}, None)
+    ev(console, clk(1, 3), "iam", "ListRolePolicies", {"roleName": "ci"}, None)
     ev(console, clk(30, 60), "cloudtrail", "LookupEvents",
        {"maxResults": 50, "lookupAttributes": [{"attributeKey": "ReadOnly", "attributeValue": "false"}]}, None)
     ev(console, clk(10, 20), "cloudtrail", "LookupEvents",
@@ -922,6 +920,8 @@ def sso_session(start: datetime) -> None:
     west = Actor(ident, "192.0.2.44", ua_for=admin.ua_for, region="us-west-2", label="sso")
     ev(west, clk(10, 20), "ec2", "DescribeInstances", {"instancesSet": {}, "filterSet": {}}, None)
     ev(west, clk(), "ec2", "DescribeVpcs", {"vpcSet": {}, "filterSet": {}}, None)
+    ev(west, clk(), "ec2", "DescribeSnapshots", {"snapshotSet": {}, "ownersSet": {"items": [{"owner": "self"}]},
+                                                 "sharedUsersSet": {}, "filterSet": {}}, None)
     ev(west, clk(), "cloudformation", "DescribeStacks", None, None)
 
 
@@ -1006,30 +1006,39 @@ class LogFile:
     raw: bytes = b""
 
 
+def parse_time(s: str) -> datetime:
+    return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
 def pack(records: list[dict]) -> list[LogFile]:
-    """Group records into delivery files: per region, a new file every ~5-15 minutes or 20-55 records."""
+    """Group records into delivery files the way a trail does: per region, bursts of activity
+    (no gap over 10 minutes) cut into files of roughly 10 minutes / at most ~45 records."""
     files: list[LogFile] = []
     for region in sorted({r["awsRegion"] for r in records}):
         recs = sorted((r for r in records if r["awsRegion"] == region), key=lambda r: r["eventTime"])
-        current: list[dict] = []
-        cap = rng.randint(20, 55)
+        bursts: list[list[dict]] = []
         for r in recs:
-            if current:
-                first = datetime.strptime(current[0]["eventTime"], "%Y-%m-%dT%H:%M:%SZ")
-                now = datetime.strptime(r["eventTime"], "%Y-%m-%dT%H:%M:%SZ")
-                if len(current) >= cap or ((now - first) > timedelta(minutes=12) and len(current) >= 5):
-                    files.append(LogFile(region, datetime.min, current))
-                    current, cap = [], rng.randint(20, 55)
-            current.append(r)
-        if current:
-            if files and files[-1].region == region and len(current) < 5:
-                files[-1].records.extend(current)
+            if bursts and parse_time(r["eventTime"]) - parse_time(bursts[-1][-1]["eventTime"]) <= timedelta(minutes=10):
+                bursts[-1].append(r)
             else:
-                files.append(LogFile(region, datetime.min, current))
+                bursts.append([r])
+        for burst in bursts:
+            span = parse_time(burst[-1]["eventTime"]) - parse_time(burst[0]["eventTime"])
+            k = max(-(-len(burst) // 45), int(span / timedelta(minutes=10)) + 1)
+            k = max(1, min(k, len(burst) // 5))
+            sizes = [len(burst) // k + (1 if i < len(burst) % k else 0) for i in range(k)]
+            for i in range(k - 1):                       # uneven, like real deliveries
+                shift = rng.randint(-3, 3)
+                if sizes[i] + shift >= 5 and sizes[i + 1] - shift >= 5:
+                    sizes[i], sizes[i + 1] = sizes[i] + shift, sizes[i + 1] - shift
+            a = 0
+            for n in sizes:
+                files.append(LogFile(region, datetime.min, burst[a:a + n]))
+                a += n
     for f in files:
-        last = datetime.strptime(f.records[-1]["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-        f.delivered = (last + timedelta(minutes=rng.randint(2, 6))).replace(second=0)
-        # CloudTrail writes a file's records in no particular order; shuffle a little within the file
+        assert 5 <= len(f.records) <= 60, (f.region, f.records[0]["eventTime"], len(f.records))
+        f.delivered = (parse_time(f.records[-1]["eventTime"]) + timedelta(minutes=rng.randint(2, 6))).replace(second=0)
+        # a file's records come in no particular order; keep them roughly by time
         f.records = sorted(f.records, key=lambda r: (r["eventTime"], rng.random()))
     return files
 
@@ -1156,23 +1165,25 @@ def write_formats() -> None:
 
 # --------------------------------------------------------------------------
 def build_corpus() -> None:
-    # 2026-11-20: CDK deploy in the morning, then the big CodeBuild build
+    # 2026-11-20: CDK deploy in the morning, two CodeBuild builds later
     cdk_deploy(at(20, 9, 2, 11))
-    lambda_cold_start(at(20, 9, 31, 40))
+    lambda_cold_start(at(20, 9, 8, 40))               # first invocation after the deploy
     codebuild_build(1233, at(20, 11, 5, 3), full=False)
     codebuild_build(1234, at(20, 13, 12, 9), full=True)
-    lambda_cold_start(at(20, 13, 45, 2))
-    kms_rotation(at(20, 17, 0, 41))
-    # 2026-11-21: alice in the console, nightly ECR lifecycle
-    ecr_lifecycle(at(21, 3, 14, 55))
+    kms_rotation(at(20, 13, 19, 41))
+    lambda_cold_start(at(20, 13, 24, 32))             # first invocation after the code update
+    # 2026-11-21: alice in the console; ECR lifecycle policy runs; traffic on the function
     alice_console(at(21, 10, 4, 30))
-    lambda_cold_start(at(21, 10, 22, 18))
+    ecr_lifecycle(at(21, 10, 7, 55))
+    lambda_cold_start(at(21, 10, 12, 18))
+    lambda_cold_start(at(21, 10, 15, 3))
     # 2026-11-22: SSO admin, another build, the odd ones out
     sso_session(at(22, 8, 41, 0))
     ci_in_us_west_2(at(22, 8, 47, 33))
     codebuild_build(1235, at(22, 9, 30, 12), full=False)
-    cross_account_assume(at(22, 9, 58, 7))
-    lambda_cold_start(at(22, 10, 5, 49))
+    cross_account_assume(at(22, 9, 41, 7))
+    lambda_cold_start(at(22, 9, 43, 49))
+    lambda_cold_start(at(22, 9, 44, 12))
 
 
 def main() -> None:

@@ -60,7 +60,22 @@ pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
 
 /// A principal as the user named it on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PrincipalFilter {
+pub struct PrincipalFilter {
+    /// What the user typed.
+    pub raw: String,
+    /// How records are matched.
+    pub matcher: PrincipalMatch,
+}
+
+impl std::fmt::Display for PrincipalFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// How a [`PrincipalFilter`] matches records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalMatch {
     /// `arn:…:iam::ACCT:role/[path/]NAME`: every session of the role.
     Role {
         /// Account id.
@@ -96,9 +111,16 @@ pub struct BadPrincipal(pub String);
 impl std::str::FromStr for PrincipalFilter {
     type Err = BadPrincipal;
     fn from_str(s: &str) -> Result<Self, BadPrincipal> {
+        Ok(PrincipalFilter { raw: s.to_string(), matcher: s.parse()? })
+    }
+}
+
+impl std::str::FromStr for PrincipalMatch {
+    type Err = BadPrincipal;
+    fn from_str(s: &str) -> Result<Self, BadPrincipal> {
         let bad = || BadPrincipal(s.to_string());
         if (s.starts_with("AKIA") || s.starts_with("ASIA")) && s.len() >= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Ok(PrincipalFilter::AccessKey(s.to_string()));
+            return Ok(PrincipalMatch::AccessKey(s.to_string()));
         }
         let parts: Vec<&str> = s.splitn(6, ':').collect();
         if parts.len() != 6 || parts[0] != "arn" || parts[1].is_empty() {
@@ -107,12 +129,19 @@ impl std::str::FromStr for PrincipalFilter {
         let (service, account, resource) = (parts[2], parts[4].to_string(), parts[5]);
         let last = |r: &str| r.rsplit('/').next().unwrap_or_default().to_string();
         match (service, resource.split('/').next()) {
-            ("iam", Some("role")) if resource.len() > 5 => Ok(PrincipalFilter::Role { account, name: last(resource) }),
-            ("iam", Some("user")) if resource.len() > 5 => Ok(PrincipalFilter::User { account, name: last(resource) }),
-            ("iam", Some("root")) => Ok(PrincipalFilter::Root { account }),
-            ("sts", Some("assumed-role")) if resource.matches('/').count() >= 2 => Ok(PrincipalFilter::Session(s.to_string())),
+            ("iam", Some("role")) if resource.len() > 5 => Ok(PrincipalMatch::Role { account, name: last(resource) }),
+            ("iam", Some("user")) if resource.len() > 5 => Ok(PrincipalMatch::User { account, name: last(resource) }),
+            ("iam", Some("root")) => Ok(PrincipalMatch::Root { account }),
+            ("sts", Some("assumed-role")) if resource.matches('/').count() >= 2 => Ok(PrincipalMatch::Session(s.to_string())),
             _ => Err(bad()),
         }
+    }
+}
+
+impl PrincipalFilter {
+    /// Whether the record was made by this principal.
+    pub fn matches(&self, r: &Record<'_>) -> bool {
+        self.matcher.matches(r)
     }
 }
 
@@ -124,17 +153,17 @@ fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
     Some((account, kind, resource.rsplit('/').next()?))
 }
 
-impl PrincipalFilter {
+impl PrincipalMatch {
     /// Whether the record was made by this principal.
     pub fn matches(&self, r: &Record<'_>) -> bool {
         match self {
-            PrincipalFilter::AccessKey(k) => r.identity_str("accessKeyId") == Some(k),
-            PrincipalFilter::Session(arn) => r.identity_str("arn") == Some(arn),
-            PrincipalFilter::Root { account } => {
+            PrincipalMatch::AccessKey(k) => r.identity_str("accessKeyId") == Some(k),
+            PrincipalMatch::Session(arn) => r.identity_str("arn") == Some(arn),
+            PrincipalMatch::Root { account } => {
                 r.identity_str("type") == Some("Root") && r.identity_str("accountId").is_none_or(|a| a == account)
             }
-            PrincipalFilter::Role { account, name } | PrincipalFilter::User { account, name } => {
-                let want = if matches!(self, PrincipalFilter::Role { .. }) { "role" } else { "user" };
+            PrincipalMatch::Role { account, name } | PrincipalMatch::User { account, name } => {
+                let want = if matches!(self, PrincipalMatch::Role { .. }) { "role" } else { "user" };
                 caller(r)
                     .and_then(|c| iam_arn_parts(c.id))
                     .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)

@@ -142,6 +142,11 @@ impl Decoder {
         if body.trim_ascii().is_empty() {
             return Err(ObjectError::Empty);
         }
+        // Text that cannot even start a JSON object or array is some other file (a README
+        // next to the logs): not CloudTrail, not damage.
+        if !matches!(body.trim_ascii_start().first(), Some(b'{' | b'[')) {
+            return Ok(ObjectKind::NotCloudTrail);
+        }
         if looks_like_ndjson(body) {
             return Ok(self.decode_lines(body, sink));
         }
@@ -252,6 +257,7 @@ mod tests {
         assert!(run(g[..g.len() / 2].to_vec()).0.unwrap_err().contains("gzip"));
         assert_eq!(run(Vec::new()).0.unwrap_err(), "empty file");
         assert!(run(b"{\"Records\":[".to_vec()).0.unwrap_err().contains("not valid JSON"));
+        assert_eq!(run(b"# README\n".to_vec()).0, Ok(ObjectKind::NotCloudTrail));
         assert!(run(b"{\"Records\":[\"\xff\xfe\"]}".to_vec()).0.is_err());
     }
 }

@@ -42,30 +42,38 @@ enum Tok {
     One,
 }
 
+/// A pattern as tokens: escapes resolved to literals, `*` and `?` to wildcards.
 fn tokens(s: &str) -> Vec<Tok> {
     let mut out = Vec::with_capacity(s.len());
     let mut rest = s;
-    while let Some(c) = rest.chars().next() {
-        let (tok, len) = if rest.starts_with("${*}") {
-            (Tok::Lit('*'), 4)
-        } else if rest.starts_with("${?}") {
-            (Tok::Lit('?'), 4)
-        } else if rest.starts_with("${$}") {
-            (Tok::Lit('$'), 4)
-        } else {
-            (
-                match c {
-                    '*' => Tok::Star,
-                    '?' => Tok::One,
-                    c => Tok::Lit(c),
-                },
-                c.len_utf8(),
-            )
-        };
-        out.push(tok);
-        rest = &rest[len..];
+    'next: while let Some(c) = rest.chars().next() {
+        for (esc, lit) in [("${*}", '*'), ("${?}", '?'), ("${$}", '$')] {
+            if let Some(r) = rest.strip_prefix(esc) {
+                out.push(Tok::Lit(lit));
+                rest = r;
+                continue 'next;
+            }
+        }
+        out.push(match c {
+            '*' => Tok::Star,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        });
+        rest = &rest[c.len_utf8()..];
     }
     out
+}
+
+/// Whether IAM pattern `pattern` (wildcards, escapes) matches the literal `value`.
+/// Actions compare case-insensitively (`ignore_case`), resources exactly.
+pub fn wildcard_match(pattern: &str, value: &str, ignore_case: bool) -> bool {
+    let fold = |t: Tok| match t {
+        Tok::Lit(c) if ignore_case => Tok::Lit(c.to_ascii_lowercase()),
+        t => t,
+    };
+    let p: Vec<Tok> = tokens(pattern).into_iter().map(fold).collect();
+    let v: Vec<Tok> = value.chars().map(|c| fold(Tok::Lit(c))).collect();
+    glob(&p, &v)
 }
 
 /// Wildcard containment: does pattern `p` cover everything target `t` can match?

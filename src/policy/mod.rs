@@ -1,2 +1,7 @@
 //! Policies: the document model, synthesis from a usage set, size limits, output.
+pub mod emit;
 pub mod escape;
+pub mod eval;
+pub mod model;
+pub mod split;
+pub mod synth;

@@ -1,0 +1,179 @@
+//! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
+//! the result to an exit code.
+
+mod generate;
+mod principals;
+mod render;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::map::FailureClass;
+use crate::policy::emit::Format;
+use crate::policy::split::SizeLimit;
+use crate::select::PrincipalFilter;
+
+/// Exit codes.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// The command failed (nothing usable produced).
+    pub const FAILED: u8 = 1;
+    /// Bad usage, or a choice the user must make (e.g. which principal).
+    pub const USAGE: u8 = 2;
+    /// Done, but some input was unreadable or skipped (see the report).
+    pub const PARTIAL: u8 = 3;
+}
+
+/// Least-privilege IAM policies from CloudTrail logs.
+#[derive(Debug, Parser)]
+#[command(name = "iamtrail", version, about, long_about = None)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the smallest policy that allows what the trail shows a principal did.
+    Generate(GenerateArgs),
+    /// List the principals in the input, with record counts.
+    Principals(PrincipalsArgs),
+}
+
+/// Inputs and selection shared by commands.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Files or directories (recursive) of CloudTrail logs: .json or .json.gz (detected by
+    /// content), NDJSON, `aws cloudtrail lookup-events` output; `-` reads standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Only records newer than this: 90m, 36h, 7d, 2w (before now).
+    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
+    pub since: Option<String>,
+
+    /// Only records at or after this time (2026-11-20 or 2026-11-20T09:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+
+    /// Only records before this time.
+    #[arg(long, value_name = "TIME")]
+    pub end: Option<String>,
+
+    /// The time `--since` counts back from (default: now). For reproducible runs.
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
+
+    /// Only records from this region (repeatable).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+
+    /// Only records delivered for this account id (repeatable).
+    #[arg(long = "account", value_name = "ACCOUNT")]
+    pub accounts: Vec<String>,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Inputs and selection.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The principal: IAM role ARN (all its sessions), user ARN, assumed-role session
+    /// ARN, root ARN, or access key id. Repeat to merge several into one policy.
+    #[arg(long, short, value_name = "PRINCIPAL")]
+    pub principal: Vec<PrincipalFilter>,
+
+    /// Merge every principal in the input into one policy (instead of naming one).
+    #[arg(long, conflicts_with = "principal")]
+    pub all_principals: bool,
+
+    /// Which failed calls count as needed permissions (comma-separated classes: denied,
+    /// throttled, server, state, other, malformed, auth; or `all`, `none`).
+    #[arg(long, value_name = "CLASSES", default_value = "denied,throttled,server,state,other", value_parser = parse_classes)]
+    pub failed_calls: FailureClasses,
+
+    /// Collapse more than N sibling resources (object keys, log streams) into a prefix
+    /// wildcard; 0 never does.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub generalize: usize,
+
+    /// Size quota to split the policy by: managed (6144), inline-role (10240),
+    /// inline-user (2048), inline-group (5120), or a number of characters.
+    #[arg(long, value_name = "LIMIT", default_value = "managed")]
+    pub size_limit: SizeLimit,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+
+    /// Policy name (Terraform/CloudFormation); default from the principal.
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Write the policy to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Show, for every statement, the records behind each action and resource.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Print one JSON object (policies + report) on standard output, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `principals`.
+#[derive(Debug, Args)]
+pub struct PrincipalsArgs {
+    /// Inputs and selection.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A parsed `--failed-calls` value.
+#[derive(Debug, Clone)]
+pub struct FailureClasses(pub Vec<FailureClass>);
+
+fn parse_classes(s: &str) -> Result<FailureClasses, String> {
+    match s {
+        "all" => return Ok(FailureClasses(FailureClass::ALL.to_vec())),
+        "none" => return Ok(FailureClasses(Vec::new())),
+        _ => {}
+    }
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| FailureClass::parse(x.trim()).ok_or_else(|| format!("unknown class `{x}` (expected denied, throttled, server, state, other, malformed, auth, all, none)")))
+        .collect::<Result<Vec<_>, _>>()
+        .map(FailureClasses)
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run() -> u8 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(a) => generate::run(a),
+        Command::Principals(a) => principals::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("iamtrail: error: {e:#}");
+            exit::FAILED
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! `generate` as a library call: inputs → ingest → synthesize → split, with everything
+//! the report needs.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::catalog::curated::curated;
+use crate::decode::format_time;
+use crate::ingest::Ingested;
+use crate::policy::model::PolicyDocument;
+use crate::policy::split::{SizeLimit, TooLarge, split};
+use crate::policy::synth::{Generalization, Options, Synthesis, synthesize};
+use crate::usage::UsageSet;
+
+/// A grant a reviewer should look at twice.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Sensitive {
+    /// The action.
+    pub action: String,
+    /// The resource it is granted on.
+    pub resource: String,
+    /// Why it matters.
+    pub why: String,
+    /// The resource is a wildcard.
+    pub wildcard: bool,
+}
+
+/// An action granted on `*` or on a partly unknown resource, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Wide {
+    /// The action.
+    pub action: String,
+    /// The resource written.
+    pub resource: String,
+    /// `no resource-level permission`, or the unknown parts.
+    pub why: String,
+}
+
+/// Everything a generate run produced.
+#[derive(Debug)]
+pub struct Generated {
+    /// The policy documents (one unless split).
+    pub documents: Vec<PolicyDocument>,
+    /// Statements with evidence (for `--explain`).
+    pub synthesis: Synthesis,
+    /// Sensitive grants.
+    pub sensitive: Vec<Sensitive>,
+    /// Wildcard or partly unknown resources.
+    pub wide: Vec<Wide>,
+}
+
+/// Synthesizes and splits a usage set.
+pub fn build(usage: &UsageSet, opts: Options, limit: SizeLimit) -> Result<Generated, TooLarge> {
+    let synthesis = synthesize(usage, opts);
+    let statements: Vec<_> = synthesis.statements.iter().map(|s| s.to_statement()).collect();
+    let documents = split(&statements, limit)?;
+    let c = curated();
+    let mut sensitive = BTreeSet::new();
+    let mut wide = BTreeSet::new();
+    for st in &synthesis.statements {
+        for ((action, resource), u) in &st.evidence {
+            let wildcard = resource.contains('*') && !resource.contains("${*}") || resource == "*";
+            if let Some(why) = c.sensitive.get(action) {
+                sensitive.insert(Sensitive { action: action.to_string(), resource: resource.clone(), why: (*why).to_string(), wildcard });
+            }
+            if resource == "*" && action.def().resources.is_empty() {
+                wide.insert(Wide { action: action.to_string(), resource: resource.clone(), why: "the action supports no resource-level permission".into() });
+            } else if !u.unknown.is_empty() {
+                let parts: Vec<_> = u.unknown.iter().copied().collect();
+                wide.insert(Wide { action: action.to_string(), resource: resource.clone(), why: format!("not in the records: {}", parts.join(", ")) });
+            }
+        }
+    }
+    Ok(Generated { documents, synthesis, sensitive: sensitive.into_iter().collect(), wide: wide.into_iter().collect() })
+}
+
+/// One line of `--explain`, as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    /// Statement Sid.
+    pub sid: String,
+    /// Action.
+    pub action: String,
+    /// Resource as written in the statement.
+    pub resource: String,
+    /// Records behind it.
+    pub records: u64,
+    /// First seen.
+    pub first_seen: Option<String>,
+    /// Last seen.
+    pub last_seen: Option<String>,
+    /// Sample eventIDs.
+    pub sample_event_ids: Vec<String>,
+    /// Why the action was needed.
+    pub because: Vec<String>,
+}
+
+/// The evidence behind every (statement, action, resource).
+pub fn explain(g: &Generated) -> Vec<Explained> {
+    g.synthesis
+        .statements
+        .iter()
+        .flat_map(|st| {
+            st.evidence.iter().map(move |((a, r), u)| Explained {
+                sid: st.sid.clone(),
+                action: a.to_string(),
+                resource: r.clone(),
+                records: u.count,
+                first_seen: u.first.map(format_time),
+                last_seen: u.last.map(format_time),
+                sample_event_ids: u.samples.clone(),
+                because: u.vias.iter().map(ToString::to_string).collect(),
+            })
+        })
+        .collect()
+}
+
+/// The generalizations of a run (re-exported for reports).
+pub fn generalizations(g: &Generated) -> &[Generalization] {
+    &g.synthesis.generalizations
+}
+
+/// Convenience for tests and embedding: the whole pipeline over in-memory objects.
+pub fn from_objects(objects: Vec<(String, Vec<u8>)>, cfg: &crate::ingest::Config) -> Ingested {
+    let mut w = crate::ingest::Worker::new(cfg);
+    for (name, bytes) in objects {
+        w.object(&name, bytes);
+    }
+    let mut out = w.finish();
+    out.summary.finish();
+    out
+}

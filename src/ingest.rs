@@ -1,0 +1,169 @@
+//! The ingest pipeline: objects → decode → select → map → usage set, in parallel.
+//!
+//! Every stage from decoding to the usage set is per object, so each rayon worker keeps
+//! its own [`Worker`] (decoder buffers, mapper plan cache, usage set, summary) and the
+//! workers' results are merged once at the end. Nothing is shared on the hot path, and
+//! merging is commutative, so the result does not depend on scheduling.
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use crate::decode::{Decoder, ObjectKind, RecordError, parse_time};
+use crate::map::{FailureClass, Mapper, Need, Outcome};
+use crate::report::{Problem, Summary};
+use crate::select::{Selection, caller};
+use crate::source::{ObjectRef, Source};
+use crate::usage::UsageSet;
+
+/// What to select and how to map.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which records count.
+    pub selection: Selection,
+    /// Failed-call classes counted as needed.
+    pub counted: Vec<FailureClass>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { selection: Selection::default(), counted: FailureClass::DEFAULT.to_vec() }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Distinct needs with evidence.
+    pub usage: UsageSet,
+    /// Accounting.
+    pub summary: Summary,
+}
+
+impl Ingested {
+    fn merge(mut self, o: Ingested) -> Ingested {
+        self.usage.merge(o.usage);
+        self.summary.merge(o.summary);
+        self
+    }
+}
+
+/// Per-thread state.
+pub struct Worker<'c> {
+    cfg: &'c Config,
+    decoder: Decoder,
+    mapper: Mapper,
+    needs: Vec<Need>,
+    out: Ingested,
+}
+
+fn skip_reason(e: &RecordError) -> String {
+    match e {
+        RecordError::Json(_) => "invalid JSON".into(),
+        RecordError::NotAnObject => "not a JSON object".into(),
+        RecordError::MissingField(f) => format!("no `{f}` field"),
+    }
+}
+
+impl<'c> Worker<'c> {
+    /// A fresh worker.
+    pub fn new(cfg: &'c Config) -> Self {
+        Worker { cfg, decoder: Decoder::default(), mapper: Mapper::new(&cfg.counted), needs: Vec::new(), out: Ingested::default() }
+    }
+
+    /// Notes an object that could not be fetched or decoded.
+    pub fn unreadable(&mut self, name: &str, message: String) {
+        self.out.summary.objects.read += 1;
+        self.out.summary.objects.unreadable += 1;
+        self.out.summary.problems.push(Problem { object: name.to_owned(), record: None, message });
+    }
+
+    /// Processes one object's bytes.
+    pub fn object(&mut self, name: &str, mut data: Vec<u8>) {
+        let Worker { cfg, decoder, mapper, needs, out } = self;
+        let summary = &mut out.summary;
+        let usage = &mut out.usage;
+        let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
+            summary.records.read += 1;
+            let r = match rec {
+                Ok(r) => r,
+                Err(e) => {
+                    summary.records.skipped += 1;
+                    *summary.skipped.entry(skip_reason(&e)).or_default() += 1;
+                    summary.problems.push(Problem { object: name.to_owned(), record: Some(i), message: e.to_string() });
+                    return;
+                }
+            };
+            if let Some(c) = caller(&r) {
+                summary.principal(c.id, c.kind);
+            }
+            if let Err(reason) = cfg.selection.check(&r) {
+                summary.records.filtered += 1;
+                *summary.filtered.entry(reason.as_str()).or_default() += 1;
+                return;
+            }
+            needs.clear();
+            match mapper.map(&r, needs) {
+                Outcome::Mapped => {
+                    summary.records.used += 1;
+                    if let Some(code) = r.error_code() {
+                        *summary.failed_counted.entry(FailureClass::of(code).as_str()).or_default() += 1;
+                    }
+                    let time = r.event_time().and_then(parse_time);
+                    for n in needs.drain(..) {
+                        usage.add(n, time, r.event_id());
+                    }
+                }
+                Outcome::Free(_) => {
+                    summary.records.free += 1;
+                    let key = format!("{}:{}", r.event_source().unwrap_or_default(), r.event_name().unwrap_or_default());
+                    *summary.free.entry(key).or_default() += 1;
+                }
+                Outcome::FailedNotCounted(class) => {
+                    summary.records.failed_not_counted += 1;
+                    *summary.failed_not_counted.entry(class.as_str()).or_default() += 1;
+                }
+                Outcome::Unmapped(u) => summary.unmapped(r.event_source().unwrap_or_default(), r.event_name().unwrap_or_default(), &u),
+            }
+        };
+        let result = decoder.decode(&mut data, &mut on_record);
+        let summary = &mut out.summary;
+        summary.objects.read += 1;
+        match result {
+            Ok(ObjectKind::Records) => summary.objects.with_records += 1,
+            Ok(ObjectKind::Digest) => summary.objects.digest += 1,
+            Ok(ObjectKind::NotCloudTrail) => summary.objects.not_cloudtrail += 1,
+            Err(e) => {
+                summary.objects.unreadable += 1;
+                summary.problems.push(Problem { object: name.to_owned(), record: None, message: e.to_string() });
+            }
+        }
+    }
+
+    /// The worker's results.
+    pub fn finish(self) -> Ingested {
+        self.out
+    }
+}
+
+/// Reads `objects` from `source` in parallel.
+pub fn run(source: &dyn Source, objects: &[ObjectRef], cfg: &Config, progress: &ProgressBar) -> Ingested {
+    let mut done = objects
+        .par_iter()
+        .fold(
+            || Worker::new(cfg),
+            |mut w, obj| {
+                match source.fetch(obj) {
+                    Ok(bytes) => {
+                        progress.inc(bytes.len() as u64);
+                        w.object(&obj.name, bytes);
+                    }
+                    Err(e) => w.unreadable(&obj.name, e.to_string()),
+                }
+                w
+            },
+        )
+        .map(Worker::finish)
+        .reduce(Ingested::default, Ingested::merge);
+    done.summary.finish();
+    done
+}

@@ -1,0 +1,169 @@
+//! Fitting statements into IAM's policy size quotas.
+//!
+//! IAM counts characters without whitespace: 6,144 for a managed policy; inline policies
+//! share 2,048 per user, 5,120 per group and 10,240 per role (all inline policies of the
+//! identity together). Statements are packed first-fit in their output order; a
+//! statement too large on its own is cut by resources (then by actions) into parts that
+//! each fit, Sids suffixed `Part1`, `Part2`, ….
+
+use crate::policy::model::{PolicyDocument, Statement};
+
+/// Named size quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeLimit {
+    /// Customer managed policy: 6,144.
+    Managed,
+    /// All inline policies of a role: 10,240.
+    InlineRole,
+    /// All inline policies of a user: 2,048.
+    InlineUser,
+    /// All inline policies of a group: 5,120.
+    InlineGroup,
+    /// A custom number of characters.
+    Chars(usize),
+}
+
+impl SizeLimit {
+    /// The limit in characters (whitespace not counted).
+    pub fn chars(self) -> usize {
+        match self {
+            SizeLimit::Managed => 6_144,
+            SizeLimit::InlineRole => 10_240,
+            SizeLimit::InlineUser => 2_048,
+            SizeLimit::InlineGroup => 5_120,
+            SizeLimit::Chars(n) => n,
+        }
+    }
+}
+
+impl std::str::FromStr for SizeLimit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "managed" => SizeLimit::Managed,
+            "inline-role" => SizeLimit::InlineRole,
+            "inline-user" => SizeLimit::InlineUser,
+            "inline-group" => SizeLimit::InlineGroup,
+            n => SizeLimit::Chars(n.parse().ok().filter(|n| *n >= 200).ok_or_else(|| {
+                format!("`{s}`: expected managed, inline-role, inline-user, inline-group or a number of characters (at least 200)")
+            })?),
+        })
+    }
+}
+
+/// Why statements could not be made to fit.
+#[derive(Debug, thiserror::Error)]
+#[error("statement {sid} cannot fit in {limit} characters even with one action and one resource")]
+pub struct TooLarge {
+    /// The statement.
+    pub sid: String,
+    /// The limit.
+    pub limit: usize,
+}
+
+fn size_of(statements: &[Statement]) -> usize {
+    PolicyDocument::new(statements.to_vec()).iam_size()
+}
+
+/// Cuts one statement into parts that each fit alone.
+fn cut(st: &Statement, limit: usize, out: &mut Vec<Statement>) -> Result<(), TooLarge> {
+    if size_of(std::slice::from_ref(st)) <= limit {
+        out.push(st.clone());
+        return Ok(());
+    }
+    let res = st.resource.as_ref().map(|r| r.0.clone()).unwrap_or_default();
+    let act = st.action.as_ref().map(|a| a.0.clone()).unwrap_or_default();
+    let halve = |v: &[String]| (v[..v.len() / 2].to_vec(), v[v.len() / 2..].to_vec());
+    let (a, b) = if res.len() > 1 {
+        let (x, y) = halve(&res);
+        let mut a = st.clone();
+        a.resource.as_mut().expect("has resources").0 = x;
+        let mut b = st.clone();
+        b.resource.as_mut().expect("has resources").0 = y;
+        (a, b)
+    } else if act.len() > 1 {
+        let (x, y) = halve(&act);
+        let mut a = st.clone();
+        a.action.as_mut().expect("has actions").0 = x;
+        let mut b = st.clone();
+        b.action.as_mut().expect("has actions").0 = y;
+        (a, b)
+    } else {
+        return Err(TooLarge { sid: st.sid.clone().unwrap_or_default(), limit });
+    };
+    cut(&a, limit, out)?;
+    cut(&b, limit, out)
+}
+
+/// Packs statements into as few documents as fit under `limit`.
+pub fn split(statements: &[Statement], limit: SizeLimit) -> Result<Vec<PolicyDocument>, TooLarge> {
+    let limit = limit.chars();
+    let mut parts = Vec::new();
+    for st in statements {
+        let before = parts.len();
+        cut(st, limit, &mut parts)?;
+        let n = parts.len() - before;
+        if n > 1 {
+            for (i, p) in parts[before..].iter_mut().enumerate() {
+                p.sid = p.sid.as_ref().map(|s| format!("{s}Part{}", i + 1));
+            }
+        }
+    }
+    let mut docs: Vec<Vec<Statement>> = Vec::new();
+    for st in parts {
+        let slot = docs.iter().position(|d| {
+            let mut trial = d.clone();
+            trial.push(st.clone());
+            size_of(&trial) <= limit
+        });
+        match slot {
+            Some(i) => docs[i].push(st),
+            None => docs.push(vec![st]),
+        }
+    }
+    if docs.is_empty() {
+        docs.push(Vec::new());
+    }
+    Ok(docs.into_iter().map(PolicyDocument::new).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::model::{Effect, OneOrMany};
+
+    fn st(sid: &str, n: usize) -> Statement {
+        Statement {
+            sid: Some(sid.into()),
+            effect: Effect::Allow,
+            principal: None,
+            not_principal: None,
+            action: Some(OneOrMany(vec!["s3:GetObject".into()])),
+            not_action: None,
+            resource: Some(OneOrMany((0..n).map(|i| format!("arn:aws:s3:::bucket-{sid}/key-{i:04}")).collect())),
+            not_resource: None,
+            condition: None,
+        }
+    }
+
+    #[test]
+    fn every_part_fits_and_nothing_is_lost() {
+        let input = vec![st("A", 10), st("B", 400), st("C", 3)];
+        let docs = split(&input, SizeLimit::Managed).unwrap();
+        assert!(docs.len() > 1);
+        let mut all: Vec<String> = Vec::new();
+        for d in &docs {
+            assert!(d.iam_size() <= 6_144, "{}", d.iam_size());
+            for s in &d.statement {
+                all.extend(s.resource.clone().unwrap().0);
+            }
+        }
+        let mut want: Vec<String> = input.iter().flat_map(|s| s.resource.clone().unwrap().0).collect();
+        all.sort();
+        want.sort();
+        assert_eq!(all, want);
+        assert_eq!(split(&input[..1], SizeLimit::Managed).unwrap().len(), 1);
+        assert!(split(&[st(&"X".repeat(300), 1)], SizeLimit::Chars(200)).is_err());
+        assert!("12".parse::<SizeLimit>().is_err());
+    }
+}

@@ -1,0 +1,271 @@
+//! Synthesis: usage set → the smallest set of statements that allows exactly it.
+//!
+//! 1. Per (action, condition), resources covered by another of the same action are
+//!    dropped (`*` covers all), and more than `generalize` siblings under one parent
+//!    (`bucket/builds/1234/logs/…`) collapse to `parent*` — reported, never silent.
+//! 2. Actions with the same resource set and condition share a statement.
+//! 3. Statements are sorted and get Sids from their content, so the same usage gives
+//!    the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::{ActionId, Levels};
+use crate::map::Condition;
+use crate::policy::escape::covers;
+use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
+use crate::usage::{Usage, UsageKey, UsageSet};
+
+/// Synthesis options.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Collapse more than this many sibling resources to a prefix wildcard; 0 = never.
+    pub generalize: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { generalize: 10 }
+    }
+}
+
+/// A prefix wildcard that replaced siblings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Generalization {
+    /// The action.
+    pub action: ActionId,
+    /// The wildcard written (`arn:aws:s3:::b/logs/*`).
+    pub pattern: String,
+    /// How many distinct resources it replaced.
+    pub replaced: usize,
+}
+
+/// One synthesized statement with the evidence behind it.
+#[derive(Debug, Clone)]
+pub struct SynthStatement {
+    /// Sid.
+    pub sid: String,
+    /// Actions, sorted.
+    pub actions: Vec<ActionId>,
+    /// Resources, sorted.
+    pub resources: Vec<String>,
+    /// Condition.
+    pub condition: Option<Condition>,
+    /// Evidence per (action, resource as written in the statement).
+    pub evidence: BTreeMap<(ActionId, String), Usage>,
+}
+
+impl SynthStatement {
+    /// The policy-model statement.
+    pub fn to_statement(&self) -> Statement {
+        let condition = self.condition.as_ref().map(|c| {
+            let mut block = ConditionBlock::new();
+            block.entry(c.op.to_string()).or_default().insert(c.key.to_string(), OneOrMany(vec![c.value.clone()]));
+            block
+        });
+        Statement {
+            sid: Some(self.sid.clone()),
+            effect: Effect::Allow,
+            principal: None,
+            not_principal: None,
+            action: Some(OneOrMany(self.actions.iter().map(ToString::to_string).collect())),
+            not_action: None,
+            resource: Some(OneOrMany(self.resources.clone())),
+            not_resource: None,
+            condition,
+        }
+    }
+}
+
+/// The result of synthesis.
+#[derive(Debug, Clone, Default)]
+pub struct Synthesis {
+    /// Statements in output order.
+    pub statements: Vec<SynthStatement>,
+    /// Generalizations made.
+    pub generalizations: Vec<Generalization>,
+}
+
+/// The parent of a resource for sibling grouping, if collapsing into it stays scoped:
+/// the part kept must name more than the resource type (`role/` alone never, an S3
+/// bucket always).
+fn parent(res: &str) -> Option<&str> {
+    let body = res.strip_suffix('*').unwrap_or(res);
+    let body = body.strip_suffix(['/', ':']).unwrap_or(body);
+    // Resource part: after the fifth ':'.
+    let mut colons = body.match_indices(':').map(|(i, _)| i);
+    let res_start = colons.nth(4)? + 1;
+    let cut = body[res_start..].rfind(['/', ':'])? + res_start + 1;
+    let kept = &body[res_start..cut];
+    let separators = kept.matches(['/', ':']).count();
+    let is_s3 = body.starts_with("arn:") && body.split(':').nth(2) == Some("s3") && !kept.contains(':');
+    // Never cut inside an escape like `${*}`.
+    if body[..cut].ends_with("${") || (separators < 2 && !is_s3) {
+        return None;
+    }
+    Some(&body[..cut])
+}
+
+fn generalize(action: ActionId, resources: &mut BTreeMap<String, Usage>, limit: usize, out: &mut Vec<Generalization>) {
+    if limit == 0 {
+        return;
+    }
+    loop {
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for r in resources.keys() {
+            if let Some(p) = parent(r) {
+                groups.entry(p.to_string()).or_default().push(r.clone());
+            }
+        }
+        let Some((p, members)) = groups.into_iter().find(|(_, m)| m.len() > limit) else { return };
+        let pattern = format!("{p}*");
+        let mut merged = Usage::default();
+        let mut replaced = 0;
+        for m in &members {
+            let u = resources.remove(m).expect("member");
+            // A member that was itself a generalization counts what it replaced.
+            replaced += out.iter().position(|g| g.action == action && &g.pattern == m).map_or(1, |i| out.remove(i).replaced);
+            merged.merge(&u);
+        }
+        resources.entry(pattern.clone()).or_default().merge(&merged);
+        out.push(Generalization { action, pattern, replaced });
+    }
+}
+
+/// Drops resources another resource of the same set already covers.
+fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
+    let keys: Vec<String> = resources.keys().cloned().collect();
+    for k in &keys {
+        if let Some(wider) = keys.iter().find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o)) {
+            if let Some(u) = resources.remove(k) {
+                if let Some(w) = resources.get_mut(wider) {
+                    w.merge(&u);
+                } else {
+                    resources.insert(k.clone(), u);
+                }
+            }
+        }
+    }
+}
+
+fn pascal(prefix: &str) -> String {
+    prefix
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let mut c = s.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn sid_base(actions: &[ActionId], condition: &Option<Condition>) -> String {
+    let prefixes: BTreeSet<&str> = actions.iter().map(|a| a.prefix).collect();
+    if let (Some(c), [a]) = (condition, actions) {
+        if a.name == "PassRole" {
+            let svc = c.value.split('.').next().unwrap_or("Service");
+            return format!("PassRoleTo{}", pascal(svc));
+        }
+    }
+    let level = actions.iter().map(|a| a.def().levels).max_by_key(|l| level_rank(*l)).unwrap_or_default();
+    let svc = if prefixes.len() == 1 { pascal(prefixes.first().expect("one")) } else { "MultiService".into() };
+    format!("{svc}{}", level.primary())
+}
+
+fn level_rank(l: Levels) -> u8 {
+    [Levels::PERMISSIONS, Levels::WRITE, Levels::TAGGING, Levels::READ, Levels::LIST]
+        .iter()
+        .position(|b| l.has(*b))
+        .map_or(0, |p| 5 - p as u8)
+}
+
+/// Builds statements from a usage set.
+pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
+    // (condition, action) → resource → evidence
+    let mut per_action: BTreeMap<(Option<Condition>, ActionId), BTreeMap<String, Usage>> = BTreeMap::new();
+    for (UsageKey { action, resource, condition }, u) in usage.sorted() {
+        per_action.entry((condition.clone(), *action)).or_default().entry(resource.clone()).or_default().merge(u);
+    }
+    let mut generalizations = Vec::new();
+    for ((_, action), resources) in per_action.iter_mut() {
+        drop_covered(resources);
+        generalize(*action, resources, opts.generalize, &mut generalizations);
+        drop_covered(resources);
+    }
+    generalizations.sort();
+    // (condition, resource set) → actions
+    let mut groups: BTreeMap<(Option<Condition>, Vec<String>), Vec<ActionId>> = BTreeMap::new();
+    for ((cond, action), resources) in &per_action {
+        groups.entry((cond.clone(), resources.keys().cloned().collect())).or_default().push(*action);
+    }
+    let mut statements: Vec<SynthStatement> = groups
+        .into_iter()
+        .map(|((condition, resources), mut actions)| {
+            actions.sort();
+            let mut evidence = BTreeMap::new();
+            for a in &actions {
+                for (r, u) in &per_action[&(condition.clone(), *a)] {
+                    evidence.insert((*a, r.clone()), u.clone());
+                }
+            }
+            SynthStatement { sid: String::new(), actions, resources, condition, evidence }
+        })
+        .collect();
+    statements.sort_by(|a, b| {
+        (a.condition.is_some(), a.actions.first(), &a.resources).cmp(&(b.condition.is_some(), b.actions.first(), &b.resources))
+    });
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &mut statements {
+        let base = sid_base(&s.actions, &s.condition);
+        let n = used.entry(base.clone()).or_default();
+        *n += 1;
+        s.sid = if *n == 1 { base } else { format!("{base}{n}") };
+    }
+    Synthesis { statements, generalizations }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::{Need, Via};
+
+    fn add(set: &mut UsageSet, action: &str, res: &str) {
+        set.add(Need { action: ActionId::lookup(action).unwrap(), resource: res.into(), condition: None, via: Via::Catalog, unknown: vec![] }, None, None);
+    }
+
+    #[test]
+    fn parents_stay_scoped() {
+        assert_eq!(parent("arn:aws:s3:::b/logs/1.txt"), Some("arn:aws:s3:::b/logs/"));
+        assert_eq!(parent("arn:aws:s3:::b/k"), Some("arn:aws:s3:::b/"));
+        assert_eq!(parent("arn:aws:s3:::b/logs/*"), Some("arn:aws:s3:::b/"));
+        assert_eq!(parent("arn:aws:s3:::b"), None);
+        assert_eq!(parent("arn:aws:iam::1:role/ci"), None);
+        assert_eq!(parent("arn:aws:lambda:r:1:function:f"), None);
+        assert_eq!(parent("arn:aws:logs:r:1:log-group:/aws/cb/ci:log-stream:abc"), Some("arn:aws:logs:r:1:log-group:/aws/cb/ci:log-stream:"));
+        assert_eq!(parent("*"), None);
+    }
+
+    #[test]
+    fn groups_generalizes_and_is_stable() {
+        let mut set = UsageSet::default();
+        for i in 0..12 {
+            add(&mut set, "s3:PutObject", &format!("arn:aws:s3:::b/logs/{i}.txt"));
+        }
+        add(&mut set, "s3:GetObject", "arn:aws:s3:::b/a");
+        add(&mut set, "s3:GetObject", "arn:aws:s3:::b/${*}");
+        add(&mut set, "ec2:DescribeVpcs", "*");
+        add(&mut set, "sts:GetSessionToken", "*");
+        let s = synthesize(&set, Options::default());
+        let got: Vec<_> = s.statements.iter().map(|s| (s.sid.as_str(), s.actions.len(), s.resources.clone())).collect();
+        assert_eq!(
+            got,
+            [
+                ("MultiServiceRead", 2, vec!["*".to_string()]),
+                ("S3Read", 1, vec!["arn:aws:s3:::b/${*}".into(), "arn:aws:s3:::b/a".into()]),
+                ("S3Write", 1, vec!["arn:aws:s3:::b/logs/*".into()]),
+            ]
+        );
+        assert_eq!(s.generalizations, [Generalization { action: ActionId::lookup("s3:PutObject").unwrap(), pattern: "arn:aws:s3:::b/logs/*".into(), replaced: 12 }]);
+        let none = synthesize(&set, Options { generalize: 0 });
+        assert_eq!(none.statements.iter().map(|s| s.resources.len()).sum::<usize>(), 1 + 2 + 12);
+    }
+}

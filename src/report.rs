@@ -1,0 +1,190 @@
+//! The run summary: every record accounted for
+//! (`read = used + free + unmapped + failed-not-counted + filtered + skipped`), every
+//! object that could not be read named, every unmapped event counted.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::select::PrincipalKind;
+
+/// A problem with the input, by object and record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Problem {
+    /// Object (file path, `s3://…`, `<stdin>`).
+    pub object: String,
+    /// 0-based record index (element or line − 1) when the problem is one record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.record {
+            Some(i) => write!(f, "{}: record {}: {}", self.object, i, self.message),
+            None => write!(f, "{}: {}", self.object, self.message),
+        }
+    }
+}
+
+/// Object counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectCounts {
+    /// Objects opened.
+    pub read: u64,
+    /// Objects that held records.
+    pub with_records: u64,
+    /// CloudTrail digest files (skipped).
+    pub digest: u64,
+    /// JSON that is not CloudTrail (skipped).
+    pub not_cloudtrail: u64,
+    /// Objects that could not be read (named in `problems`).
+    pub unreadable: u64,
+}
+
+/// Record counts; `read` is the sum of the others.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordCounts {
+    /// Records seen.
+    pub read: u64,
+    /// Selected and mapped to at least one action.
+    pub used: u64,
+    /// Selected; the call needs no IAM permission.
+    pub free: u64,
+    /// Selected; no known action matches.
+    pub unmapped: u64,
+    /// Selected; failed in a way that shows no need (see `--failed-calls`).
+    pub failed_not_counted: u64,
+    /// Left out by selection.
+    pub filtered: u64,
+    /// Unusable records (named in `problems`).
+    pub skipped: u64,
+}
+
+/// A principal seen in the input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PrincipalSeen {
+    /// What it is.
+    pub kind: Option<String>,
+    /// Records it made.
+    pub records: u64,
+}
+
+/// An event with no known action.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UnmappedEvent {
+    /// Records.
+    pub count: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The whole summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Objects.
+    pub objects: ObjectCounts,
+    /// Records.
+    pub records: RecordCounts,
+    /// Filter reason → records.
+    pub filtered: BTreeMap<&'static str, u64>,
+    /// Skip reason → records.
+    pub skipped: BTreeMap<String, u64>,
+    /// Failure class → records not counted.
+    pub failed_not_counted: BTreeMap<&'static str, u64>,
+    /// Failure class → records counted as needs anyway.
+    pub failed_counted: BTreeMap<&'static str, u64>,
+    /// `prefix:EventName` → records that needed no permission.
+    pub free: BTreeMap<String, u64>,
+    /// eventSource → eventName → unmapped records.
+    pub unmapped: BTreeMap<String, BTreeMap<String, UnmappedEvent>>,
+    /// Principal → records (all records, before selection).
+    pub principals: BTreeMap<String, PrincipalSeen>,
+    /// Input problems, sorted.
+    pub problems: Vec<Problem>,
+}
+
+impl Summary {
+    /// Whether any input was unreadable or skipped.
+    pub fn has_skips(&self) -> bool {
+        self.objects.unreadable > 0 || self.records.skipped > 0
+    }
+
+    /// Notes a principal.
+    pub fn principal(&mut self, id: &str, kind: PrincipalKind) {
+        match self.principals.get_mut(id) {
+            Some(p) => p.records += 1,
+            None => {
+                self.principals.insert(id.to_owned(), PrincipalSeen { kind: Some(format!("{kind:?}").to_lowercase()), records: 1 });
+            }
+        }
+    }
+
+    /// Notes an unmapped event.
+    pub fn unmapped(&mut self, source: &str, name: &str, reason: &dyn std::fmt::Display) {
+        self.records.unmapped += 1;
+        let by_name = match self.unmapped.get_mut(source) {
+            Some(m) => m,
+            None => self.unmapped.entry(source.to_owned()).or_default(),
+        };
+        match by_name.get_mut(name) {
+            Some(e) => e.count += 1,
+            None => {
+                by_name.insert(name.to_owned(), UnmappedEvent { count: 1, reason: reason.to_string() });
+            }
+        }
+    }
+
+    /// Folds another summary in (per-thread summaries; order never shows).
+    pub fn merge(&mut self, o: Summary) {
+        let (a, b) = (&mut self.objects, o.objects);
+        a.read += b.read;
+        a.with_records += b.with_records;
+        a.digest += b.digest;
+        a.not_cloudtrail += b.not_cloudtrail;
+        a.unreadable += b.unreadable;
+        let (a, b) = (&mut self.records, o.records);
+        a.read += b.read;
+        a.used += b.used;
+        a.free += b.free;
+        a.unmapped += b.unmapped;
+        a.failed_not_counted += b.failed_not_counted;
+        a.filtered += b.filtered;
+        a.skipped += b.skipped;
+        fn add<K: Ord>(a: &mut BTreeMap<K, u64>, b: BTreeMap<K, u64>) {
+            for (k, v) in b {
+                *a.entry(k).or_default() += v;
+            }
+        }
+        add(&mut self.filtered, o.filtered);
+        add(&mut self.skipped, o.skipped);
+        add(&mut self.failed_not_counted, o.failed_not_counted);
+        add(&mut self.failed_counted, o.failed_counted);
+        add(&mut self.free, o.free);
+        for (src, names) in o.unmapped {
+            let m = self.unmapped.entry(src).or_default();
+            for (n, e) in names {
+                let x = m.entry(n).or_insert_with(|| UnmappedEvent { count: 0, reason: e.reason.clone() });
+                x.count += e.count;
+            }
+        }
+        for (p, s) in o.principals {
+            let x = self.principals.entry(p).or_insert_with(|| PrincipalSeen { kind: s.kind.clone(), records: 0 });
+            x.records += s.records;
+        }
+        self.problems.extend(o.problems);
+    }
+
+    /// Sorts what parallel workers produced in arbitrary order.
+    pub fn finish(&mut self) {
+        self.problems.sort();
+    }
+
+    /// Checks the accounting identity.
+    pub fn balanced(&self) -> bool {
+        let r = &self.records;
+        r.read == r.used + r.free + r.unmapped + r.failed_not_counted + r.filtered + r.skipped
+    }
+}

@@ -1,0 +1,69 @@
+//! Local files, directories (recursive, sorted) and standard input.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{FetchError, ObjectRef, Source};
+
+/// The name standard input gets in reports.
+pub const STDIN: &str = "<stdin>";
+
+/// Why an input path could not be listed.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct ListError {
+    /// The path.
+    pub path: String,
+    /// The I/O error.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Files and directories given on the command line; `-` is standard input.
+#[derive(Debug, Default)]
+pub struct LocalSource {
+    stdin: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl LocalSource {
+    /// Lists every file under `inputs` (directories recursively, in sorted order).
+    /// Standard input (`-`) is read now, once.
+    pub fn list(&self, inputs: &[PathBuf]) -> Result<Vec<ObjectRef>, ListError> {
+        let mut out = Vec::new();
+        for p in inputs {
+            if p.as_os_str() == "-" {
+                let mut buf = Vec::new();
+                std::io::stdin().read_to_end(&mut buf).map_err(|source| ListError { path: STDIN.into(), source })?;
+                out.push(ObjectRef { name: STDIN.into(), size: Some(buf.len() as u64) });
+                *self.stdin.lock().unwrap_or_else(|e| e.into_inner()) = Some(buf);
+                continue;
+            }
+            walk(p, &mut out)?;
+        }
+        Ok(out)
+    }
+}
+
+fn walk(p: &Path, out: &mut Vec<ObjectRef>) -> Result<(), ListError> {
+    let err = |source| ListError { path: p.display().to_string(), source };
+    let meta = std::fs::metadata(p).map_err(err)?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(p).map_err(err)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for e in entries {
+            walk(&e, out)?;
+        }
+    } else if meta.is_file() {
+        out.push(ObjectRef { name: p.display().to_string(), size: Some(meta.len()) });
+    }
+    Ok(())
+}
+
+impl Source for LocalSource {
+    fn fetch(&self, obj: &ObjectRef) -> Result<Vec<u8>, FetchError> {
+        if obj.name == STDIN {
+            return self.stdin.lock().unwrap_or_else(|e| e.into_inner()).take().ok_or_else(|| FetchError("standard input was already read".into()));
+        }
+        std::fs::read(&obj.name).map_err(|e| FetchError(format!("cannot read: {e}")))
+    }
+}

@@ -1,0 +1,163 @@
+//! The usage set: distinct (action, resource, condition) a principal needed, with the
+//! evidence behind each. Memory grows with distinct triples, never with records.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::catalog::ActionId;
+use crate::map::{Condition, Need, Via};
+
+/// How many sample eventIDs to keep per entry (the smallest, so merges are order-free).
+pub const SAMPLES: usize = 3;
+
+/// The key of a usage entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UsageKey {
+    /// Action.
+    pub action: ActionId,
+    /// Resource (policy-ready).
+    pub resource: String,
+    /// Condition.
+    pub condition: Option<Condition>,
+}
+
+/// Evidence for one entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Records behind it.
+    pub count: u64,
+    /// Earliest eventTime (epoch seconds), if any record had one.
+    pub first: Option<i64>,
+    /// Latest eventTime.
+    pub last: Option<i64>,
+    /// Smallest few eventIDs.
+    pub samples: Vec<String>,
+    /// Why the action was needed.
+    pub vias: BTreeSet<Via>,
+    /// Template variables that were unknown (written `*`).
+    pub unknown: BTreeSet<&'static str>,
+}
+
+impl Usage {
+    fn note(&mut self, time: Option<i64>, event_id: Option<&str>) {
+        self.count += 1;
+        if let Some(t) = time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        if let Some(id) = event_id {
+            add_sample(&mut self.samples, id);
+        }
+    }
+
+    /// Folds another entry's evidence in (commutative: merge order never shows).
+    pub fn merge(&mut self, o: &Usage) {
+        self.count += o.count;
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for s in &o.samples {
+            add_sample(&mut self.samples, s);
+        }
+        self.vias.extend(o.vias.iter().copied());
+        self.unknown.extend(o.unknown.iter().copied());
+    }
+}
+
+fn add_sample(samples: &mut Vec<String>, id: &str) {
+    if samples.iter().any(|s| s == id) {
+        return;
+    }
+    if samples.len() < SAMPLES {
+        samples.push(id.to_owned());
+        samples.sort();
+    } else if samples.last().is_some_and(|l| id < l.as_str()) {
+        samples.pop();
+        samples.push(id.to_owned());
+        samples.sort();
+    }
+}
+
+/// Distinct needs with evidence.
+#[derive(Debug, Clone, Default)]
+pub struct UsageSet {
+    map: HashMap<UsageKey, Usage>,
+}
+
+impl UsageSet {
+    /// Records one need of one record.
+    pub fn add(&mut self, need: Need, time: Option<i64>, event_id: Option<&str>) {
+        let key = UsageKey { action: need.action, resource: need.resource, condition: need.condition };
+        let u = self.map.entry(key).or_default();
+        u.note(time, event_id);
+        u.vias.insert(need.via);
+        u.unknown.extend(need.unknown);
+    }
+
+    /// Adds an entry with its evidence as is (denials, cached summaries).
+    pub fn add_usage(&mut self, key: UsageKey, usage: &Usage) {
+        self.map.entry(key).or_default().merge(usage);
+    }
+
+    /// Folds another set in.
+    pub fn merge(&mut self, other: UsageSet) {
+        if self.map.len() < other.map.len() {
+            let mine = std::mem::replace(&mut self.map, other.map);
+            for (k, v) in mine {
+                self.map.entry(k).or_default().merge(&v);
+            }
+        } else {
+            for (k, v) in other.map {
+                self.map.entry(k).or_default().merge(&v);
+            }
+        }
+    }
+
+    /// Entries in a stable order.
+    pub fn sorted(&self) -> Vec<(&UsageKey, &Usage)> {
+        let mut v: Vec<_> = self.map.iter().collect();
+        v.sort_by(|a, b| a.0.cmp(b.0));
+        v
+    }
+
+    /// Number of distinct entries.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether nothing was needed.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need(res: &str) -> Need {
+        Need { action: ActionId::lookup("s3:GetObject").unwrap(), resource: res.into(), condition: None, via: Via::Catalog, unknown: vec![] }
+    }
+
+    #[test]
+    fn merge_is_order_independent() {
+        let mut a = UsageSet::default();
+        let mut b = UsageSet::default();
+        for (i, id) in ["e5", "e1", "e4", "e2", "e3"].iter().enumerate() {
+            let set = if i % 2 == 0 { &mut a } else { &mut b };
+            set.add(need("arn:aws:s3:::b/k"), Some(100 + i as i64), Some(id));
+        }
+        let (mut ab, mut ba) = (a.clone(), b.clone());
+        ab.merge(b);
+        ba.merge(a);
+        let (x, y) = (ab.sorted(), ba.sorted());
+        assert_eq!(x, y);
+        assert_eq!(x[0].1.count, 5);
+        assert_eq!(x[0].1.samples, ["e1", "e2", "e3"]);
+        assert_eq!((x[0].1.first, x[0].1.last), (Some(100), Some(104)));
+    }
+}
