@@ -19,30 +19,53 @@ fn main() {
     names.sort();
 
     let mut out = String::new();
-    out.push_str(&format!("pub const SERVICE_COUNT: usize = {};\n", names.len()));
+    out.push_str(&format!(
+        "pub const SERVICE_COUNT: usize = {};\n",
+        names.len()
+    ));
     out.push_str("pub static SERVICES: [(&str, &str); SERVICE_COUNT] = [\n");
     for n in &names {
         let p = services_dir.join(format!("{n}.tsv"));
         println!("cargo:rerun-if-changed={}", p.display());
-        out.push_str(&format!("    ({n:?}, include_str!({:?})),\n", p.display().to_string()));
+        out.push_str(&format!(
+            "    ({n:?}, include_str!({:?})),\n",
+            p.display().to_string()
+        ));
     }
     out.push_str("];\n");
     out.push_str(&format!(
         "pub static CATALOG_VERSION: &str = include_str!({:?});\n",
-        Path::new(&root).join("action-map/catalog/VERSION").display().to_string()
+        Path::new(&root)
+            .join("action-map/catalog/VERSION")
+            .display()
+            .to_string()
     ));
     // Curated files: (file name, contents). A missing file is an empty map, so a
     // partially populated checkout still builds; the tests enforce the contents.
     out.push_str("pub static CURATED: &[(&str, &str)] = &[\n");
-    for f in ["services.tsv", "events.tsv", "resources.tsv", "passrole.tsv", "tag-on-create.tsv", "sensitive.tsv"] {
+    for f in [
+        "services.tsv",
+        "events.tsv",
+        "resources.tsv",
+        "passrole.tsv",
+        "tag-on-create.tsv",
+        "sensitive.tsv",
+    ] {
         let p = curated_dir.join(f);
         println!("cargo:rerun-if-changed={}", p.display());
         if p.exists() {
-            out.push_str(&format!("    ({f:?}, include_str!({:?})),\n", p.display().to_string()));
+            out.push_str(&format!(
+                "    ({f:?}, include_str!({:?})),\n",
+                p.display().to_string()
+            ));
         } else {
             out.push_str(&format!("    ({f:?}, \"\"),\n"));
         }
     }
     out.push_str("];\n");
-    fs::write(Path::new(&env::var("OUT_DIR").unwrap()).join("embedded.rs"), out).unwrap();
+    fs::write(
+        Path::new(&env::var("OUT_DIR").unwrap()).join("embedded.rs"),
+        out,
+    )
+    .unwrap();
 }

@@ -53,7 +53,11 @@ pub struct Generated {
 /// Synthesizes and splits a usage set.
 pub fn build(usage: &UsageSet, opts: Options, limit: SizeLimit) -> Result<Generated, TooLarge> {
     let synthesis = synthesize(usage, opts);
-    let statements: Vec<_> = synthesis.statements.iter().map(|s| s.to_statement()).collect();
+    let statements: Vec<_> = synthesis
+        .statements
+        .iter()
+        .map(|s| s.to_statement())
+        .collect();
     let documents = split(&statements, limit)?;
     let c = curated();
     let mut sensitive = BTreeSet::new();
@@ -62,17 +66,35 @@ pub fn build(usage: &UsageSet, opts: Options, limit: SizeLimit) -> Result<Genera
         for ((action, resource), u) in &st.evidence {
             let wildcard = resource.contains('*') && !resource.contains("${*}") || resource == "*";
             if let Some(why) = c.sensitive.get(action) {
-                sensitive.insert(Sensitive { action: action.to_string(), resource: resource.clone(), why: (*why).to_string(), wildcard });
+                sensitive.insert(Sensitive {
+                    action: action.to_string(),
+                    resource: resource.clone(),
+                    why: (*why).to_string(),
+                    wildcard,
+                });
             }
             if resource == "*" && action.def().resources.is_empty() {
-                wide.insert(Wide { action: action.to_string(), resource: resource.clone(), why: "the action supports no resource-level permission".into() });
+                wide.insert(Wide {
+                    action: action.to_string(),
+                    resource: resource.clone(),
+                    why: "the action supports no resource-level permission".into(),
+                });
             } else if !u.unknown.is_empty() {
                 let parts: Vec<_> = u.unknown.iter().copied().collect();
-                wide.insert(Wide { action: action.to_string(), resource: resource.clone(), why: format!("not in the records: {}", parts.join(", ")) });
+                wide.insert(Wide {
+                    action: action.to_string(),
+                    resource: resource.clone(),
+                    why: format!("not in the records: {}", parts.join(", ")),
+                });
             }
         }
     }
-    Ok(Generated { documents, synthesis, sensitive: sensitive.into_iter().collect(), wide: wide.into_iter().collect() })
+    Ok(Generated {
+        documents,
+        synthesis,
+        sensitive: sensitive.into_iter().collect(),
+        wide: wide.into_iter().collect(),
+    })
 }
 
 /// One line of `--explain`, as JSON.

@@ -26,7 +26,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { selection: Selection::default(), counted: FailureClass::DEFAULT.to_vec() }
+        Config {
+            selection: Selection::default(),
+            counted: FailureClass::DEFAULT.to_vec(),
+        }
     }
 }
 
@@ -67,19 +70,35 @@ fn skip_reason(e: &RecordError) -> String {
 impl<'c> Worker<'c> {
     /// A fresh worker.
     pub fn new(cfg: &'c Config) -> Self {
-        Worker { cfg, decoder: Decoder::default(), mapper: Mapper::new(&cfg.counted), needs: Vec::new(), out: Ingested::default() }
+        Worker {
+            cfg,
+            decoder: Decoder::default(),
+            mapper: Mapper::new(&cfg.counted),
+            needs: Vec::new(),
+            out: Ingested::default(),
+        }
     }
 
     /// Notes an object that could not be fetched or decoded.
     pub fn unreadable(&mut self, name: &str, message: String) {
         self.out.summary.objects.read += 1;
         self.out.summary.objects.unreadable += 1;
-        self.out.summary.problems.push(Problem { object: name.to_owned(), record: None, message });
+        self.out.summary.problems.push(Problem {
+            object: name.to_owned(),
+            record: None,
+            message,
+        });
     }
 
     /// Processes one object's bytes.
     pub fn object(&mut self, name: &str, mut data: Vec<u8>) {
-        let Worker { cfg, decoder, mapper, needs, out } = self;
+        let Worker {
+            cfg,
+            decoder,
+            mapper,
+            needs,
+            out,
+        } = self;
         let summary = &mut out.summary;
         let usage = &mut out.usage;
         let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
@@ -89,7 +108,11 @@ impl<'c> Worker<'c> {
                 Err(e) => {
                     summary.records.skipped += 1;
                     *summary.skipped.entry(skip_reason(&e)).or_default() += 1;
-                    summary.problems.push(Problem { object: name.to_owned(), record: Some(i), message: e.to_string() });
+                    summary.problems.push(Problem {
+                        object: name.to_owned(),
+                        record: Some(i),
+                        message: e.to_string(),
+                    });
                     return;
                 }
             };
@@ -106,7 +129,10 @@ impl<'c> Worker<'c> {
                 Outcome::Mapped => {
                     summary.records.used += 1;
                     if let Some(code) = r.error_code() {
-                        *summary.failed_counted.entry(FailureClass::of(code).as_str()).or_default() += 1;
+                        *summary
+                            .failed_counted
+                            .entry(FailureClass::of(code).as_str())
+                            .or_default() += 1;
                     }
                     let time = r.event_time().and_then(parse_time);
                     for n in needs.drain(..) {
@@ -115,14 +141,25 @@ impl<'c> Worker<'c> {
                 }
                 Outcome::Free(_) => {
                     summary.records.free += 1;
-                    let key = format!("{}:{}", r.event_source().unwrap_or_default(), r.event_name().unwrap_or_default());
+                    let key = format!(
+                        "{}:{}",
+                        r.event_source().unwrap_or_default(),
+                        r.event_name().unwrap_or_default()
+                    );
                     *summary.free.entry(key).or_default() += 1;
                 }
                 Outcome::FailedNotCounted(class) => {
                     summary.records.failed_not_counted += 1;
-                    *summary.failed_not_counted.entry(class.as_str()).or_default() += 1;
+                    *summary
+                        .failed_not_counted
+                        .entry(class.as_str())
+                        .or_default() += 1;
                 }
-                Outcome::Unmapped(u) => summary.unmapped(r.event_source().unwrap_or_default(), r.event_name().unwrap_or_default(), &u),
+                Outcome::Unmapped(u) => summary.unmapped(
+                    r.event_source().unwrap_or_default(),
+                    r.event_name().unwrap_or_default(),
+                    &u,
+                ),
             }
         };
         let result = decoder.decode(&mut data, &mut on_record);
@@ -134,7 +171,11 @@ impl<'c> Worker<'c> {
             Ok(ObjectKind::NotCloudTrail) => summary.objects.not_cloudtrail += 1,
             Err(e) => {
                 summary.objects.unreadable += 1;
-                summary.problems.push(Problem { object: name.to_owned(), record: None, message: e.to_string() });
+                summary.problems.push(Problem {
+                    object: name.to_owned(),
+                    record: None,
+                    message: e.to_string(),
+                });
             }
         }
     }
@@ -146,7 +187,12 @@ impl<'c> Worker<'c> {
 }
 
 /// Reads `objects` from `source` in parallel.
-pub fn run(source: &dyn Source, objects: &[ObjectRef], cfg: &Config, progress: &ProgressBar) -> Ingested {
+pub fn run(
+    source: &dyn Source,
+    objects: &[ObjectRef],
+    cfg: &Config,
+    progress: &ProgressBar,
+) -> Ingested {
     let mut done = objects
         .par_iter()
         .fold(

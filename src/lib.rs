@@ -1,12 +1,12 @@
 //! iamtrail: least-privilege IAM policies from CloudTrail logs.
 pub mod catalog;
+pub mod cli;
 pub mod decode;
+pub mod generate;
+pub mod ingest;
 pub mod map;
 pub mod policy;
-pub mod usage;
-pub mod ingest;
 pub mod report;
 pub mod select;
 pub mod source;
-pub mod generate;
-pub mod cli;
+pub mod usage;

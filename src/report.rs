@@ -117,7 +117,13 @@ impl Summary {
         match self.principals.get_mut(id) {
             Some(p) => p.records += 1,
             None => {
-                self.principals.insert(id.to_owned(), PrincipalSeen { kind: Some(format!("{kind:?}").to_lowercase()), records: 1 });
+                self.principals.insert(
+                    id.to_owned(),
+                    PrincipalSeen {
+                        kind: Some(format!("{kind:?}").to_lowercase()),
+                        records: 1,
+                    },
+                );
             }
         }
     }
@@ -132,7 +138,13 @@ impl Summary {
         match by_name.get_mut(name) {
             Some(e) => e.count += 1,
             None => {
-                by_name.insert(name.to_owned(), UnmappedEvent { count: 1, reason: reason.to_string() });
+                by_name.insert(
+                    name.to_owned(),
+                    UnmappedEvent {
+                        count: 1,
+                        reason: reason.to_string(),
+                    },
+                );
             }
         }
     }
@@ -166,12 +178,18 @@ impl Summary {
         for (src, names) in o.unmapped {
             let m = self.unmapped.entry(src).or_default();
             for (n, e) in names {
-                let x = m.entry(n).or_insert_with(|| UnmappedEvent { count: 0, reason: e.reason.clone() });
+                let x = m.entry(n).or_insert_with(|| UnmappedEvent {
+                    count: 0,
+                    reason: e.reason.clone(),
+                });
                 x.count += e.count;
             }
         }
         for (p, s) in o.principals {
-            let x = self.principals.entry(p).or_insert_with(|| PrincipalSeen { kind: s.kind.clone(), records: 0 });
+            let x = self.principals.entry(p).or_insert_with(|| PrincipalSeen {
+                kind: s.kind.clone(),
+                records: 0,
+            });
             x.records += s.records;
         }
         self.problems.extend(o.problems);

@@ -47,14 +47,28 @@ pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
             Some(role) => c(role, PrincipalKind::Role),
             None => c(arn.unwrap_or("unknown assumed role"), PrincipalKind::Role),
         },
-        "IAMUser" => c(arn.or(r.identity_str("userName")).unwrap_or("unknown IAM user"), PrincipalKind::User),
+        "IAMUser" => c(
+            arn.or(r.identity_str("userName"))
+                .unwrap_or("unknown IAM user"),
+            PrincipalKind::User,
+        ),
         "FederatedUser" => match r.issuer_str("arn") {
             Some(user) => c(user, PrincipalKind::User),
             None => c(arn.unwrap_or("unknown federated user"), PrincipalKind::User),
         },
         "Root" => c(arn.unwrap_or("root"), PrincipalKind::Root),
-        "AWSAccount" => c(r.identity_str("accountId").or(r.identity_str("principalId")).unwrap_or("unknown account"), PrincipalKind::Account),
-        _ => c(arn.or(r.identity_str("principalId")).or(r.identity_str("userName")).unwrap_or(ty), PrincipalKind::Other),
+        "AWSAccount" => c(
+            r.identity_str("accountId")
+                .or(r.identity_str("principalId"))
+                .unwrap_or("unknown account"),
+            PrincipalKind::Account,
+        ),
+        _ => c(
+            arn.or(r.identity_str("principalId"))
+                .or(r.identity_str("userName"))
+                .unwrap_or(ty),
+            PrincipalKind::Other,
+        ),
     }
 }
 
@@ -111,7 +125,10 @@ pub struct BadPrincipal(pub String);
 impl std::str::FromStr for PrincipalFilter {
     type Err = BadPrincipal;
     fn from_str(s: &str) -> Result<Self, BadPrincipal> {
-        Ok(PrincipalFilter { raw: s.to_string(), matcher: s.parse()? })
+        Ok(PrincipalFilter {
+            raw: s.to_string(),
+            matcher: s.parse()?,
+        })
     }
 }
 
@@ -119,7 +136,10 @@ impl std::str::FromStr for PrincipalMatch {
     type Err = BadPrincipal;
     fn from_str(s: &str) -> Result<Self, BadPrincipal> {
         let bad = || BadPrincipal(s.to_string());
-        if (s.starts_with("AKIA") || s.starts_with("ASIA")) && s.len() >= 16 && s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if (s.starts_with("AKIA") || s.starts_with("ASIA"))
+            && s.len() >= 16
+            && s.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
             return Ok(PrincipalMatch::AccessKey(s.to_string()));
         }
         let parts: Vec<&str> = s.splitn(6, ':').collect();
@@ -129,10 +149,18 @@ impl std::str::FromStr for PrincipalMatch {
         let (service, account, resource) = (parts[2], parts[4].to_string(), parts[5]);
         let last = |r: &str| r.rsplit('/').next().unwrap_or_default().to_string();
         match (service, resource.split('/').next()) {
-            ("iam", Some("role")) if resource.len() > 5 => Ok(PrincipalMatch::Role { account, name: last(resource) }),
-            ("iam", Some("user")) if resource.len() > 5 => Ok(PrincipalMatch::User { account, name: last(resource) }),
+            ("iam", Some("role")) if resource.len() > 5 => Ok(PrincipalMatch::Role {
+                account,
+                name: last(resource),
+            }),
+            ("iam", Some("user")) if resource.len() > 5 => Ok(PrincipalMatch::User {
+                account,
+                name: last(resource),
+            }),
             ("iam", Some("root")) => Ok(PrincipalMatch::Root { account }),
-            ("sts", Some("assumed-role")) if resource.matches('/').count() >= 2 => Ok(PrincipalMatch::Session(s.to_string())),
+            ("sts", Some("assumed-role")) if resource.matches('/').count() >= 2 => {
+                Ok(PrincipalMatch::Session(s.to_string()))
+            }
             _ => Err(bad()),
         }
     }
@@ -148,7 +176,14 @@ impl PrincipalFilter {
 /// Splits `arn:P:S::ACCT:kind/path/name` into (account, kind, name).
 fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
     let mut it = arn.splitn(6, ':');
-    let (_, _, _, _, account, resource) = (it.next()?, it.next()?, it.next()?, it.next()?, it.next()?, it.next()?);
+    let (_, _, _, _, account, resource) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
     let kind = resource.split('/').next()?;
     Some((account, kind, resource.rsplit('/').next()?))
 }
@@ -160,10 +195,15 @@ impl PrincipalMatch {
             PrincipalMatch::AccessKey(k) => r.identity_str("accessKeyId") == Some(k),
             PrincipalMatch::Session(arn) => r.identity_str("arn") == Some(arn),
             PrincipalMatch::Root { account } => {
-                r.identity_str("type") == Some("Root") && r.identity_str("accountId").is_none_or(|a| a == account)
+                r.identity_str("type") == Some("Root")
+                    && r.identity_str("accountId").is_none_or(|a| a == account)
             }
             PrincipalMatch::Role { account, name } | PrincipalMatch::User { account, name } => {
-                let want = if matches!(self, PrincipalMatch::Role { .. }) { "role" } else { "user" };
+                let want = if matches!(self, PrincipalMatch::Role { .. }) {
+                    "role"
+                } else {
+                    "user"
+                };
                 caller(r)
                     .and_then(|c| iam_arn_parts(c.id))
                     .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
@@ -226,12 +266,18 @@ impl Selection {
         }
         if self.start.is_some() || self.end.is_some() {
             let t = r.event_time().and_then(parse_time);
-            let inside = t.is_some_and(|t| self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|e| t < e));
+            let inside = t.is_some_and(|t| {
+                self.start.is_none_or(|s| t >= s) && self.end.is_none_or(|e| t < e)
+            });
             if !inside {
                 return Err(FilterReason::OutsideWindow);
             }
         }
-        if !self.regions.is_empty() && !r.region().is_some_and(|g| self.regions.iter().any(|x| x == g)) {
+        if !self.regions.is_empty()
+            && !r
+                .region()
+                .is_some_and(|g| self.regions.iter().any(|x| x == g))
+        {
             return Err(FilterReason::OtherRegion);
         }
         if !self.accounts.is_empty() {
@@ -279,7 +325,13 @@ mod tests {
     fn principals_match_all_their_forms() {
         with_record(ROLE_SESSION, |r| {
             let c = caller(&r).unwrap();
-            assert_eq!((c.id, c.kind), ("arn:aws:iam::111122223333:role/service-role/ci", PrincipalKind::Role));
+            assert_eq!(
+                (c.id, c.kind),
+                (
+                    "arn:aws:iam::111122223333:role/service-role/ci",
+                    PrincipalKind::Role
+                )
+            );
             for yes in [
                 "arn:aws:iam::111122223333:role/ci",
                 "arn:aws:iam::111122223333:role/service-role/ci",
@@ -288,7 +340,12 @@ mod tests {
             ] {
                 assert!(yes.parse::<PrincipalFilter>().unwrap().matches(&r), "{yes}");
             }
-            for no in ["arn:aws:iam::111122223333:role/cix", "arn:aws:iam::999999999999:role/ci", "arn:aws:iam::111122223333:user/ci", "arn:aws:sts::111122223333:assumed-role/ci/build-2"] {
+            for no in [
+                "arn:aws:iam::111122223333:role/cix",
+                "arn:aws:iam::999999999999:role/ci",
+                "arn:aws:iam::111122223333:user/ci",
+                "arn:aws:sts::111122223333:assumed-role/ci/build-2",
+            ] {
                 assert!(!no.parse::<PrincipalFilter>().unwrap().matches(&r), "{no}");
             }
         });
@@ -299,7 +356,11 @@ mod tests {
     #[test]
     fn selection_reasons() {
         with_record(ROLE_SESSION, |r| {
-            let mut s = Selection { start: parse_time("2026-11-20"), end: parse_time("2026-11-21"), ..Default::default() };
+            let mut s = Selection {
+                start: parse_time("2026-11-20"),
+                end: parse_time("2026-11-21"),
+                ..Default::default()
+            };
             assert_eq!(s.check(&r), Ok(()));
             s.regions = vec!["us-west-2".into()];
             assert_eq!(s.check(&r), Err(FilterReason::OtherRegion));

@@ -91,7 +91,11 @@ pub struct UsageSet {
 impl UsageSet {
     /// Records one need of one record.
     pub fn add(&mut self, need: Need, time: Option<i64>, event_id: Option<&str>) {
-        let key = UsageKey { action: need.action, resource: need.resource, condition: need.condition };
+        let key = UsageKey {
+            action: need.action,
+            resource: need.resource,
+            condition: need.condition,
+        };
         let u = self.map.entry(key).or_default();
         u.note(time, event_id);
         u.vias.insert(need.via);
@@ -140,7 +144,13 @@ mod tests {
     use super::*;
 
     fn need(res: &str) -> Need {
-        Need { action: ActionId::lookup("s3:GetObject").unwrap(), resource: res.into(), condition: None, via: Via::Catalog, unknown: vec![] }
+        Need {
+            action: ActionId::lookup("s3:GetObject").unwrap(),
+            resource: res.into(),
+            condition: None,
+            via: Via::Catalog,
+            unknown: vec![],
+        }
     }
 
     #[test]

@@ -25,7 +25,9 @@ impl ArnTemplate {
         let mut segments = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("${") {
-            let Some(len) = rest[start..].find('}') else { break };
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
             if start > 0 {
                 segments.push(Segment::Literal(&rest[..start]));
             }
@@ -55,7 +57,10 @@ impl ArnTemplate {
 
     /// Fills the template: `value(var)` gives a variable's (already escaped) value or
     /// `None`. Unknown variables become `*` and are returned in the second element.
-    pub fn fill<'v>(&self, mut value: impl FnMut(&str) -> Option<String>) -> (String, Vec<&'static str>) {
+    pub fn fill<'v>(
+        &self,
+        mut value: impl FnMut(&str) -> Option<String>,
+    ) -> (String, Vec<&'static str>) {
         let mut out = String::with_capacity(self.text.len() + 32);
         let mut unknown = Vec::new();
         for seg in &self.segments {
@@ -77,7 +82,9 @@ impl ArnTemplate {
 fn match_from(segs: &[Segment], s: &str) -> bool {
     match segs.split_first() {
         None => s.is_empty(),
-        Some((Segment::Literal(l), rest)) => s.strip_prefix(l).is_some_and(|tail| match_from(rest, tail)),
+        Some((Segment::Literal(l), rest)) => {
+            s.strip_prefix(l).is_some_and(|tail| match_from(rest, tail))
+        }
         Some((Segment::Var(_), [])) => !s.is_empty(),
         Some((Segment::Var(_), rest)) => {
             // Try every split point up to the first ':' (variables never span fields).
@@ -96,13 +103,20 @@ mod tests {
         let t = ArnTemplate::parse("arn:${Partition}:s3:::${BucketName}/${ObjectName}");
         assert!(t.matches("arn:aws:s3:::b/k/x.txt"));
         assert!(!t.matches("arn:aws:s3:::b"));
-        let t = ArnTemplate::parse("arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}");
+        let t = ArnTemplate::parse(
+            "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}:log-stream:${LogStreamName}",
+        );
         assert!(t.matches("arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:s/1"));
         assert!(!t.matches("arn:aws:logs:us-east-1:1:log-group:/aws/x"));
-        let t = ArnTemplate::parse("arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}");
+        let t = ArnTemplate::parse(
+            "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}",
+        );
         let (s, unknown) = t.fill(|v| (v != "FunctionName").then(|| format!("<{v}>")));
         assert_eq!(s, "arn:<Partition>:lambda:<Region>:<Account>:function:*");
         assert_eq!(unknown, vec!["FunctionName"]);
-        assert_eq!(t.vars().collect::<Vec<_>>(), ["Partition", "Region", "Account", "FunctionName"]);
+        assert_eq!(
+            t.vars().collect::<Vec<_>>(),
+            ["Partition", "Region", "Account", "FunctionName"]
+        );
     }
 }

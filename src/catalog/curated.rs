@@ -71,6 +71,8 @@ pub enum Transform {
     KmsKey,
     /// S3 copy source → `BucketName`, `ObjectName`.
     CopySource,
+    /// An instance profile name or ARN (passrole.tsv): the role inside is unknown.
+    InstanceProfile,
 }
 
 /// One step of a dotted request-parameter path; `array` walks every element.
@@ -164,6 +166,7 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
                 "secret" => Transform::Secret,
                 "kms-key" => Transform::KmsKey,
                 "copy-source" => Transform::CopySource,
+                "instance-profile" => Transform::InstanceProfile,
                 other => return Err(format!("unknown transform `{other}`")),
             },
         ),
@@ -176,7 +179,10 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
         .split('.')
         .map(|k| match k.strip_suffix("[]") {
             Some(key) => PathStep { key, array: true },
-            None => PathStep { key: k, array: false },
+            None => PathStep {
+                key: k,
+                array: false,
+            },
         })
         .collect::<Vec<_>>();
     if path.iter().any(|p| p.key.is_empty()) {
@@ -192,9 +198,13 @@ fn canonical_action(full: &str) -> Result<ActionId, String> {
 
 /// Splits an event key `prefix:EventName`, checking the prefix.
 fn event_key(s: &'static str) -> Result<&'static str, String> {
-    let (p, e) = s.split_once(':').ok_or_else(|| format!("`{s}` is not prefix:EventName"))?;
+    let (p, e) = s
+        .split_once(':')
+        .ok_or_else(|| format!("`{s}` is not prefix:EventName"))?;
     if !has_service(p) || e.is_empty() {
-        return Err(format!("`{s}`: `{p}` is not a service prefix in the IAM catalog"));
+        return Err(format!(
+            "`{s}`: `{p}` is not a service prefix in the IAM catalog"
+        ));
     }
     Ok(s)
 }
@@ -228,7 +238,10 @@ impl Curated {
             _ => return Err("unknown curated file".into()),
         };
         if cols.len() != want {
-            return Err(format!("expected {want} tab-separated columns, found {}", cols.len()));
+            return Err(format!(
+                "expected {want} tab-separated columns, found {}",
+                cols.len()
+            ));
         }
         let reason = cols[want - 1];
         if reason.is_empty() {
@@ -237,7 +250,10 @@ impl Curated {
         match file {
             "services.tsv" => {
                 if !has_service(cols[1]) {
-                    return Err(format!("`{}` is not a service prefix in the IAM catalog", cols[1]));
+                    return Err(format!(
+                        "`{}` is not a service prefix in the IAM catalog",
+                        cols[1]
+                    ));
                 }
                 self.services.insert(cols[0], cols[1]);
             }
@@ -251,13 +267,19 @@ impl Curated {
                         .map(|a| {
                             let (name, role) = match a.trim().split_once('@') {
                                 Some((n, "source")) => (n, ResourceRole::Source),
-                                Some((_, r)) => return Err(format!("unknown resource role `@{r}`")),
+                                Some((_, r)) => {
+                                    return Err(format!("unknown resource role `@{r}`"));
+                                }
                                 None => (a.trim(), ResourceRole::Target),
                             };
                             Ok((canonical_action(name)?, role))
                         })
                         .collect::<Result<Vec<_>, String>>()?;
-                    EventRule::Actions { actions, reason, at }
+                    EventRule::Actions {
+                        actions,
+                        reason,
+                        at,
+                    }
                 };
                 if self.events.insert(key, rule).is_some() {
                     return Err(format!("`{key}` is listed twice"));
@@ -266,7 +288,9 @@ impl Curated {
             "resources.tsv" => {
                 let scope = cols[0];
                 let prefix = scope.split(':').next().unwrap_or_default();
-                let svc = service(prefix).ok_or_else(|| format!("`{prefix}` is not a service prefix in the IAM catalog"))?;
+                let svc = service(prefix).ok_or_else(|| {
+                    format!("`{prefix}` is not a service prefix in the IAM catalog")
+                })?;
                 let rt = svc
                     .resource_type(cols[1])
                     .ok_or_else(|| format!("`{}` is not a resource type of `{prefix}`", cols[1]))?;
@@ -274,22 +298,43 @@ impl Curated {
                 if !rt.arn.vars().any(|v| v == var) {
                     return Err(format!("`{var}` is not a variable of {}", rt.arn.text));
                 }
-                let sources = sources.split('|').map(parse_source).collect::<Result<Vec<_>, _>>()?;
-                self.resources.entry(scope).or_default().entry(rt.name.to_ascii_lowercase()).or_default().push(VarRule { var, sources, at });
+                let sources = sources
+                    .split('|')
+                    .map(parse_source)
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.resources
+                    .entry(scope)
+                    .or_default()
+                    .entry(rt.name.to_ascii_lowercase())
+                    .or_default()
+                    .push(VarRule { var, sources, at });
             }
             "passrole.tsv" => {
                 let key = event_key(cols[0])?;
                 let source = parse_source(cols[1])?;
                 if !cols[2].contains('.') {
-                    return Err(format!("`{}` does not look like a service principal", cols[2]));
+                    return Err(format!(
+                        "`{}` does not look like a service principal",
+                        cols[2]
+                    ));
                 }
-                self.passrole.entry(key).or_default().push(PassRoleRule { source, service: cols[2], reason, at });
+                self.passrole.entry(key).or_default().push(PassRoleRule {
+                    source,
+                    service: cols[2],
+                    reason,
+                    at,
+                });
             }
             "tag-on-create.tsv" => {
                 let key = event_key(cols[0])?;
                 let source = parse_source(cols[1])?;
                 let action = canonical_action(cols[2])?;
-                self.tag_on_create.entry(key).or_default().push(TagRule { source, action, reason, at });
+                self.tag_on_create.entry(key).or_default().push(TagRule {
+                    source,
+                    action,
+                    reason,
+                    at,
+                });
             }
             "sensitive.tsv" => {
                 let action = canonical_action(cols[0])?;
@@ -318,8 +363,14 @@ mod tests {
     #[test]
     fn rejects_unknown_names_with_line_numbers() {
         let files: &[(&str, &str)] = &[
-            ("events.tsv", "# comment\ns3:HeadObject\ts3:GetObject\tok\ns3:Foo\ts3:NotAnAction\treason\ns3:Bar\ts3:GetObject\t\n"),
-            ("resources.tsv", "lambda\tfunction\tFunctionName=functionName:last\tr\nlambda\tfunction\tNope=x\tr\n"),
+            (
+                "events.tsv",
+                "# comment\ns3:HeadObject\ts3:GetObject\tok\ns3:Foo\ts3:NotAnAction\treason\ns3:Bar\ts3:GetObject\t\n",
+            ),
+            (
+                "resources.tsv",
+                "lambda\tfunction\tFunctionName=functionName:last\tr\nlambda\tfunction\tNope=x\tr\n",
+            ),
         ];
         let c = Curated::parse(files);
         assert_eq!(c.entries(), 2);

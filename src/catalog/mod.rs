@@ -122,7 +122,9 @@ pub struct Service {
 }
 
 fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
-    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 fn split_list(s: &'static str) -> Vec<&'static str> {
@@ -131,7 +133,13 @@ fn split_list(s: &'static str) -> Vec<&'static str> {
 
 impl Service {
     fn parse(prefix: &'static str, text: &'static str) -> Service {
-        let mut svc = Service { prefix, name: prefix, actions: Vec::new(), resources: Vec::new(), condition_keys: Vec::new() };
+        let mut svc = Service {
+            prefix,
+            name: prefix,
+            actions: Vec::new(),
+            resources: Vec::new(),
+            condition_keys: Vec::new(),
+        };
         let mut raw_actions = Vec::new();
         for line in text.lines() {
             let mut f = line.split('\t');
@@ -144,7 +152,11 @@ impl Service {
                 Some("R") => {
                     let name = f.next().unwrap_or_default();
                     let arn = ArnTemplate::parse(f.next().unwrap_or_default());
-                    svc.resources.push(ResourceType { name, arn, condition_keys: split_list(f.next().unwrap_or_default()) });
+                    svc.resources.push(ResourceType {
+                        name,
+                        arn,
+                        condition_keys: split_list(f.next().unwrap_or_default()),
+                    });
                 }
                 Some("C") => {
                     let key = f.next().unwrap_or_default();
@@ -163,7 +175,10 @@ impl Service {
                         Some(n) => (n, true),
                         None => (r, false),
                     };
-                    let index = svc.resources.iter().position(|rt| rt.name.eq_ignore_ascii_case(name))?;
+                    let index = svc
+                        .resources
+                        .iter()
+                        .position(|rt| rt.name.eq_ignore_ascii_case(name))?;
                     Some(ActionResource { index, required })
                 })
                 .collect();
@@ -181,27 +196,37 @@ impl Service {
 
     /// Looks an action up by name, ignoring ASCII case as IAM does.
     pub fn action(&self, name: &str) -> Option<&Action> {
-        self.actions.binary_search_by(|a| cmp_ignore_case(a.name, name)).ok().map(|i| &self.actions[i])
+        self.actions
+            .binary_search_by(|a| cmp_ignore_case(a.name, name))
+            .ok()
+            .map(|i| &self.actions[i])
     }
 
     /// Looks a resource type up by name, ignoring ASCII case.
     pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
-        self.resources.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+        self.resources
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
     }
 }
 
-static PARSED: [OnceLock<Service>; embedded::SERVICE_COUNT] = [const { OnceLock::new() }; embedded::SERVICE_COUNT];
+static PARSED: [OnceLock<Service>; embedded::SERVICE_COUNT] =
+    [const { OnceLock::new() }; embedded::SERVICE_COUNT];
 
 /// The service with IAM prefix `prefix` (exact, lowercase), parsed on first use.
 pub fn service(prefix: &str) -> Option<&'static Service> {
-    let i = embedded::SERVICES.binary_search_by(|(p, _)| (*p).cmp(prefix)).ok()?;
+    let i = embedded::SERVICES
+        .binary_search_by(|(p, _)| (*p).cmp(prefix))
+        .ok()?;
     let (p, text) = embedded::SERVICES[i];
     Some(PARSED[i].get_or_init(|| Service::parse(p, text)))
 }
 
 /// Whether the catalog has a service with this prefix, without parsing it.
 pub fn has_service(prefix: &str) -> bool {
-    embedded::SERVICES.binary_search_by(|(p, _)| (*p).cmp(prefix)).is_ok()
+    embedded::SERVICES
+        .binary_search_by(|(p, _)| (*p).cmp(prefix))
+        .is_ok()
 }
 
 /// All service prefixes the catalog knows, sorted.
@@ -237,12 +262,17 @@ impl ActionId {
     pub fn find(prefix: &str, name: &str) -> Option<ActionId> {
         let svc = service(prefix)?;
         let a = svc.action(name)?;
-        Some(ActionId { prefix: svc.prefix, name: a.name })
+        Some(ActionId {
+            prefix: svc.prefix,
+            name: a.name,
+        })
     }
 
     /// The catalog entry of this action.
     pub fn def(self) -> &'static Action {
-        service(self.prefix).and_then(|s| s.action(self.name)).expect("ActionId is always from the catalog")
+        service(self.prefix)
+            .and_then(|s| s.action(self.name))
+            .expect("ActionId is always from the catalog")
     }
 
     /// The catalog entry of this action's service.
@@ -273,7 +303,10 @@ mod tests {
         assert_eq!(a.name, "GetObject");
         assert!(a.levels.has(Levels::READ));
         let obj = svc.resource_type("object").unwrap();
-        assert_eq!(obj.arn.text, "arn:${Partition}:s3:::${BucketName}/${ObjectName}");
+        assert_eq!(
+            obj.arn.text,
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
+        );
         assert!(action("s3:NoSuchAction").is_none());
         assert!(action("nosuchservice:GetObject").is_none());
         let (_, pass) = action("iam:PassRole").unwrap();
@@ -292,6 +325,9 @@ mod tests {
                 }
             }
         }
-        assert!(actions > 15_000, "catalog looks truncated: {actions} actions");
+        assert!(
+            actions > 15_000,
+            "catalog looks truncated: {actions} actions"
+        );
     }
 }

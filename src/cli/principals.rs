@@ -9,20 +9,36 @@ use crate::ingest::Config;
 /// Lists principals with record counts (all records of the input, before selection by
 /// principal; the time, region and account filters apply to the counts below them).
 pub fn run(a: PrincipalsArgs) -> Result<u8> {
-    let cfg = Config { selection: selection(&a.input)?, ..Config::default() };
+    let cfg = Config {
+        selection: selection(&a.input)?,
+        ..Config::default()
+    };
     let got = ingest(&a.input, &cfg)?;
     let s = &got.summary;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "principals": s.principals, "summary": s }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "principals": s.principals, "summary": s })
+            )?
+        );
     } else {
         let mut rows: Vec<_> = s.principals.iter().collect();
         rows.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
         for (p, seen) in rows {
-            println!("{:>8}  {:<6}  {p}", seen.records, seen.kind.as_deref().unwrap_or("?"));
+            println!(
+                "{:>8}  {:<6}  {p}",
+                seen.records,
+                seen.kind.as_deref().unwrap_or("?")
+            );
         }
         if !a.input.quiet {
             eprint_lines(&summary_lines(s));
         }
     }
-    Ok(if s.has_skips() { exit::PARTIAL } else { exit::OK })
+    Ok(if s.has_skips() {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    })
 }

@@ -19,7 +19,13 @@ const SHOW_PROBLEMS: usize = 20;
 
 fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>> {
     v.as_deref()
-        .map(|s| parse_time(s).with_context(|| format!("--{name} {s:?}: expected a date (2026-11-20) or time (2026-11-20T09:00:00Z)")))
+        .map(|s| {
+            parse_time(s).with_context(|| {
+                format!(
+                    "--{name} {s:?}: expected a date (2026-11-20) or time (2026-11-20T09:00:00Z)"
+                )
+            })
+        })
         .transpose()
 }
 
@@ -27,11 +33,16 @@ fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>> {
 pub fn selection(a: &InputArgs) -> Result<Selection> {
     let now = match time_arg("now", &a.now)? {
         Some(t) => t,
-        None => std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
     };
     let mut start = time_arg("start", &a.start)?;
     if let Some(s) = &a.since {
-        let d = parse_duration(s).with_context(|| format!("--since {s:?}: expected a duration like 90m, 36h, 7d or 2w"))?;
+        let d = parse_duration(s).with_context(|| {
+            format!("--since {s:?}: expected a duration like 90m, 36h, 7d or 2w")
+        })?;
         start = Some(now - d);
     }
     let end = time_arg("end", &a.end)?;
@@ -40,7 +51,13 @@ pub fn selection(a: &InputArgs) -> Result<Selection> {
             bail!("the time window is empty: start is not before end");
         }
     }
-    Ok(Selection { principals: Vec::new(), start, end, regions: a.regions.clone(), accounts: a.accounts.clone() })
+    Ok(Selection {
+        principals: Vec::new(),
+        start,
+        end,
+        regions: a.regions.clone(),
+        accounts: a.accounts.clone(),
+    })
 }
 
 /// Lists and ingests the inputs.
@@ -53,8 +70,10 @@ pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
     } else {
         let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         b.set_style(
-            ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, eta {eta}) {wide_bar}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, eta {eta}) {wide_bar}",
+            )
+            .expect("valid template"),
         );
         b
     };
@@ -73,7 +92,10 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     let o = &s.objects;
     let mut parts = vec![format!("{} with records", o.with_records)];
     if o.digest > 0 {
-        parts.push(format!("{} (skipped)", plural(o.digest, "digest file", "digest files")));
+        parts.push(format!(
+            "{} (skipped)",
+            plural(o.digest, "digest file", "digest files")
+        ));
     }
     if o.not_cloudtrail > 0 {
         parts.push(format!("{} not CloudTrail (skipped)", o.not_cloudtrail));
@@ -81,36 +103,71 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     if o.unreadable > 0 {
         parts.push(format!("{} unreadable", o.unreadable));
     }
-    out.push(format!("{}: {}", plural(o.read, "object", "objects"), parts.join(", ")));
+    out.push(format!(
+        "{}: {}",
+        plural(o.read, "object", "objects"),
+        parts.join(", ")
+    ));
     let r = &s.records;
     out.push(format!(
         "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped",
         r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped
     ));
-    let list = |m: &std::collections::BTreeMap<&'static str, u64>| m.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ");
+    let list = |m: &std::collections::BTreeMap<&'static str, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if !s.filtered.is_empty() {
         out.push(format!("  filtered: {}", list(&s.filtered)));
     }
     if !s.skipped.is_empty() {
-        out.push(format!("  skipped: {}", s.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect::<Vec<_>>().join(", ")));
+        out.push(format!(
+            "  skipped: {}",
+            s.skipped
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !s.free.is_empty() {
-        out.push(format!("  free (no permission needed): {}", s.free.iter().map(|(k, v)| format!("{k} ×{v}")).collect::<Vec<_>>().join(", ")));
+        out.push(format!(
+            "  free (no permission needed): {}",
+            s.free
+                .iter()
+                .map(|(k, v)| format!("{k} ×{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !s.failed_counted.is_empty() {
-        out.push(format!("  failed calls counted as needed: {}", list(&s.failed_counted)));
+        out.push(format!(
+            "  failed calls counted as needed: {}",
+            list(&s.failed_counted)
+        ));
     }
     if !s.failed_not_counted.is_empty() {
-        out.push(format!("  failed calls not counted (see --failed-calls): {}", list(&s.failed_not_counted)));
+        out.push(format!(
+            "  failed calls not counted (see --failed-calls): {}",
+            list(&s.failed_not_counted)
+        ));
     }
     for p in s.problems.iter().take(SHOW_PROBLEMS) {
         out.push(format!("  input problem: {p}"));
     }
     if s.problems.len() > SHOW_PROBLEMS {
-        out.push(format!("  … and {} more input problems (--json lists them all)", s.problems.len() - SHOW_PROBLEMS));
+        out.push(format!(
+            "  … and {} more input problems (--json lists them all)",
+            s.problems.len() - SHOW_PROBLEMS
+        ));
     }
     if !s.unmapped.is_empty() {
-        out.push("unmapped events (no policy line written; check whether the workload needs them):".into());
+        out.push(
+            "unmapped events (no policy line written; check whether the workload needs them):"
+                .into(),
+        );
         for (src, names) in &s.unmapped {
             for (name, e) in names {
                 out.push(format!("  {src} {name} ×{}: {}", e.count, e.reason));
@@ -124,16 +181,27 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
 pub fn generated_lines(g: &Generated, limit: usize) -> Vec<String> {
     let mut out = Vec::new();
     for x in &g.synthesis.generalizations {
-        out.push(format!("generalized: {} on {} ({} resources; --generalize sets the threshold)", x.action, x.pattern, x.replaced));
+        out.push(format!(
+            "generalized: {} on {} ({} resources; --generalize sets the threshold)",
+            x.action, x.pattern, x.replaced
+        ));
     }
     for w in &g.wide {
         out.push(format!("wide: {} on {}: {}", w.action, w.resource, w.why));
     }
     for s in &g.sensitive {
-        let warn = if s.wildcard { "WARNING sensitive (wildcard resource)" } else { "sensitive" };
+        let warn = if s.wildcard {
+            "WARNING sensitive (wildcard resource)"
+        } else {
+            "sensitive"
+        };
         out.push(format!("{warn}: {} on {}: {}", s.action, s.resource, s.why));
     }
-    let sizes: Vec<String> = g.documents.iter().map(|d| d.iam_size().to_string()).collect();
+    let sizes: Vec<String> = g
+        .documents
+        .iter()
+        .map(|d| d.iam_size().to_string())
+        .collect();
     let statements: usize = g.documents.iter().map(|d| d.statement.len()).sum();
     out.push(format!(
         "policy: {} with {}, {} of {limit} characters",

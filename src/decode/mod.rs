@@ -102,7 +102,11 @@ fn check(v: &BorrowedValue<'_>) -> Result<(), RecordError> {
     }
     for f in ["eventSource", "eventName"] {
         if v.get(f).and_then(|x| x.as_str()).is_none_or(str::is_empty) {
-            return Err(RecordError::MissingField(if f == "eventSource" { "eventSource" } else { "eventName" }));
+            return Err(RecordError::MissingField(if f == "eventSource" {
+                "eventSource"
+            } else {
+                "eventName"
+            }));
         }
     }
     Ok(())
@@ -118,7 +122,9 @@ fn emit(sink: &mut Sink<'_>, i: usize, v: &BorrowedValue<'_>) {
 /// Whether the text looks like one JSON object per line rather than one document:
 /// the first line is a whole object and the next non-empty line starts another.
 fn looks_like_ndjson(b: &[u8]) -> bool {
-    let Some(nl) = memchr::memchr(b'\n', b) else { return false };
+    let Some(nl) = memchr::memchr(b'\n', b) else {
+        return false;
+    };
     let first = b[..nl].trim_ascii();
     let rest = b[nl + 1..].trim_ascii_start();
     first.first() == Some(&b'{') && first.last() == Some(&b'}') && rest.first() == Some(&b'{')
@@ -127,17 +133,26 @@ fn looks_like_ndjson(b: &[u8]) -> bool {
 impl Decoder {
     /// Decodes one object. `data` is consumed as scratch space (the JSON parser works in
     /// place).
-    pub fn decode(&mut self, data: &mut Vec<u8>, sink: &mut Sink<'_>) -> Result<ObjectKind, ObjectError> {
+    pub fn decode(
+        &mut self,
+        data: &mut Vec<u8>,
+        sink: &mut Sink<'_>,
+    ) -> Result<ObjectKind, ObjectError> {
         if is_gzip(data) {
             self.inflated.clear();
             let mut dec = MultiGzDecoder::new(&data[..]).take(MAX_INFLATED + 1);
-            dec.read_to_end(&mut self.inflated).map_err(ObjectError::Gzip)?;
+            dec.read_to_end(&mut self.inflated)
+                .map_err(ObjectError::Gzip)?;
             if self.inflated.len() as u64 > MAX_INFLATED {
                 return Err(ObjectError::TooLarge);
             }
             std::mem::swap(data, &mut self.inflated);
         }
-        let start = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let start = if data.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         let body = &mut data[start..];
         if body.trim_ascii().is_empty() {
             return Err(ObjectError::Empty);
@@ -150,7 +165,8 @@ impl Decoder {
         if looks_like_ndjson(body) {
             return Ok(self.decode_lines(body, sink));
         }
-        let doc = simd_json::to_borrowed_value_with_buffers(body, &mut self.buffers).map_err(|e| ObjectError::Json(json_err(e)))?;
+        let doc = simd_json::to_borrowed_value_with_buffers(body, &mut self.buffers)
+            .map_err(|e| ObjectError::Json(json_err(e)))?;
         Ok(match &doc {
             BorrowedValue::Object(o) => {
                 if let Some(records) = o.get("Records") {
@@ -174,7 +190,9 @@ impl Decoder {
                         }
                     }
                     ObjectKind::Records
-                } else if o.contains_key("digestStartTime") || o.contains_key("digestPublicKeyFingerprint") {
+                } else if o.contains_key("digestStartTime")
+                    || o.contains_key("digestPublicKeyFingerprint")
+                {
                     ObjectKind::Digest
                 } else if o.contains_key("eventSource") && o.contains_key("eventName") {
                     emit(sink, 0, &doc);
@@ -207,8 +225,14 @@ impl Decoder {
 }
 
 fn trim_mut(s: &mut [u8]) -> &mut [u8] {
-    let start = s.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(s.len());
-    let end = s.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &mut s[start..end]
 }
 
@@ -239,24 +263,59 @@ mod tests {
     #[test]
     fn detects_formats_by_content() {
         let doc = format!(r#"{{"Records":[{REC},{{"eventName":"X"}},3]}}"#);
-        let want = vec!["0:GetObject".to_string(), "1:ERR no `eventSource` field".into(), "2:ERR not a JSON object".into()];
-        assert_eq!(run(doc.clone().into_bytes()), (Ok(ObjectKind::Records), want.clone()));
+        let want = vec![
+            "0:GetObject".to_string(),
+            "1:ERR no `eventSource` field".into(),
+            "2:ERR not a JSON object".into(),
+        ];
+        assert_eq!(
+            run(doc.clone().into_bytes()),
+            (Ok(ObjectKind::Records), want.clone())
+        );
         assert_eq!(run(gz(doc.as_bytes())), (Ok(ObjectKind::Records), want));
         let lines = format!("{REC}\n\n{{bad\n{REC}\n");
-        assert_eq!(run(lines.into_bytes()).1.iter().map(|s| &s[..5]).collect::<Vec<_>>(), ["0:Get", "2:ERR", "3:Get"]);
-        let lookup = serde_json::json!({"Events":[{"EventId":"1","CloudTrailEvent":REC},{"EventId":"2"}]}).to_string();
-        assert_eq!(run(lookup.into_bytes()).1, ["0:GetObject", "1:ERR no `CloudTrailEvent` field"]);
+        assert_eq!(
+            run(lines.into_bytes())
+                .1
+                .iter()
+                .map(|s| &s[..5])
+                .collect::<Vec<_>>(),
+            ["0:Get", "2:ERR", "3:Get"]
+        );
+        let lookup =
+            serde_json::json!({"Events":[{"EventId":"1","CloudTrailEvent":REC},{"EventId":"2"}]})
+                .to_string();
+        assert_eq!(
+            run(lookup.into_bytes()).1,
+            ["0:GetObject", "1:ERR no `CloudTrailEvent` field"]
+        );
         assert_eq!(run(format!("[{REC}]").into_bytes()).1, ["0:GetObject"]);
-        assert_eq!(run(br#"{"digestStartTime":"x","logFiles":[]}"#.to_vec()).0, Ok(ObjectKind::Digest));
-        assert_eq!(run(br#"{"hello":"world"}"#.to_vec()).0, Ok(ObjectKind::NotCloudTrail));
+        assert_eq!(
+            run(br#"{"digestStartTime":"x","logFiles":[]}"#.to_vec()).0,
+            Ok(ObjectKind::Digest)
+        );
+        assert_eq!(
+            run(br#"{"hello":"world"}"#.to_vec()).0,
+            Ok(ObjectKind::NotCloudTrail)
+        );
     }
 
     #[test]
     fn damaged_objects_are_errors_not_panics() {
         let g = gz(format!(r#"{{"Records":[{REC}]}}"#).as_bytes());
-        assert!(run(g[..g.len() / 2].to_vec()).0.unwrap_err().contains("gzip"));
+        assert!(
+            run(g[..g.len() / 2].to_vec())
+                .0
+                .unwrap_err()
+                .contains("gzip")
+        );
         assert_eq!(run(Vec::new()).0.unwrap_err(), "empty file");
-        assert!(run(b"{\"Records\":[".to_vec()).0.unwrap_err().contains("not valid JSON"));
+        assert!(
+            run(b"{\"Records\":[".to_vec())
+                .0
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
         assert_eq!(run(b"# README\n".to_vec()).0, Ok(ObjectKind::NotCloudTrail));
         assert!(run(b"{\"Records\":[\"\xff\xfe\"]}".to_vec()).0.is_err());
     }

@@ -82,7 +82,12 @@ impl<'a> Record<'a> {
             .and_then(|r| r.as_array())
             .into_iter()
             .flatten()
-            .filter_map(|r| Some((r.get("ARN").and_then(|x| x.as_str())?, r.get("type").and_then(|x| x.as_str()))))
+            .filter_map(|r| {
+                Some((
+                    r.get("ARN").and_then(|x| x.as_str())?,
+                    r.get("type").and_then(|x| x.as_str()),
+                ))
+            })
     }
     /// A string field of `userIdentity`.
     pub fn identity_str(&self, key: &str) -> Option<&'a str> {
@@ -90,7 +95,11 @@ impl<'a> Record<'a> {
     }
     /// `userIdentity.sessionContext.sessionIssuer.<key>`.
     pub fn issuer_str(&self, key: &str) -> Option<&'a str> {
-        self.user_identity()?.get("sessionContext")?.get("sessionIssuer")?.get(key)?.as_str()
+        self.user_identity()?
+            .get("sessionContext")?
+            .get("sessionIssuer")?
+            .get(key)?
+            .as_str()
     }
 }
 
@@ -147,7 +156,12 @@ pub fn format_time(t: i64) -> String {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 // Howard Hinnant's algorithms, proleptic Gregorian calendar.
@@ -185,7 +199,14 @@ mod tests {
         assert_eq!(parse_time("2026-11-20T09:05:12.123Z"), Some(t));
         assert_eq!(parse_time("2026-11-20T10:05:12+01:00"), Some(t));
         assert_eq!(parse_time("2026-11-20"), Some(t - 9 * 3600 - 5 * 60 - 12));
-        for bad in ["", "2026-13-01", "2026-11-20T25:00:00Z", "20261120", "2026-11-20T09:05", "２０２６-11-20"] {
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-11-20T25:00:00Z",
+            "20261120",
+            "2026-11-20T09:05",
+            "２０２６-11-20",
+        ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }

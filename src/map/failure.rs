@@ -47,8 +47,13 @@ impl FailureClass {
     ];
 
     /// The classes counted as needed permissions by default.
-    pub const DEFAULT: [FailureClass; 5] =
-        [FailureClass::Denied, FailureClass::Throttled, FailureClass::Server, FailureClass::State, FailureClass::Other];
+    pub const DEFAULT: [FailureClass; 5] = [
+        FailureClass::Denied,
+        FailureClass::Throttled,
+        FailureClass::Server,
+        FailureClass::State,
+        FailureClass::Other,
+    ];
 
     /// Name used on the command line and in reports.
     pub fn as_str(self) -> &'static str {
@@ -70,21 +75,80 @@ impl FailureClass {
 
     /// Classifies a CloudTrail `errorCode`.
     pub fn of(code: &str) -> FailureClass {
-        let c = code.strip_prefix("Client.").or_else(|| code.strip_prefix("Server.")).unwrap_or(code);
+        let c = code
+            .strip_prefix("Client.")
+            .or_else(|| code.strip_prefix("Server."))
+            .unwrap_or(code);
         let has = |needle: &str| c.contains(needle);
-        if has("AccessDenied") || has("Unauthorized") || has("AuthorizationError") || c == "Forbidden" || has("NotAuthorized") {
-            FailureClass::Denied
-        } else if has("Throttl") || has("RequestLimitExceeded") || has("TooManyRequests") || c == "SlowDown" || has("ProvisionedThroughputExceeded") || has("RateExceeded") {
-            FailureClass::Throttled
-        } else if has("InternalError") || has("InternalFailure") || has("InternalServer") || has("ServiceUnavailable") || c == "ServerException" || code.starts_with("Server.") {
-            FailureClass::Server
-        } else if matches!(c, "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch" | "IncompleteSignature" | "MissingAuthenticationToken" | "InvalidAccessKeyId" | "UnrecognizedClientException" | "AuthFailure" | "InvalidToken" | "TokenRefreshRequired")
+        if has("AccessDenied")
+            || has("Unauthorized")
+            || has("AuthorizationError")
+            || c == "Forbidden"
+            || has("NotAuthorized")
         {
+            FailureClass::Denied
+        } else if has("Throttl")
+            || has("RequestLimitExceeded")
+            || has("TooManyRequests")
+            || c == "SlowDown"
+            || has("ProvisionedThroughputExceeded")
+            || has("RateExceeded")
+        {
+            FailureClass::Throttled
+        } else if has("InternalError")
+            || has("InternalFailure")
+            || has("InternalServer")
+            || has("ServiceUnavailable")
+            || c == "ServerException"
+            || code.starts_with("Server.")
+        {
+            FailureClass::Server
+        } else if matches!(
+            c,
+            "InvalidClientTokenId"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "SignatureDoesNotMatch"
+                | "IncompleteSignature"
+                | "MissingAuthenticationToken"
+                | "InvalidAccessKeyId"
+                | "UnrecognizedClientException"
+                | "AuthFailure"
+                | "InvalidToken"
+                | "TokenRefreshRequired"
+        ) {
             FailureClass::Auth
-        } else if has("Validation") || has("Malformed") || has("InvalidParameter") || has("MissingParameter") || has("Serialization") || matches!(c, "InvalidRequest" | "InvalidInput" | "InvalidArgument" | "BadRequest" | "InvalidAction" | "InvalidQueryParameter" | "MissingAction" | "OptInRequired" | "UnsupportedOperation")
+        } else if has("Validation")
+            || has("Malformed")
+            || has("InvalidParameter")
+            || has("MissingParameter")
+            || has("Serialization")
+            || matches!(
+                c,
+                "InvalidRequest"
+                    | "InvalidInput"
+                    | "InvalidArgument"
+                    | "BadRequest"
+                    | "InvalidAction"
+                    | "InvalidQueryParameter"
+                    | "MissingAction"
+                    | "OptInRequired"
+                    | "UnsupportedOperation"
+            )
         {
             FailureClass::Malformed
-        } else if has("NotFound") || has("NoSuch") || has("AlreadyExists") || has("AlreadyOwned") || has("Conflict") || has("InUse") || has("DryRunOperation") || has("ConditionalCheckFailed") || has("LimitExceeded") || has("NotEmpty") || has("InvalidState") || c.starts_with("Invalid") && c.ends_with(".NotFound")
+        } else if has("NotFound")
+            || has("NoSuch")
+            || has("AlreadyExists")
+            || has("AlreadyOwned")
+            || has("Conflict")
+            || has("InUse")
+            || has("DryRunOperation")
+            || has("ConditionalCheckFailed")
+            || has("LimitExceeded")
+            || has("NotEmpty")
+            || has("InvalidState")
+            || c.starts_with("Invalid") && c.ends_with(".NotFound")
         {
             FailureClass::State
         } else {

@@ -12,12 +12,13 @@
 //! adds `iam:PassRole` on role ARNs found in request parameters (CloudTrail never logs
 //! it), and `tag-on-create.tsv` adds tagging actions when a create call carries tags.
 
+pub mod content;
 pub mod failure;
 pub mod resources;
 
 use std::collections::HashMap;
 
-use crate::catalog::curated::{EventRule, LineRef, ResourceRole, curated};
+use crate::catalog::curated::{EventRule, LineRef, ResourceRole, Transform, curated};
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
 use crate::policy::escape::escape;
@@ -37,6 +38,8 @@ pub enum Via {
     PassRole(LineRef),
     /// Tags on a create call.
     TagOnCreate(LineRef),
+    /// The request's content decides the action (see [`content`]).
+    Content,
 }
 
 impl std::fmt::Display for Via {
@@ -47,6 +50,7 @@ impl std::fmt::Display for Via {
             Via::Curated(at) => write!(f, "curated event map ({at})"),
             Via::PassRole(at) => write!(f, "role passed in a request parameter ({at})"),
             Via::TagOnCreate(at) => write!(f, "tags on a create call ({at})"),
+            Via::Content => write!(f, "the request's content (src/map/content.rs)"),
         }
     }
 }
@@ -89,8 +93,13 @@ pub enum Unmapped {
 impl std::fmt::Display for Unmapped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unmapped::UnknownService => write!(f, "eventSource is not an IAM service prefix in the catalog"),
-            Unmapped::UnknownAction(p) => write!(f, "no `{p}:` action matches the event name (console-internal or unlisted API)"),
+            Unmapped::UnknownService => {
+                write!(f, "eventSource is not an IAM service prefix in the catalog")
+            }
+            Unmapped::UnknownAction(p) => write!(
+                f,
+                "no `{p}:` action matches the event name (console-internal or unlisted API)"
+            ),
         }
     }
 }
@@ -111,7 +120,11 @@ pub enum Outcome {
 #[derive(Debug, Clone)]
 enum Plan {
     Free(&'static str),
-    Actions { scope: String, actions: Vec<(ActionId, ResourceRole, Via)> },
+    Content(content::ContentRule),
+    Actions {
+        scope: String,
+        actions: Vec<(ActionId, ResourceRole, Via)>,
+    },
     Unmapped(Unmapped),
 }
 
@@ -136,7 +149,9 @@ pub fn prefix_of(event_source: &str) -> Option<&'static str> {
         return Some(p);
     }
     let first = event_source.split('.').next()?;
-    crate::catalog::service(first).filter(|_| has_service(first)).map(|s| s.prefix)
+    crate::catalog::service(first)
+        .filter(|_| has_service(first))
+        .map(|s| s.prefix)
 }
 
 /// `ListFunctions20150331` → `ListFunctions`, `GetFunction20150331v2` → `GetFunction`,
@@ -146,7 +161,13 @@ pub fn strip_version(name: &str) -> Option<&str> {
     // CloudFront style: YYYY_MM_DD
     if b.len() > 10 {
         let tail = &b[b.len() - 10..];
-        if tail[4] == b'_' && tail[7] == b'_' && tail.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()) {
+        if tail[4] == b'_'
+            && tail[7] == b'_'
+            && tail
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        {
             return Some(&name[..name.len() - 10]);
         }
     }
@@ -167,21 +188,43 @@ fn plan(source: &str, name: &str) -> Plan {
     let Some(prefix) = prefix_of(source) else {
         return Plan::Unmapped(Unmapped::UnknownService);
     };
-    let scope = format!("{prefix}:{name}");
+    // Request-parameter rules (resources, PassRole, tags) are written for the API's name;
+    // a versioned event name (`CreateFunction20150331`) uses its base name's rules.
+    let base = strip_version(name)
+        .filter(|b| ActionId::find(prefix, b).is_some())
+        .unwrap_or(name);
+    let scope = format!("{prefix}:{base}");
+    if let Some(rule) = content::ContentRule::for_event(&scope) {
+        return Plan::Content(rule);
+    }
     let c = curated();
-    if let Some(rule) = c.events.get(scope.as_str()) {
+    if let Some(rule) = c
+        .events
+        .get(format!("{prefix}:{name}").as_str())
+        .or_else(|| c.events.get(scope.as_str()))
+    {
         return match rule {
             EventRule::Free { reason, .. } => Plan::Free(reason),
-            EventRule::Actions { actions, at, .. } => {
-                Plan::Actions { scope, actions: actions.iter().map(|(a, role)| (*a, *role, Via::Curated(*at))).collect() }
-            }
+            EventRule::Actions { actions, at, .. } => Plan::Actions {
+                scope,
+                actions: actions
+                    .iter()
+                    .map(|(a, role)| (*a, *role, Via::Curated(*at)))
+                    .collect(),
+            },
         };
     }
     if let Some(a) = ActionId::find(prefix, name) {
-        return Plan::Actions { scope, actions: vec![(a, ResourceRole::Target, Via::Catalog)] };
+        return Plan::Actions {
+            scope,
+            actions: vec![(a, ResourceRole::Target, Via::Catalog)],
+        };
     }
     if let Some(a) = strip_version(name).and_then(|base| ActionId::find(prefix, base)) {
-        return Plan::Actions { scope, actions: vec![(a, ResourceRole::Target, Via::Versioned)] };
+        return Plan::Actions {
+            scope,
+            actions: vec![(a, ResourceRole::Target, Via::Versioned)],
+        };
     }
     Plan::Unmapped(Unmapped::UnknownAction(prefix))
 }
@@ -191,15 +234,25 @@ impl Mapper {
     pub fn new(counted: &[FailureClass]) -> Self {
         let mut c = [false; 7];
         for class in counted {
-            c[FailureClass::ALL.iter().position(|x| x == class).expect("known class")] = true;
+            c[FailureClass::ALL
+                .iter()
+                .position(|x| x == class)
+                .expect("known class")] = true;
         }
-        Mapper { plans: HashMap::new(), counted: c, needs_buf: Vec::new() }
+        Mapper {
+            plans: HashMap::new(),
+            counted: c,
+            needs_buf: Vec::new(),
+        }
     }
 
     fn plan(&mut self, source: &str, name: &str) -> &Plan {
         if !self.plans.get(source).is_some_and(|m| m.contains_key(name)) {
             let p = plan(source, name);
-            self.plans.entry(source.into()).or_default().insert(name.into(), p);
+            self.plans
+                .entry(source.into())
+                .or_default()
+                .insert(name.into(), p);
         }
         &self.plans[source][name]
     }
@@ -209,22 +262,53 @@ impl Mapper {
         let (Some(source), Some(name)) = (r.event_source(), r.event_name()) else {
             return Outcome::Unmapped(Unmapped::UnknownService);
         };
+        // AWS documentation shows an eventName with a trailing space; no API has one.
+        let (source, name) = (source.trim(), name.trim());
         if let Some(code) = r.error_code() {
             let class = FailureClass::of(code);
-            if !self.counted[FailureClass::ALL.iter().position(|x| *x == class).unwrap_or(0)] {
+            if !self.counted[FailureClass::ALL
+                .iter()
+                .position(|x| *x == class)
+                .unwrap_or(0)]
+            {
                 return Outcome::FailedNotCounted(class);
             }
         }
         let (scope, actions) = match self.plan(source, name) {
             Plan::Free(reason) => return Outcome::Free(reason),
             Plan::Unmapped(u) => return Outcome::Unmapped(u.clone()),
+            Plan::Content(rule) => {
+                let rule = *rule;
+                let found = content::needs(rule, r, &Place::of(r));
+                if found.is_empty() {
+                    return Outcome::Unmapped(Unmapped::UnknownAction(
+                        prefix_of(source).unwrap_or("?"),
+                    ));
+                }
+                for (action, resource) in found {
+                    out.push(Need {
+                        action,
+                        resource,
+                        condition: None,
+                        via: Via::Content,
+                        unknown: Vec::new(),
+                    });
+                }
+                return Outcome::Mapped;
+            }
             Plan::Actions { scope, actions } => (scope.clone(), actions.clone()),
         };
         let place = Place::of(r);
         for (action, role, via) in actions.iter().copied() {
             self.needs_buf = resolve(r, &place, &scope, action, role);
             for res in self.needs_buf.drain(..) {
-                out.push(Need { action, resource: res.arn, condition: None, via, unknown: res.unknown });
+                out.push(Need {
+                    action,
+                    resource: res.arn,
+                    condition: None,
+                    via,
+                    unknown: res.unknown,
+                });
             }
         }
         add_passrole(r, &place, &scope, out);
@@ -234,18 +318,31 @@ impl Mapper {
 }
 
 fn add_passrole(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut Vec<Need>) {
-    let Some(rules) = curated().passrole.get(scope) else { return };
+    let Some(rules) = curated().passrole.get(scope) else {
+        return;
+    };
     let pass = ActionId::find("iam", "PassRole").expect("catalog has iam:PassRole");
     for rule in rules {
-        let Some((root, path)) = root_of(r, &rule.source.path) else { continue };
+        let Some((root, path)) = root_of(r, &rule.source.path) else {
+            continue;
+        };
         let mut vals = Vec::new();
         values_at(root, path, &mut vals);
-        for v in vals.iter().filter_map(|v| simd_json::prelude::ValueAsScalar::as_str(*v)).filter(|s| !s.is_empty()) {
-            let (resource, unknown) = role_resource(v, place);
+        let profile = rule.source.transform == Transform::InstanceProfile;
+        for v in vals
+            .iter()
+            .filter_map(|v| simd_json::prelude::ValueAsScalar::as_str(*v))
+            .filter(|s| !s.is_empty())
+        {
+            let (resource, unknown) = role_resource(v, place, profile);
             out.push(Need {
                 action: pass,
                 resource,
-                condition: Some(Condition { op: "StringEquals", key: "iam:PassedToService", value: rule.service.to_owned() }),
+                condition: Some(Condition {
+                    op: "StringEquals",
+                    key: "iam:PassedToService",
+                    value: rule.service.to_owned(),
+                }),
                 via: Via::PassRole(rule.at),
                 unknown,
             });
@@ -254,29 +351,61 @@ fn add_passrole(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut Vec<Ne
 }
 
 /// The role resource for a value that names a role (ARN or name) or an instance profile.
-fn role_resource(v: &str, place: &Place<'_>) -> (String, Vec<&'static str>) {
+fn role_resource(v: &str, place: &Place<'_>, profile: bool) -> (String, Vec<&'static str>) {
+    if profile && !v.starts_with("arn:") {
+        // The role inside an instance profile is not in the record.
+        return (
+            format!(
+                "arn:{}:iam::{}:role/*",
+                place.partition,
+                escape(place.account)
+            ),
+            vec!["RoleNameWithPath"],
+        );
+    }
     if v.starts_with("arn:") {
         if v.contains(":role/") {
             return (escape(v).into_owned(), Vec::new());
         }
         if let Some(i) = v.find(":instance-profile/") {
             // The role inside an instance profile is not in the record.
-            return (format!("{}:role/*", escape(&v[..i])), vec!["RoleNameWithPath"]);
+            return (
+                format!("{}:role/*", escape(&v[..i])),
+                vec!["RoleNameWithPath"],
+            );
         }
         return (escape(v).into_owned(), Vec::new());
     }
-    (format!("arn:{}:iam::{}:role/{}", place.partition, escape(place.account), escape(v)), Vec::new())
+    (
+        format!(
+            "arn:{}:iam::{}:role/{}",
+            place.partition,
+            escape(place.account),
+            escape(v)
+        ),
+        Vec::new(),
+    )
 }
 
 fn add_tag_on_create(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut Vec<Need>) {
-    let Some(rules) = curated().tag_on_create.get(scope) else { return };
+    let Some(rules) = curated().tag_on_create.get(scope) else {
+        return;
+    };
     for rule in rules {
-        let Some((root, path)) = root_of(r, &rule.source.path) else { continue };
+        let Some((root, path)) = root_of(r, &rule.source.path) else {
+            continue;
+        };
         if !resources::present(root, path) {
             continue;
         }
         for res in resolve(r, place, scope, rule.action, ResourceRole::Target) {
-            out.push(Need { action: rule.action, resource: res.arn, condition: None, via: Via::TagOnCreate(rule.at), unknown: res.unknown });
+            out.push(Need {
+                action: rule.action,
+                resource: res.arn,
+                condition: None,
+                via: Via::TagOnCreate(rule.at),
+                unknown: res.unknown,
+            });
         }
     }
 }
@@ -287,10 +416,19 @@ mod tests {
 
     #[test]
     fn strips_api_versions_only() {
-        assert_eq!(strip_version("ListFunctions20150331"), Some("ListFunctions"));
+        assert_eq!(
+            strip_version("ListFunctions20150331"),
+            Some("ListFunctions")
+        );
         assert_eq!(strip_version("GetFunction20150331v2"), Some("GetFunction"));
-        assert_eq!(strip_version("UpdateFunctionConfiguration20150331v2"), Some("UpdateFunctionConfiguration"));
-        assert_eq!(strip_version("CreateDistribution2020_05_31"), Some("CreateDistribution"));
+        assert_eq!(
+            strip_version("UpdateFunctionConfiguration20150331v2"),
+            Some("UpdateFunctionConfiguration")
+        );
+        assert_eq!(
+            strip_version("CreateDistribution2020_05_31"),
+            Some("CreateDistribution")
+        );
         assert_eq!(strip_version("GetObject"), None);
         assert_eq!(strip_version("DescribeVolumesv2"), None);
         assert_eq!(strip_version("X123456789"), None);
@@ -299,8 +437,17 @@ mod tests {
 
     #[test]
     fn never_invents_actions() {
-        assert!(matches!(plan("s3.amazonaws.com", "NoSuchApiAtAll"), Plan::Unmapped(Unmapped::UnknownAction("s3"))));
-        assert!(matches!(plan("nonexistent.amazonaws.com", "Foo"), Plan::Unmapped(Unmapped::UnknownService)));
-        assert!(matches!(plan("lambda.amazonaws.com", "ListFunctions20150331"), Plan::Actions { .. }));
+        assert!(matches!(
+            plan("s3.amazonaws.com", "NoSuchApiAtAll"),
+            Plan::Unmapped(Unmapped::UnknownAction("s3"))
+        ));
+        assert!(matches!(
+            plan("nonexistent.amazonaws.com", "Foo"),
+            Plan::Unmapped(Unmapped::UnknownService)
+        ));
+        assert!(matches!(
+            plan("lambda.amazonaws.com", "ListFunctions20150331"),
+            Plan::Actions { .. }
+        ));
     }
 }

@@ -45,8 +45,15 @@ impl<'a> Place<'a> {
             .and_then(|a| a.split(':').next())
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| partition_of_region(region));
-        let account = r.recipient_account().or(r.identity_str("accountId")).unwrap_or("");
-        Place { partition, region, account }
+        let account = r
+            .recipient_account()
+            .or(r.identity_str("accountId"))
+            .unwrap_or("");
+        Place {
+            partition,
+            region,
+            account,
+        }
     }
 }
 
@@ -69,13 +76,19 @@ pub fn partition_of_region(region: &str) -> &'static str {
 pub fn values_at<'v>(root: &'v Json<'v>, path: &[PathStep], out: &mut Vec<&'v Json<'v>>) {
     let Some((step, rest)) = path.split_first() else {
         match root.as_array() {
-            Some(items) => out.extend(items.iter().filter(|v| v.as_str().is_some() || v.is_number())),
+            Some(items) => out.extend(
+                items
+                    .iter()
+                    .filter(|v| v.as_str().is_some() || v.is_number()),
+            ),
             None if root.as_str().is_some() || root.is_number() => out.push(root),
             None => {}
         }
         return;
     };
-    let Some(next) = root.get(step.key) else { return };
+    let Some(next) = root.get(step.key) else {
+        return;
+    };
     if step.array {
         for item in next.as_array().into_iter().flatten() {
             values_at(item, rest, out);
@@ -97,21 +110,29 @@ pub fn present(root: &Json<'_>, path: &[PathStep]) -> bool {
         };
     };
     match root.get(step.key) {
-        Some(next) if step.array => next.as_array().into_iter().flatten().any(|i| present(i, rest)),
+        Some(next) if step.array => next
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|i| present(i, rest)),
         Some(next) => present(next, rest),
         None => false,
     }
 }
 
 fn text(v: &Json<'_>) -> Option<String> {
-    v.as_str().map(str::to_owned).or_else(|| v.is_number().then(|| v.to_string()))
+    v.as_str()
+        .map(str::to_owned)
+        .or_else(|| v.is_number().then(|| v.to_string()))
 }
 
 /// The parameter tree a path reads from: `responseElements.…` reads the response,
 /// anything else `requestParameters`.
 pub fn root_of<'a>(r: &Record<'a>, path: &'a [PathStep]) -> Option<(&'a Json<'a>, &'a [PathStep])> {
     match path.split_first() {
-        Some((first, rest)) if first.key == "responseElements" && !first.array => Some((r.response_elements()?, rest)),
+        Some((first, rest)) if first.key == "responseElements" && !first.array => {
+            Some((r.response_elements()?, rest))
+        }
         _ => Some((r.request_parameters()?, path)),
     }
 }
@@ -125,16 +146,26 @@ struct Fill {
 
 fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
     let esc = |s: &str| escape(s).into_owned();
-    let whole = |s: &str| Some(Fill { arn: Some(esc(s)), ..Default::default() });
+    let whole = |s: &str| {
+        Some(Fill {
+            arn: Some(esc(s)),
+            ..Default::default()
+        })
+    };
     if raw.is_empty() {
         return None;
     }
-    if raw.starts_with("arn:") && !matches!(t, Transform::CopySource) {
+    if raw.starts_with("arn:") && !matches!(t, Transform::CopySource | Transform::InstanceProfile) {
         return whole(raw);
     }
-    let one = |v: &str| (!v.is_empty()).then(|| Fill { vars: vec![(var, esc(v))], arn: None });
+    let one = |v: &str| {
+        (!v.is_empty()).then(|| Fill {
+            vars: vec![(var, esc(v))],
+            arn: None,
+        })
+    };
     match t {
-        Transform::None => one(raw),
+        Transform::None | Transform::InstanceProfile => one(raw),
         Transform::TrimSlash => one(raw.strip_prefix('/').unwrap_or(raw)),
         Transform::Last => one(raw.rsplit(['/', ':']).next().unwrap_or(raw)),
         Transform::Secret => one(raw).map(|mut f| {
@@ -148,7 +179,8 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
             let mut parts = path.split('/');
             let host = parts.next()?;
             let (account, name) = (parts.next()?, parts.next()?);
-            if account.is_empty() || name.is_empty() || !account.bytes().all(|b| b.is_ascii_digit()) {
+            if account.is_empty() || name.is_empty() || !account.bytes().all(|b| b.is_ascii_digit())
+            {
                 return None;
             }
             let mut vars = vec![("QueueName", esc(name)), ("Account", esc(account))];
@@ -160,8 +192,14 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
             Some(Fill { vars, arn: None })
         }
         Transform::KmsKey => match raw.strip_prefix("alias/") {
-            Some(alias) => Some(Fill { vars: vec![("Alias", esc(alias))], arn: None }),
-            None => Some(Fill { vars: vec![("KeyId", esc(raw))], arn: None }),
+            Some(alias) => Some(Fill {
+                vars: vec![("Alias", esc(alias))],
+                arn: None,
+            }),
+            None => Some(Fill {
+                vars: vec![("KeyId", esc(raw))],
+                arn: None,
+            }),
         },
         Transform::CopySource => {
             let decoded = percent_decode(raw.split_once("?versionId=").map_or(raw, |(p, _)| p));
@@ -203,26 +241,41 @@ fn rules_for(scope: &str, prefix: &str, rt: &ResourceType) -> Vec<&'static VarRu
     let c = curated();
     let name = rt.name.to_ascii_lowercase();
     let mut out: Vec<&'static VarRule> = Vec::new();
+    // Event-scoped lines first, then service-wide ones for variables still open; within a
+    // scope, lines for the same variable are tried in file order (see fills_from_params).
     if let Some(rules) = c.resources.get(scope).and_then(|m| m.get(&name)) {
         out.extend(rules.iter());
     }
     if let Some(rules) = c.resources.get(prefix).and_then(|m| m.get(&name)) {
-        // Service-wide rules fill only variables the event rules did not cover.
-        out.extend(rules.iter().filter(|r| !out.iter().any(|o| o.var == r.var)).collect::<Vec<_>>());
+        let scoped: Vec<&str> = out.iter().map(|r| r.var).collect();
+        out.extend(rules.iter().filter(|r| !scoped.contains(&r.var)));
     }
     out
 }
 
-/// Candidate fills of one template for the record, from parameters.
+/// Candidate fills of one template for the record, from parameters. For each variable
+/// the first source (across its lines, in order) that is present wins; copy-source
+/// sources only describe the `@source` resource and are skipped here.
 fn fills_from_params(r: &Record<'_>, rules: &[&VarRule]) -> Vec<Fill> {
     let mut combos: Vec<Fill> = vec![Fill::default()];
+    let mut filled: Vec<&'static str> = Vec::new();
     for rule in rules {
+        if filled.contains(&rule.var) {
+            continue;
+        }
         let mut options: Vec<Fill> = Vec::new();
-        for src in &rule.sources {
+        for src in rule
+            .sources
+            .iter()
+            .filter(|s| s.transform != Transform::CopySource)
+        {
             if let Some(found) = values_from(r, src, rule.var) {
                 options = found;
                 break;
             }
+        }
+        if !options.is_empty() {
+            filled.push(rule.var);
         }
         if options.is_empty() {
             continue;
@@ -250,23 +303,38 @@ fn values_from(r: &Record<'_>, src: &ParamSource, var: &'static str) -> Option<V
     let (root, path) = root_of(r, &src.path)?;
     let mut vals = Vec::new();
     values_at(root, path, &mut vals);
-    let fills: Vec<Fill> = vals.iter().filter_map(|v| text(v)).filter_map(|t| apply(src.transform, &t, var)).collect();
+    let fills: Vec<Fill> = vals
+        .iter()
+        .filter_map(|v| text(v))
+        .filter_map(|t| apply(src.transform, &t, var))
+        .collect();
     (!fills.is_empty()).then_some(fills)
 }
 
 /// Resources of one resource type for this record.
-fn resolve_type(place: &Place<'_>, rt: &ResourceType, fills: &[Fill], from_record: &[&str]) -> Vec<Resolved> {
+fn resolve_type(
+    place: &Place<'_>,
+    rt: &ResourceType,
+    fills: &[Fill],
+    from_record: &[&str],
+) -> Vec<Resolved> {
     let mut out: Vec<Resolved> = from_record
         .iter()
         .filter(|a| rt.arn.matches(a))
-        .map(|a| Resolved { arn: escape(a).into_owned(), unknown: Vec::new() })
+        .map(|a| Resolved {
+            arn: escape(a).into_owned(),
+            unknown: Vec::new(),
+        })
         .collect();
     if !out.is_empty() {
         return out;
     }
     for f in fills {
         if let Some(arn) = f.arn.as_ref().filter(|a| rt.arn.matches(a)) {
-            out.push(Resolved { arn: arn.clone(), unknown: Vec::new() });
+            out.push(Resolved {
+                arn: arn.clone(),
+                unknown: Vec::new(),
+            });
             continue;
         }
         let (arn, unknown) = rt.arn.fill(|v| {
@@ -285,32 +353,65 @@ fn resolve_type(place: &Place<'_>, rt: &ResourceType, fills: &[Fill], from_recor
     out
 }
 
+/// The resource an AccessDenied `errorMessage` names (`… on resource: arn:… because …`).
+/// A denied call's record often has no parameters; the message still says what it wanted.
+pub fn denied_resource<'a>(r: &Record<'a>) -> Option<&'a str> {
+    r.error_code()?;
+    let msg = r.error_message()?;
+    let start = msg.find("on resource: ")? + "on resource: ".len();
+    let rest = &msg[start..];
+    let arn = rest
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .next()?
+        .trim_end_matches(['.', ',', ';']);
+    arn.starts_with("arn:").then_some(arn)
+}
+
 /// Resolves the resources `action` was authorized on in this record. `scope` is the
 /// event key (`prefix:EventName`) for event-scoped rules. Returns `[("*", [])]` when the
 /// action supports no resource-level permission.
-pub fn resolve(r: &Record<'_>, place: &Place<'_>, scope: &str, action: ActionId, role: ResourceRole) -> Vec<Resolved> {
+pub fn resolve(
+    r: &Record<'_>,
+    place: &Place<'_>,
+    scope: &str,
+    action: ActionId,
+    role: ResourceRole,
+) -> Vec<Resolved> {
     let svc: &Service = action.service();
     let def = action.def();
     if def.resources.is_empty() {
-        return vec![Resolved { arn: "*".into(), unknown: Vec::new() }];
+        return vec![Resolved {
+            arn: "*".into(),
+            unknown: Vec::new(),
+        }];
     }
     if role == ResourceRole::Source {
         // The source of a copy: only `x-amz-copy-source` says what it is.
-        let rules = [VarRule {
-            var: "ObjectName",
-            sources: vec![ParamSource {
-                path: vec![PathStep { key: "x-amz-copy-source", array: false }],
-                transform: Transform::CopySource,
+        let src = ParamSource {
+            path: vec![PathStep {
+                key: "x-amz-copy-source",
+                array: false,
             }],
-            at: crate::catalog::curated::LineRef { file: "built-in", line: 0 },
-        }];
-        let fills = fills_from_params(r, &rules.iter().collect::<Vec<_>>());
-        let Some(rt) = def.resources.iter().map(|x| &svc.resources[x.index]).find(|rt| rt.name == "object") else {
-            return vec![Resolved { arn: "*".into(), unknown: vec!["source"] }];
+            transform: Transform::CopySource,
+        };
+        let fills = values_from(r, &src, "ObjectName").unwrap_or_default();
+        let Some(rt) = def
+            .resources
+            .iter()
+            .map(|x| &svc.resources[x.index])
+            .find(|rt| rt.name == "object")
+        else {
+            return vec![Resolved {
+                arn: "*".into(),
+                unknown: vec!["source"],
+            }];
         };
         return resolve_type(place, rt, &fills, &[]);
     }
-    let from_record: Vec<&str> = r.resources().map(|(a, _)| a).collect();
+    let mut from_record: Vec<&str> = r.resources().map(|(a, _)| a).collect();
+    if let Some(arn) = denied_resource(r) {
+        from_record.push(arn);
+    }
     let prefix = action.prefix;
     let mut per_type: Vec<(bool, &ResourceType, Vec<Resolved>)> = def
         .resources
@@ -319,7 +420,11 @@ pub fn resolve(r: &Record<'_>, place: &Place<'_>, scope: &str, action: ActionId,
             let rt = &svc.resources[ar.index];
             let rules = rules_for(scope, prefix, rt);
             let fills = fills_from_params(r, &rules);
-            (ar.required, rt, resolve_type(place, rt, &fills, &from_record))
+            (
+                ar.required,
+                rt,
+                resolve_type(place, rt, &fills, &from_record),
+            )
         })
         .collect();
     let mut out = Vec::new();
@@ -332,8 +437,14 @@ pub fn resolve(r: &Record<'_>, place: &Place<'_>, scope: &str, action: ActionId,
     } else {
         // Only optional types: the request is authorized on the one the record names.
         // Take the fully known ones, else the best partially known, else `*`.
-        let service_vars = |rt: &ResourceType| rt.arn.vars().filter(|v| !matches!(*v, "Partition" | "Region" | "Account")).count();
-        let complete = |res: &[Resolved]| !res.is_empty() && res.iter().all(|x| x.unknown.is_empty());
+        let service_vars = |rt: &ResourceType| {
+            rt.arn
+                .vars()
+                .filter(|v| !matches!(*v, "Partition" | "Region" | "Account"))
+                .count()
+        };
+        let complete =
+            |res: &[Resolved]| !res.is_empty() && res.iter().all(|x| x.unknown.is_empty());
         if per_type.iter().any(|(_, _, res)| complete(res)) {
             for (_, _, res) in per_type.iter_mut() {
                 if complete(res) {
@@ -347,12 +458,16 @@ pub fn resolve(r: &Record<'_>, place: &Place<'_>, scope: &str, action: ActionId,
                 .enumerate()
                 .filter_map(|(i, (_, rt, res))| {
                     let unknown = res.iter().map(|x| x.unknown.len()).max()?;
-                    (unknown < service_vars(rt)).then_some((service_vars(rt) - unknown, std::cmp::Reverse(i)))
+                    (unknown < service_vars(rt))
+                        .then_some((service_vars(rt) - unknown, std::cmp::Reverse(i)))
                 })
                 .max();
             match best {
                 Some((_, std::cmp::Reverse(i))) => out.append(&mut per_type[i].2),
-                None => out.push(Resolved { arn: "*".into(), unknown: vec!["resource"] }),
+                None => out.push(Resolved {
+                    arn: "*".into(),
+                    unknown: vec!["resource"],
+                }),
             }
         }
     }
@@ -368,15 +483,58 @@ mod tests {
 
     #[test]
     fn transforms() {
-        let f = apply(Transform::SqsUrl, "https://sqs.us-west-2.amazonaws.com/444455556666/jobs", "QueueName").unwrap();
-        assert_eq!(f.vars, [("QueueName", "jobs".into()), ("Account", "444455556666".into()), ("Region", "us-west-2".into())]);
-        let f = apply(Transform::CopySource, "src-bucket/a%2Fb%2A.txt?versionId=3", "ObjectName").unwrap();
-        assert_eq!(f.vars, [("BucketName", "src-bucket".into()), ("ObjectName", "a/b${*}.txt".into())]);
-        assert_eq!(apply(Transform::Secret, "ci/docker", "SecretId").unwrap().vars[0].1, "ci/docker-??????");
-        assert_eq!(apply(Transform::TrimSlash, "/a/b", "P").unwrap().vars[0].1, "a/b");
-        assert_eq!(apply(Transform::Last, "arn-like/x/name", "P").unwrap().vars[0].1, "name");
-        assert!(apply(Transform::None, "arn:aws:s3:::b", "P").unwrap().arn.is_some());
-        assert_eq!(apply(Transform::KmsKey, "alias/app", "KeyId").unwrap().vars, [("Alias", "app".into())]);
+        let f = apply(
+            Transform::SqsUrl,
+            "https://sqs.us-west-2.amazonaws.com/444455556666/jobs",
+            "QueueName",
+        )
+        .unwrap();
+        assert_eq!(
+            f.vars,
+            [
+                ("QueueName", "jobs".into()),
+                ("Account", "444455556666".into()),
+                ("Region", "us-west-2".into())
+            ]
+        );
+        let f = apply(
+            Transform::CopySource,
+            "src-bucket/a%2Fb%2A.txt?versionId=3",
+            "ObjectName",
+        )
+        .unwrap();
+        assert_eq!(
+            f.vars,
+            [
+                ("BucketName", "src-bucket".into()),
+                ("ObjectName", "a/b${*}.txt".into())
+            ]
+        );
+        assert_eq!(
+            apply(Transform::Secret, "ci/docker", "SecretId")
+                .unwrap()
+                .vars[0]
+                .1,
+            "ci/docker-??????"
+        );
+        assert_eq!(
+            apply(Transform::TrimSlash, "/a/b", "P").unwrap().vars[0].1,
+            "a/b"
+        );
+        assert_eq!(
+            apply(Transform::Last, "arn-like/x/name", "P").unwrap().vars[0].1,
+            "name"
+        );
+        assert!(
+            apply(Transform::None, "arn:aws:s3:::b", "P")
+                .unwrap()
+                .arn
+                .is_some()
+        );
+        assert_eq!(
+            apply(Transform::KmsKey, "alias/app", "KeyId").unwrap().vars,
+            [("Alias", "app".into())]
+        );
         assert!(apply(Transform::SqsUrl, "not a url", "QueueName").is_none());
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }

@@ -15,14 +15,32 @@ pub enum Format {
 
 /// A name usable in Terraform identifiers and IAM policy names, from a principal ARN.
 pub fn policy_name(principal: Option<&str>) -> String {
-    let base = principal.and_then(|p| p.rsplit(['/', ':']).next()).filter(|s| !s.is_empty()).unwrap_or("principal");
-    let clean: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    let base = principal
+        .and_then(|p| p.rsplit(['/', ':']).next())
+        .filter(|s| !s.is_empty())
+        .unwrap_or("principal");
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     format!("iamtrail-{clean}")
 }
 
 /// Renders documents in `format`. `name` prefixes policy names (`-1`, `-2` when split).
 pub fn render(docs: &[PolicyDocument], format: Format, name: &str, description: &str) -> String {
-    let named = |i: usize| if docs.len() == 1 { name.to_string() } else { format!("{name}-{}", i + 1) };
+    let named = |i: usize| {
+        if docs.len() == 1 {
+            name.to_string()
+        } else {
+            format!("{name}-{}", i + 1)
+        }
+    };
     match format {
         Format::Json => {
             if docs.len() == 1 {
@@ -72,11 +90,16 @@ pub fn render(docs: &[PolicyDocument], format: Format, name: &str, description: 
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn indent(s: &str, pad: &str) -> String {
-    s.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+    s.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -85,14 +108,32 @@ mod tests {
 
     #[test]
     fn names_and_formats() {
-        assert_eq!(policy_name(Some("arn:aws:iam::1:role/path/ci")), "iamtrail-ci");
+        assert_eq!(
+            policy_name(Some("arn:aws:iam::1:role/path/ci")),
+            "iamtrail-ci"
+        );
         assert_eq!(policy_name(None), "iamtrail-principal");
         let doc = PolicyDocument::new(vec![]);
-        let tf = render(&[doc.clone(), doc.clone()], Format::Terraform, "iamtrail-ci", "d");
+        let tf = render(
+            &[doc.clone(), doc.clone()],
+            Format::Terraform,
+            "iamtrail-ci",
+            "d",
+        );
         assert!(tf.contains("resource \"aws_iam_policy\" \"iamtrail_ci_2\""));
-        let cfn: serde_json::Value = serde_json::from_str(&render(&[doc.clone()], Format::Cloudformation, "iamtrail-ci", "d")).unwrap();
-        assert_eq!(cfn["Resources"]["IamtrailCi"]["Type"], "AWS::IAM::ManagedPolicy");
-        let json: serde_json::Value = serde_json::from_str(&render(&[doc.clone(), doc], Format::Json, "x", "d")).unwrap();
+        let cfn: serde_json::Value = serde_json::from_str(&render(
+            &[doc.clone()],
+            Format::Cloudformation,
+            "iamtrail-ci",
+            "d",
+        ))
+        .unwrap();
+        assert_eq!(
+            cfn["Resources"]["IamtrailCi"]["Type"],
+            "AWS::IAM::ManagedPolicy"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&[doc.clone(), doc], Format::Json, "x", "d")).unwrap();
         assert!(json.is_array());
     }
 }

@@ -127,7 +127,10 @@ mod tests {
         assert!(!covers("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/k"));
         assert!(covers("arn:aws:s3:::b/${*}", "arn:aws:s3:::b/${*}"));
         assert!(!covers("arn:aws:s3:::b/?", "arn:aws:s3:::b/${*}x"));
-        assert!(covers("arn:aws:secretsmanager:r:1:secret:ci-??????", "arn:aws:secretsmanager:r:1:secret:ci-AbCdEf"));
+        assert!(covers(
+            "arn:aws:secretsmanager:r:1:secret:ci-??????",
+            "arn:aws:secretsmanager:r:1:secret:ci-AbCdEf"
+        ));
         assert!(!covers("arn:aws:s3:::b/*", "arn:aws:s3:::c/k"));
     }
 }

@@ -56,12 +56,20 @@ fn applies(st: &Statement, req: &Request) -> bool {
 }
 
 fn context_values<'r>(req: &'r Request, key: &str) -> Option<&'r Vec<String>> {
-    req.context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    req.context
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
 }
 
 fn conditions_hold(st: &Statement, req: &Request) -> bool {
-    let Some(block) = &st.condition else { return true };
-    block.iter().all(|(op, keys)| keys.iter().all(|(key, wanted)| condition_holds(op, key, &wanted.0, req)))
+    let Some(block) = &st.condition else {
+        return true;
+    };
+    block.iter().all(|(op, keys)| {
+        keys.iter()
+            .all(|(key, wanted)| condition_holds(op, key, &wanted.0, req))
+    })
 }
 
 fn condition_holds(op: &str, key: &str, wanted: &[String], req: &Request) -> bool {
@@ -82,9 +90,15 @@ fn condition_holds(op: &str, key: &str, wanted: &[String], req: &Request) -> boo
     }
     let Some(values) = values.filter(|v| !v.is_empty()) else {
         // Missing key: IfExists and ForAllValues hold vacuously; negated operators hold.
-        return if_exists || set == Some(false) || (set.is_none() && op.starts_with("StringNot") || op.starts_with("ArnNot") || op == "NumericNotEquals");
+        return if_exists
+            || set == Some(false)
+            || (set.is_none() && op.starts_with("StringNot")
+                || op.starts_with("ArnNot")
+                || op == "NumericNotEquals");
     };
-    let Some(test) = single_test(op) else { return false };
+    let Some(test) = single_test(op) else {
+        return false;
+    };
     match set {
         Some(true) => values.iter().any(|v| test(v, wanted)),
         Some(false) => values.iter().all(|v| test(v, wanted)),
@@ -114,8 +128,12 @@ fn single_test(op: &str) -> Option<Test> {
 }
 
 fn num(v: &str, w: &[String], f: fn(f64, f64) -> bool) -> bool {
-    let Ok(a) = v.parse::<f64>() else { return false };
-    w.iter().filter_map(|x| x.parse::<f64>().ok()).any(|b| f(a, b))
+    let Ok(a) = v.parse::<f64>() else {
+        return false;
+    };
+    w.iter()
+        .filter_map(|x| x.parse::<f64>().ok())
+        .any(|b| f(a, b))
 }
 
 /// Evaluates identity policies for a request.
@@ -129,7 +147,11 @@ pub fn evaluate(policies: &[PolicyDocument], req: &Request) -> Decision {
             }
         }
     }
-    if allowed { Decision::Allowed } else { Decision::ImplicitDeny }
+    if allowed {
+        Decision::Allowed
+    } else {
+        Decision::ImplicitDeny
+    }
 }
 
 #[cfg(test)]
@@ -144,38 +166,93 @@ mod tests {
         Request {
             action: action.into(),
             resource: resource.into(),
-            context: ctx.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect(),
+            context: ctx
+                .iter()
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .collect(),
         }
     }
 
     #[test]
     fn wildcards_and_escapes() {
         assert!(wildcard_match("s3:Get*", "s3:getobject", true));
-        assert!(wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/y", false));
-        assert!(!wildcard_match("arn:aws:s3:::b/*", "arn:aws:s3:::c/x", false));
-        assert!(wildcard_match("arn:aws:s3:::b/${*}x", "arn:aws:s3:::b/*x", false));
-        assert!(!wildcard_match("arn:aws:s3:::b/${*}x", "arn:aws:s3:::b/ax", false));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/x/y",
+            false
+        ));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::c/x",
+            false
+        ));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/${*}x",
+            "arn:aws:s3:::b/*x",
+            false
+        ));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::b/${*}x",
+            "arn:aws:s3:::b/ax",
+            false
+        ));
         assert!(wildcard_match("a?c", "abc", false));
         assert!(!wildcard_match("a${?}c", "abc", false));
-        assert!(wildcard_match("secret:ci-??????", "secret:ci-AbC123", false));
+        assert!(wildcard_match(
+            "secret:ci-??????",
+            "secret:ci-AbC123",
+            false
+        ));
         assert!(wildcard_match("*", "", false));
     }
 
     #[test]
     fn deny_wins_and_conditions_apply() {
-        let p = doc(
-            r#"{"Version":"2012-10-17","Statement":[
+        let p = doc(r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/x","Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}},
             {"Effect":"Allow","Action":"s3:*","Resource":"*"},
-            {"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
-        );
+            {"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#);
         let ps = [p];
-        assert_eq!(evaluate(&ps, &req("iam:PassRole", "arn:aws:iam::1:role/x", &[("iam:PassedToService", "lambda.amazonaws.com")])), Decision::Allowed);
-        assert_eq!(evaluate(&ps, &req("iam:PassRole", "arn:aws:iam::1:role/x", &[("iam:PassedToService", "ec2.amazonaws.com")])), Decision::ImplicitDeny);
-        assert_eq!(evaluate(&ps, &req("iam:PassRole", "arn:aws:iam::1:role/x", &[])), Decision::ImplicitDeny);
-        assert_eq!(evaluate(&ps, &req("s3:GetObject", "arn:aws:s3:::b/k", &[])), Decision::Allowed);
-        assert_eq!(evaluate(&ps, &req("S3:DeleteBucket", "arn:aws:s3:::b", &[])), Decision::ExplicitDeny);
-        let unknown = [doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateFuture":{"k":"v"}}}]}"#)];
-        assert_eq!(evaluate(&unknown, &req("s3:GetObject", "x", &[("k", "v")])), Decision::ImplicitDeny);
+        assert_eq!(
+            evaluate(
+                &ps,
+                &req(
+                    "iam:PassRole",
+                    "arn:aws:iam::1:role/x",
+                    &[("iam:PassedToService", "lambda.amazonaws.com")]
+                )
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            evaluate(
+                &ps,
+                &req(
+                    "iam:PassRole",
+                    "arn:aws:iam::1:role/x",
+                    &[("iam:PassedToService", "ec2.amazonaws.com")]
+                )
+            ),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            evaluate(&ps, &req("iam:PassRole", "arn:aws:iam::1:role/x", &[])),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            evaluate(&ps, &req("s3:GetObject", "arn:aws:s3:::b/k", &[])),
+            Decision::Allowed
+        );
+        assert_eq!(
+            evaluate(&ps, &req("S3:DeleteBucket", "arn:aws:s3:::b", &[])),
+            Decision::ExplicitDeny
+        );
+        let unknown = [doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateFuture":{"k":"v"}}}]}"#,
+        )];
+        assert_eq!(
+            evaluate(&unknown, &req("s3:GetObject", "x", &[("k", "v")])),
+            Decision::ImplicitDeny
+        );
     }
 }

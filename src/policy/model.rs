@@ -33,7 +33,11 @@ impl<'de> Deserialize<'de> for OneOrMany {
             }
         }
         match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Array(items) => items.into_iter().map(scalar).collect::<Result<_, _>>().map(OneOrMany),
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .map(scalar)
+                .collect::<Result<_, _>>()
+                .map(OneOrMany),
             v => Ok(OneOrMany(vec![scalar(v)?])),
         }
     }
@@ -65,7 +69,11 @@ pub struct Statement {
     #[serde(rename = "Principal", skip_serializing_if = "Option::is_none", default)]
     pub principal: Option<serde_json::Value>,
     /// NotPrincipal (resource policies only), kept as written.
-    #[serde(rename = "NotPrincipal", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "NotPrincipal",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub not_principal: Option<serde_json::Value>,
     /// Actions.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none", default)]
@@ -77,7 +85,11 @@ pub struct Statement {
     #[serde(rename = "Resource", skip_serializing_if = "Option::is_none", default)]
     pub resource: Option<OneOrMany>,
     /// NotResource.
-    #[serde(rename = "NotResource", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "NotResource",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub not_resource: Option<OneOrMany>,
     /// Conditions.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none", default)]
@@ -117,7 +129,11 @@ pub const VERSION: &str = "2012-10-17";
 impl PolicyDocument {
     /// An empty document.
     pub fn new(statement: Vec<Statement>) -> Self {
-        PolicyDocument { version: VERSION.into(), id: None, statement }
+        PolicyDocument {
+            version: VERSION.into(),
+            id: None,
+            statement,
+        }
     }
 
     /// Compact JSON (what IAM stores).
@@ -132,7 +148,10 @@ impl PolicyDocument {
 
     /// Size as IAM counts it against its quotas: characters, whitespace not counted.
     pub fn iam_size(&self) -> usize {
-        self.to_compact().chars().filter(|c| !c.is_whitespace()).count()
+        self.to_compact()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
     }
 }
 
@@ -147,12 +166,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(doc.statement.len(), 1);
-        assert_eq!(doc.statement[0].condition.as_ref().unwrap()["Bool"]["aws:SecureTransport"].0, ["true"]);
+        assert_eq!(
+            doc.statement[0].condition.as_ref().unwrap()["Bool"]["aws:SecureTransport"].0,
+            ["true"]
+        );
         assert_eq!(
             doc.to_compact(),
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":["a","b"],"Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#
         );
         assert_eq!(doc.iam_size(), doc.to_compact().len());
-        assert!(serde_json::from_str::<PolicyDocument>(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Maybe"}]}"#).is_err());
+        assert!(
+            serde_json::from_str::<PolicyDocument>(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Maybe"}]}"#
+            )
+            .is_err()
+        );
     }
 }

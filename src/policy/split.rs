@@ -71,7 +71,11 @@ fn cut(st: &Statement, limit: usize, out: &mut Vec<Statement>) -> Result<(), Too
         out.push(st.clone());
         return Ok(());
     }
-    let res = st.resource.as_ref().map(|r| r.0.clone()).unwrap_or_default();
+    let res = st
+        .resource
+        .as_ref()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
     let act = st.action.as_ref().map(|a| a.0.clone()).unwrap_or_default();
     let halve = |v: &[String]| (v[..v.len() / 2].to_vec(), v[v.len() / 2..].to_vec());
     let (a, b) = if res.len() > 1 {
@@ -89,7 +93,10 @@ fn cut(st: &Statement, limit: usize, out: &mut Vec<Statement>) -> Result<(), Too
         b.action.as_mut().expect("has actions").0 = y;
         (a, b)
     } else {
-        return Err(TooLarge { sid: st.sid.clone().unwrap_or_default(), limit });
+        return Err(TooLarge {
+            sid: st.sid.clone().unwrap_or_default(),
+            limit,
+        });
     };
     cut(&a, limit, out)?;
     cut(&b, limit, out)
@@ -140,7 +147,11 @@ mod tests {
             not_principal: None,
             action: Some(OneOrMany(vec!["s3:GetObject".into()])),
             not_action: None,
-            resource: Some(OneOrMany((0..n).map(|i| format!("arn:aws:s3:::bucket-{sid}/key-{i:04}")).collect())),
+            resource: Some(OneOrMany(
+                (0..n)
+                    .map(|i| format!("arn:aws:s3:::bucket-{sid}/key-{i:04}"))
+                    .collect(),
+            )),
             not_resource: None,
             condition: None,
         }
@@ -158,7 +169,10 @@ mod tests {
                 all.extend(s.resource.clone().unwrap().0);
             }
         }
-        let mut want: Vec<String> = input.iter().flat_map(|s| s.resource.clone().unwrap().0).collect();
+        let mut want: Vec<String> = input
+            .iter()
+            .flat_map(|s| s.resource.clone().unwrap().0)
+            .collect();
         all.sort();
         want.sort();
         assert_eq!(all, want);

@@ -59,7 +59,10 @@ impl SynthStatement {
     pub fn to_statement(&self) -> Statement {
         let condition = self.condition.as_ref().map(|c| {
             let mut block = ConditionBlock::new();
-            block.entry(c.op.to_string()).or_default().insert(c.key.to_string(), OneOrMany(vec![c.value.clone()]));
+            block
+                .entry(c.op.to_string())
+                .or_default()
+                .insert(c.key.to_string(), OneOrMany(vec![c.value.clone()]));
             block
         });
         Statement {
@@ -67,7 +70,9 @@ impl SynthStatement {
             effect: Effect::Allow,
             principal: None,
             not_principal: None,
-            action: Some(OneOrMany(self.actions.iter().map(ToString::to_string).collect())),
+            action: Some(OneOrMany(
+                self.actions.iter().map(ToString::to_string).collect(),
+            )),
             not_action: None,
             resource: Some(OneOrMany(self.resources.clone())),
             not_resource: None,
@@ -97,7 +102,8 @@ fn parent(res: &str) -> Option<&str> {
     let cut = body[res_start..].rfind(['/', ':'])? + res_start + 1;
     let kept = &body[res_start..cut];
     let separators = kept.matches(['/', ':']).count();
-    let is_s3 = body.starts_with("arn:") && body.split(':').nth(2) == Some("s3") && !kept.contains(':');
+    let is_s3 =
+        body.starts_with("arn:") && body.split(':').nth(2) == Some("s3") && !kept.contains(':');
     // Never cut inside an escape like `${*}`.
     if body[..cut].ends_with("${") || (separators < 2 && !is_s3) {
         return None;
@@ -105,7 +111,12 @@ fn parent(res: &str) -> Option<&str> {
     Some(&body[..cut])
 }
 
-fn generalize(action: ActionId, resources: &mut BTreeMap<String, Usage>, limit: usize, out: &mut Vec<Generalization>) {
+fn generalize(
+    action: ActionId,
+    resources: &mut BTreeMap<String, Usage>,
+    limit: usize,
+    out: &mut Vec<Generalization>,
+) {
     if limit == 0 {
         return;
     }
@@ -116,18 +127,27 @@ fn generalize(action: ActionId, resources: &mut BTreeMap<String, Usage>, limit: 
                 groups.entry(p.to_string()).or_default().push(r.clone());
             }
         }
-        let Some((p, members)) = groups.into_iter().find(|(_, m)| m.len() > limit) else { return };
+        let Some((p, members)) = groups.into_iter().find(|(_, m)| m.len() > limit) else {
+            return;
+        };
         let pattern = format!("{p}*");
         let mut merged = Usage::default();
         let mut replaced = 0;
         for m in &members {
             let u = resources.remove(m).expect("member");
             // A member that was itself a generalization counts what it replaced.
-            replaced += out.iter().position(|g| g.action == action && &g.pattern == m).map_or(1, |i| out.remove(i).replaced);
+            replaced += out
+                .iter()
+                .position(|g| g.action == action && &g.pattern == m)
+                .map_or(1, |i| out.remove(i).replaced);
             merged.merge(&u);
         }
         resources.entry(pattern.clone()).or_default().merge(&merged);
-        out.push(Generalization { action, pattern, replaced });
+        out.push(Generalization {
+            action,
+            pattern,
+            replaced,
+        });
     }
 }
 
@@ -135,7 +155,10 @@ fn generalize(action: ActionId, resources: &mut BTreeMap<String, Usage>, limit: 
 fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
     let keys: Vec<String> = resources.keys().cloned().collect();
     for k in &keys {
-        if let Some(wider) = keys.iter().find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o)) {
+        if let Some(wider) = keys
+            .iter()
+            .find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o))
+        {
             if let Some(u) = resources.remove(k) {
                 if let Some(w) = resources.get_mut(wider) {
                     w.merge(&u);
@@ -153,7 +176,9 @@ fn pascal(prefix: &str) -> String {
         .filter(|s| !s.is_empty())
         .map(|s| {
             let mut c = s.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -166,24 +191,52 @@ fn sid_base(actions: &[ActionId], condition: &Option<Condition>) -> String {
             return format!("PassRoleTo{}", pascal(svc));
         }
     }
-    let level = actions.iter().map(|a| a.def().levels).max_by_key(|l| level_rank(*l)).unwrap_or_default();
-    let svc = if prefixes.len() == 1 { pascal(prefixes.first().expect("one")) } else { "MultiService".into() };
+    let level = actions
+        .iter()
+        .map(|a| a.def().levels)
+        .max_by_key(|l| level_rank(*l))
+        .unwrap_or_default();
+    let svc = if prefixes.len() == 1 {
+        pascal(prefixes.first().expect("one"))
+    } else {
+        "MultiService".into()
+    };
     format!("{svc}{}", level.primary())
 }
 
 fn level_rank(l: Levels) -> u8 {
-    [Levels::PERMISSIONS, Levels::WRITE, Levels::TAGGING, Levels::READ, Levels::LIST]
-        .iter()
-        .position(|b| l.has(*b))
-        .map_or(0, |p| 5 - p as u8)
+    [
+        Levels::PERMISSIONS,
+        Levels::WRITE,
+        Levels::TAGGING,
+        Levels::READ,
+        Levels::LIST,
+    ]
+    .iter()
+    .position(|b| l.has(*b))
+    .map_or(0, |p| 5 - p as u8)
 }
 
 /// Builds statements from a usage set.
 pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     // (condition, action) → resource → evidence
-    let mut per_action: BTreeMap<(Option<Condition>, ActionId), BTreeMap<String, Usage>> = BTreeMap::new();
-    for (UsageKey { action, resource, condition }, u) in usage.sorted() {
-        per_action.entry((condition.clone(), *action)).or_default().entry(resource.clone()).or_default().merge(u);
+    let mut per_action: BTreeMap<(Option<Condition>, ActionId), BTreeMap<String, Usage>> =
+        BTreeMap::new();
+    for (
+        UsageKey {
+            action,
+            resource,
+            condition,
+        },
+        u,
+    ) in usage.sorted()
+    {
+        per_action
+            .entry((condition.clone(), *action))
+            .or_default()
+            .entry(resource.clone())
+            .or_default()
+            .merge(u);
     }
     let mut generalizations = Vec::new();
     for ((_, action), resources) in per_action.iter_mut() {
@@ -195,7 +248,10 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     // (condition, resource set) → actions
     let mut groups: BTreeMap<(Option<Condition>, Vec<String>), Vec<ActionId>> = BTreeMap::new();
     for ((cond, action), resources) in &per_action {
-        groups.entry((cond.clone(), resources.keys().cloned().collect())).or_default().push(*action);
+        groups
+            .entry((cond.clone(), resources.keys().cloned().collect()))
+            .or_default()
+            .push(*action);
     }
     let mut statements: Vec<SynthStatement> = groups
         .into_iter()
@@ -207,11 +263,21 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
                     evidence.insert((*a, r.clone()), u.clone());
                 }
             }
-            SynthStatement { sid: String::new(), actions, resources, condition, evidence }
+            SynthStatement {
+                sid: String::new(),
+                actions,
+                resources,
+                condition,
+                evidence,
+            }
         })
         .collect();
     statements.sort_by(|a, b| {
-        (a.condition.is_some(), a.actions.first(), &a.resources).cmp(&(b.condition.is_some(), b.actions.first(), &b.resources))
+        (a.condition.is_some(), a.actions.first(), &a.resources).cmp(&(
+            b.condition.is_some(),
+            b.actions.first(),
+            &b.resources,
+        ))
     });
     let mut used: BTreeMap<String, usize> = BTreeMap::new();
     for s in &mut statements {
@@ -220,7 +286,10 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
         *n += 1;
         s.sid = if *n == 1 { base } else { format!("{base}{n}") };
     }
-    Synthesis { statements, generalizations }
+    Synthesis {
+        statements,
+        generalizations,
+    }
 }
 
 #[cfg(test)]
@@ -229,18 +298,34 @@ mod tests {
     use crate::map::{Need, Via};
 
     fn add(set: &mut UsageSet, action: &str, res: &str) {
-        set.add(Need { action: ActionId::lookup(action).unwrap(), resource: res.into(), condition: None, via: Via::Catalog, unknown: vec![] }, None, None);
+        set.add(
+            Need {
+                action: ActionId::lookup(action).unwrap(),
+                resource: res.into(),
+                condition: None,
+                via: Via::Catalog,
+                unknown: vec![],
+            },
+            None,
+            None,
+        );
     }
 
     #[test]
     fn parents_stay_scoped() {
-        assert_eq!(parent("arn:aws:s3:::b/logs/1.txt"), Some("arn:aws:s3:::b/logs/"));
+        assert_eq!(
+            parent("arn:aws:s3:::b/logs/1.txt"),
+            Some("arn:aws:s3:::b/logs/")
+        );
         assert_eq!(parent("arn:aws:s3:::b/k"), Some("arn:aws:s3:::b/"));
         assert_eq!(parent("arn:aws:s3:::b/logs/*"), Some("arn:aws:s3:::b/"));
         assert_eq!(parent("arn:aws:s3:::b"), None);
         assert_eq!(parent("arn:aws:iam::1:role/ci"), None);
         assert_eq!(parent("arn:aws:lambda:r:1:function:f"), None);
-        assert_eq!(parent("arn:aws:logs:r:1:log-group:/aws/cb/ci:log-stream:abc"), Some("arn:aws:logs:r:1:log-group:/aws/cb/ci:log-stream:"));
+        assert_eq!(
+            parent("arn:aws:logs:r:1:log-group:/aws/cb/ci:log-stream:abc"),
+            Some("arn:aws:logs:r:1:log-group:/aws/cb/ci:log-stream:")
+        );
         assert_eq!(parent("*"), None);
     }
 
@@ -248,24 +333,49 @@ mod tests {
     fn groups_generalizes_and_is_stable() {
         let mut set = UsageSet::default();
         for i in 0..12 {
-            add(&mut set, "s3:PutObject", &format!("arn:aws:s3:::b/logs/{i}.txt"));
+            add(
+                &mut set,
+                "s3:PutObject",
+                &format!("arn:aws:s3:::b/logs/{i}.txt"),
+            );
         }
         add(&mut set, "s3:GetObject", "arn:aws:s3:::b/a");
         add(&mut set, "s3:GetObject", "arn:aws:s3:::b/${*}");
         add(&mut set, "ec2:DescribeVpcs", "*");
         add(&mut set, "sts:GetSessionToken", "*");
         let s = synthesize(&set, Options::default());
-        let got: Vec<_> = s.statements.iter().map(|s| (s.sid.as_str(), s.actions.len(), s.resources.clone())).collect();
+        let got: Vec<_> = s
+            .statements
+            .iter()
+            .map(|s| (s.sid.as_str(), s.actions.len(), s.resources.clone()))
+            .collect();
         assert_eq!(
             got,
             [
                 ("MultiServiceRead", 2, vec!["*".to_string()]),
-                ("S3Read", 1, vec!["arn:aws:s3:::b/${*}".into(), "arn:aws:s3:::b/a".into()]),
+                (
+                    "S3Read",
+                    1,
+                    vec!["arn:aws:s3:::b/${*}".into(), "arn:aws:s3:::b/a".into()]
+                ),
                 ("S3Write", 1, vec!["arn:aws:s3:::b/logs/*".into()]),
             ]
         );
-        assert_eq!(s.generalizations, [Generalization { action: ActionId::lookup("s3:PutObject").unwrap(), pattern: "arn:aws:s3:::b/logs/*".into(), replaced: 12 }]);
+        assert_eq!(
+            s.generalizations,
+            [Generalization {
+                action: ActionId::lookup("s3:PutObject").unwrap(),
+                pattern: "arn:aws:s3:::b/logs/*".into(),
+                replaced: 12
+            }]
+        );
         let none = synthesize(&set, Options { generalize: 0 });
-        assert_eq!(none.statements.iter().map(|s| s.resources.len()).sum::<usize>(), 1 + 2 + 12);
+        assert_eq!(
+            none.statements
+                .iter()
+                .map(|s| s.resources.len())
+                .sum::<usize>(),
+            1 + 2 + 12
+        );
     }
 }

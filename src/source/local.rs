@@ -33,8 +33,16 @@ impl LocalSource {
         for p in inputs {
             if p.as_os_str() == "-" {
                 let mut buf = Vec::new();
-                std::io::stdin().read_to_end(&mut buf).map_err(|source| ListError { path: STDIN.into(), source })?;
-                out.push(ObjectRef { name: STDIN.into(), size: Some(buf.len() as u64) });
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .map_err(|source| ListError {
+                        path: STDIN.into(),
+                        source,
+                    })?;
+                out.push(ObjectRef {
+                    name: STDIN.into(),
+                    size: Some(buf.len() as u64),
+                });
                 *self.stdin.lock().unwrap_or_else(|e| e.into_inner()) = Some(buf);
                 continue;
             }
@@ -45,16 +53,25 @@ impl LocalSource {
 }
 
 fn walk(p: &Path, out: &mut Vec<ObjectRef>) -> Result<(), ListError> {
-    let err = |source| ListError { path: p.display().to_string(), source };
+    let err = |source| ListError {
+        path: p.display().to_string(),
+        source,
+    };
     let meta = std::fs::metadata(p).map_err(err)?;
     if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(p).map_err(err)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+            .map_err(err)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         entries.sort();
         for e in entries {
             walk(&e, out)?;
         }
     } else if meta.is_file() {
-        out.push(ObjectRef { name: p.display().to_string(), size: Some(meta.len()) });
+        out.push(ObjectRef {
+            name: p.display().to_string(),
+            size: Some(meta.len()),
+        });
     }
     Ok(())
 }
@@ -62,7 +79,12 @@ fn walk(p: &Path, out: &mut Vec<ObjectRef>) -> Result<(), ListError> {
 impl Source for LocalSource {
     fn fetch(&self, obj: &ObjectRef) -> Result<Vec<u8>, FetchError> {
         if obj.name == STDIN {
-            return self.stdin.lock().unwrap_or_else(|e| e.into_inner()).take().ok_or_else(|| FetchError("standard input was already read".into()));
+            return self
+                .stdin
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .ok_or_else(|| FetchError("standard input was already read".into()));
         }
         std::fs::read(&obj.name).map_err(|e| FetchError(format!("cannot read: {e}")))
     }
