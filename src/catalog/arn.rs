@@ -57,7 +57,7 @@ impl ArnTemplate {
 
     /// Fills the template: `value(var)` gives a variable's (already escaped) value or
     /// `None`. Unknown variables become `*` and are returned in the second element.
-    pub fn fill<'v>(
+    pub fn fill(
         &self,
         mut value: impl FnMut(&str) -> Option<String>,
     ) -> (String, Vec<&'static str>) {

@@ -46,10 +46,10 @@ pub fn selection(a: &InputArgs) -> Result<Selection> {
         start = Some(now - d);
     }
     let end = time_arg("end", &a.end)?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if s >= e {
-            bail!("the time window is empty: start is not before end");
-        }
+    if let (Some(s), Some(e)) = (start, end)
+        && s >= e
+    {
+        bail!("the time window is empty: start is not before end");
     }
     Ok(Selection {
         principals: Vec::new(),

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use crate::catalog::curated::{EventRule, LineRef, ResourceRole, Transform, curated};
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
-use crate::policy::escape::escape;
+use crate::policy::escape::{escape, literal_of};
 pub use failure::FailureClass;
 use resources::{Place, Resolved, resolve, root_of, values_at};
 
@@ -173,10 +173,11 @@ pub fn strip_version(name: &str) -> Option<&str> {
     }
     // Lambda style: YYYYMMDD with an optional vN
     let mut end = b.len();
-    if let Some(v) = name.rfind('v') {
-        if v + 1 < b.len() && b[v + 1..].iter().all(u8::is_ascii_digit) {
-            end = v;
-        }
+    if let Some(v) = name.rfind('v')
+        && v + 1 < b.len()
+        && b[v + 1..].iter().all(u8::is_ascii_digit)
+    {
+        end = v;
     }
     if end >= 9 && b[end - 8..end].iter().all(u8::is_ascii_digit) && !b[end - 9].is_ascii_digit() {
         return Some(&name[..end - 8]);
@@ -299,6 +300,7 @@ impl Mapper {
             Plan::Actions { scope, actions } => (scope.clone(), actions.clone()),
         };
         let place = Place::of(r);
+        let first = out.len();
         for (action, role, via) in actions.iter().copied() {
             self.needs_buf = resolve(r, &place, &scope, action, role);
             for res in self.needs_buf.drain(..) {
@@ -311,8 +313,9 @@ impl Mapper {
                 });
             }
         }
+        let created: Vec<String> = out[first..].iter().map(|n| n.resource.clone()).collect();
         add_passrole(r, &place, &scope, out);
-        add_tag_on_create(r, &place, &scope, out);
+        add_tag_on_create(r, &place, &scope, &created, out);
         Outcome::Mapped
     }
 }
@@ -387,7 +390,15 @@ fn role_resource(v: &str, place: &Place<'_>, profile: bool) -> (String, Vec<&'st
     )
 }
 
-fn add_tag_on_create(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut Vec<Need>) {
+/// Tags on a create call are authorized on the resource being created: the event's own
+/// resources where they are of a type the tagging action takes, else resolved afresh.
+fn add_tag_on_create(
+    r: &Record<'_>,
+    place: &Place<'_>,
+    scope: &str,
+    created: &[String],
+    out: &mut Vec<Need>,
+) {
     let Some(rules) = curated().tag_on_create.get(scope) else {
         return;
     };
@@ -398,7 +409,28 @@ fn add_tag_on_create(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut V
         if !resources::present(root, path) {
             continue;
         }
-        for res in resolve(r, place, scope, rule.action, ResourceRole::Target) {
+        let svc = rule.action.service();
+        let fits = |arn: &String| {
+            rule.action
+                .def()
+                .resources
+                .iter()
+                .any(|t| svc.resources[t.index].arn.matches(&literal_of(arn)))
+        };
+        let same: Vec<Resolved> = created
+            .iter()
+            .filter(|a| fits(a))
+            .map(|a| Resolved {
+                arn: a.clone(),
+                unknown: Vec::new(),
+            })
+            .collect();
+        let targets = if same.is_empty() {
+            resolve(r, place, scope, rule.action, ResourceRole::Target)
+        } else {
+            same
+        };
+        for res in targets {
             out.push(Need {
                 action: rule.action,
                 resource: res.arn,

@@ -184,10 +184,10 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
                 return None;
             }
             let mut vars = vec![("QueueName", esc(name)), ("Account", esc(account))];
-            if let Some(region) = host.strip_prefix("sqs.").and_then(|h| h.split('.').next()) {
-                if region.contains('-') {
-                    vars.push(("Region", esc(region)));
-                }
+            if let Some(region) = host.strip_prefix("sqs.").and_then(|h| h.split('.').next())
+                && region.contains('-')
+            {
+                vars.push(("Region", esc(region)));
             }
             Some(Fill { vars, arn: None })
         }
@@ -223,12 +223,13 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
         }
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
@@ -364,7 +365,9 @@ pub fn denied_resource<'a>(r: &Record<'a>) -> Option<&'a str> {
         .split(|c: char| c.is_whitespace() || c == '"')
         .next()?
         .trim_end_matches(['.', ',', ';']);
-    arn.starts_with("arn:").then_some(arn)
+    // A `*` in the message is AWS's own pattern (CloudFormation writes `stack/name/*`), not
+    // a name: escaping it would grant nothing, leaving it bare could widen. Use only exact ARNs.
+    (arn.starts_with("arn:") && !arn.contains(['*', '?'])).then_some(arn)
 }
 
 /// Resolves the resources `action` was authorized on in this record. `scope` is the

@@ -122,7 +122,7 @@ mod tests {
         );
         assert!(tf.contains("resource \"aws_iam_policy\" \"iamtrail_ci_2\""));
         let cfn: serde_json::Value = serde_json::from_str(&render(
-            &[doc.clone()],
+            std::slice::from_ref(&doc),
             Format::Cloudformation,
             "iamtrail-ci",
             "d",

@@ -24,6 +24,18 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A concrete string a pattern stands for: escapes resolved to their characters and
+/// wildcards filled with `x`. Used to check a pattern's shape against an ARN template.
+pub fn literal_of(pattern: &str) -> String {
+    tokens(pattern)
+        .into_iter()
+        .map(|t| match t {
+            Tok::Lit(c) => c,
+            Tok::Star | Tok::One => 'x',
+        })
+        .collect()
+}
+
 /// Matches an IAM resource pattern (with `*`, `?` wildcards and the `${*}`, `${?}`,
 /// `${$}` escapes) against a pattern or literal `target`, treating the target's own
 /// wildcards as literals: `covers(p, t)` means every resource `t` names, `p` also

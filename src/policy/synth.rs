@@ -158,13 +158,12 @@ fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
         if let Some(wider) = keys
             .iter()
             .find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o))
+            && let Some(u) = resources.remove(k)
         {
-            if let Some(u) = resources.remove(k) {
-                if let Some(w) = resources.get_mut(wider) {
-                    w.merge(&u);
-                } else {
-                    resources.insert(k.clone(), u);
-                }
+            if let Some(w) = resources.get_mut(wider) {
+                w.merge(&u);
+            } else {
+                resources.insert(k.clone(), u);
             }
         }
     }
@@ -185,11 +184,11 @@ fn pascal(prefix: &str) -> String {
 
 fn sid_base(actions: &[ActionId], condition: &Option<Condition>) -> String {
     let prefixes: BTreeSet<&str> = actions.iter().map(|a| a.prefix).collect();
-    if let (Some(c), [a]) = (condition, actions) {
-        if a.name == "PassRole" {
-            let svc = c.value.split('.').next().unwrap_or("Service");
-            return format!("PassRoleTo{}", pascal(svc));
-        }
+    if let (Some(c), [a]) = (condition, actions)
+        && a.name == "PassRole"
+    {
+        let svc = c.value.split('.').next().unwrap_or("Service");
+        return format!("PassRoleTo{}", pascal(svc));
     }
     let level = actions
         .iter()

@@ -1,0 +1,253 @@
+//! Golden policies for the bundled sample trails. A change in mapping or synthesis shows
+//! up here as a diff to review; `UPDATE_GOLDEN=1 cargo test --test sample_trails` rewrites
+//! the files after review.
+
+mod common;
+use common::*;
+
+const ACCOUNT: &str = "arn:aws:iam::111122223333:";
+
+fn golden(name: &str, args: &[&str]) -> (String, String) {
+    let o = iamtrail(args, None);
+    // The corpus holds one corrupt object on purpose: exit 3, named in the report.
+    assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+    let out = stdout(&o);
+    let path = root().join("tests/fixtures/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &out).unwrap();
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(out, want, "{name} differs from its golden file");
+    (out, stderr(&o))
+}
+
+#[test]
+fn golden_policies_for_every_sample_principal() {
+    for (file, principal) in [
+        ("ci.json", "role/ci"),
+        (
+            "cdk-deploy-role.json",
+            "role/cdk-hnb659fds-deploy-role-111122223333-us-east-1",
+        ),
+        (
+            "cdk-cfn-exec-role.json",
+            "role/cdk-hnb659fds-cfn-exec-role-111122223333-us-east-1",
+        ),
+        (
+            "cdk-file-publishing-role.json",
+            "role/cdk-hnb659fds-file-publishing-role-111122223333-us-east-1",
+        ),
+        (
+            "cdk-lookup-role.json",
+            "role/cdk-hnb659fds-lookup-role-111122223333-us-east-1",
+        ),
+        ("cdk-deploy-user.json", "user/cdk-deploy"),
+        ("alice.json", "user/alice"),
+        (
+            "sso-admin.json",
+            "role/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+        ),
+    ] {
+        let arn = format!("{ACCOUNT}{principal}");
+        golden(file, &["generate", "-p", &arn, "sample-trails"]);
+    }
+}
+
+#[test]
+fn golden_terraform_and_cloudformation() {
+    let ci = format!("{ACCOUNT}role/ci");
+    golden(
+        "ci.tf",
+        &[
+            "generate",
+            "-p",
+            &ci,
+            "--format",
+            "terraform",
+            "sample-trails",
+        ],
+    );
+    let (cfn, _) = golden(
+        "ci.cfn.json",
+        &[
+            "generate",
+            "-p",
+            &ci,
+            "--format",
+            "cloudformation",
+            "sample-trails",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&cfn).unwrap();
+    assert_eq!(
+        v["Resources"]["IamtrailCi"]["Type"],
+        "AWS::IAM::ManagedPolicy"
+    );
+}
+
+#[test]
+fn the_ci_policy_has_what_the_trail_shows() {
+    let ci = format!("{ACCOUNT}role/ci");
+    let v = generate_json(&root().join("sample-trails"), &[]);
+    let g = grants(&v["policies"][0]);
+    let has = |a: &str, r: &str| g.iter().any(|(ga, gr)| ga == a && gr == r);
+    let bucket = "arn:aws:s3:::ci-artifacts-111122223333";
+    // S3 data events, through the curated map.
+    assert!(has("s3:ListBucket", bucket), "ListObjects → s3:ListBucket");
+    assert!(
+        has("s3:PutObject", &format!("{bucket}/builds/1234/logs/*")),
+        "40 siblings generalized"
+    );
+    assert!(
+        has(
+            "s3:GetObject",
+            &format!("{bucket}/reports/${{*}}latest.csv")
+        ),
+        "literal * escaped"
+    );
+    assert!(
+        !g.iter().any(|(_, r)| r.contains("/reports/*")),
+        "an unescaped * would widen the grant"
+    );
+    // Versioned Lambda names, PassRole with its condition.
+    assert!(has(
+        "lambda:UpdateFunctionConfiguration",
+        "arn:aws:lambda:us-east-1:111122223333:function:app-api"
+    ));
+    let pass = v["policies"][0]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == "iam:PassRole")
+        .expect("PassRole inferred");
+    assert_eq!(
+        pass["Condition"]["StringEquals"]["iam:PassedToService"],
+        "lambda.amazonaws.com"
+    );
+    // Free calls are counted but not granted; no placeholder ever.
+    assert!(!g.iter().any(|(a, _)| a == "sts:GetCallerIdentity"));
+    let text = v["policies"].to_string();
+    assert!(
+        !text.contains("${Region}")
+            && !text.contains("${Account}")
+            && !text.contains("${Partition}")
+    );
+    // The summary accounts for every record, and the counts are the corpus's.
+    let r = &v["report"]["records"];
+    assert_eq!(r["read"], 292);
+    let sum: u64 = [
+        "used",
+        "free",
+        "unmapped",
+        "failed_not_counted",
+        "filtered",
+        "skipped",
+    ]
+    .iter()
+    .map(|k| r[*k].as_u64().unwrap())
+    .sum();
+    assert_eq!(sum, 292);
+    assert_eq!(v["report"]["objects"]["unreadable"], 1);
+    assert_eq!(v["report"]["objects"]["digest"], 1);
+    assert_eq!(
+        v["report"]["failed_not_counted"]["malformed"], 1,
+        "the ValidationException call is not a need"
+    );
+    assert!(
+        v["report"]["sensitive"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["action"] == "iam:PassRole")
+    );
+    let _ = ci;
+}
+
+#[test]
+fn explain_names_the_records_behind_each_line() {
+    let ci = format!("{ACCOUNT}role/ci");
+    let o = iamtrail(&["generate", "-p", &ci, "--explain", "sample-trails"], None);
+    let e = stderr(&o);
+    assert!(e.contains("explain: PassRoleToLambda"), "{e}");
+    assert!(
+        e.contains("iam:PassRole on arn:aws:iam::111122223333:role/"),
+        "{e}"
+    );
+    assert!(
+        e.contains("because role passed in a request parameter (action-map/curated/passrole.tsv:"),
+        "{e}"
+    );
+    assert!(
+        e.contains("s3:GetObject on arn:aws:s3:::ci-artifacts-111122223333/")
+            && e.contains("curated event map (action-map/curated/events.tsv:"),
+        "{e}"
+    );
+    let v = generate_json(&root().join("sample-trails"), &["--explain"]);
+    let ex = v["report"]["explain"].as_array().unwrap();
+    let put = ex
+        .iter()
+        .find(|x| {
+            x["action"] == "s3:PutObject"
+                && x["resource"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("builds/1234/logs/*")
+        })
+        .unwrap();
+    assert!(put["records"].as_u64().unwrap() >= 40);
+    assert_eq!(put["sample_event_ids"].as_array().unwrap().len(), 3);
+    assert!(
+        put["first_seen"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-20T")
+    );
+}
+
+#[test]
+fn without_a_principal_the_input_s_principals_are_listed() {
+    let o = iamtrail(&["generate", "sample-trails"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).is_empty(),
+        "no policy when the principal is ambiguous"
+    );
+    let e = stderr(&o);
+    assert!(e.contains("the input holds 9 principals"), "{e}");
+    assert!(
+        e.contains("186  role    arn:aws:iam::111122223333:role/ci"),
+        "{e}"
+    );
+    let o = iamtrail(&["principals", "sample-trails"], None);
+    assert!(
+        stdout(&o)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("arn:aws:iam::111122223333:role/ci")
+    );
+}
+
+#[test]
+fn filters_by_time_region_account_and_session() {
+    let dir = root().join("sample-trails");
+    let all = generate_json(&dir, &[]);
+    let west = generate_json(&dir, &["--region", "us-west-2"]);
+    assert!(
+        west["report"]["records"]["used"].as_u64().unwrap()
+            < all["report"]["records"]["used"].as_u64().unwrap()
+    );
+    assert!(west["report"]["filtered"]["other region"].as_u64().unwrap() > 0);
+    let day = generate_json(&dir, &["--start", "2026-11-22", "--end", "2026-11-23"]);
+    assert!(
+        day["report"]["filtered"]["outside the time window"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let since = generate_json(&dir, &["--since", "1d", "--now", "2026-11-23T00:00:00Z"]);
+    assert_eq!(since["report"]["records"], day["report"]["records"]);
+    let other = generate_json(&dir, &["--account", "999999999999"]);
+    assert_eq!(other["report"]["records"]["used"], 0);
+}
