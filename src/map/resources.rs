@@ -462,7 +462,7 @@ pub fn resolve(
                 .filter_map(|(i, (_, rt, res))| {
                     let unknown = res.iter().map(|x| x.unknown.len()).max()?;
                     (unknown < service_vars(rt))
-                        .then_some((service_vars(rt) - unknown, std::cmp::Reverse(i)))
+                        .then(|| (service_vars(rt) - unknown, std::cmp::Reverse(i)))
                 })
                 .max();
             match best {
