@@ -186,6 +186,38 @@ impl<'c> Worker<'c> {
     }
 }
 
+/// A fetched object, as a streaming source hands it over.
+pub type Fetched = (ObjectRef, Result<Vec<u8>, crate::source::FetchError>);
+
+/// Processes objects as they arrive from `objects` (for sources that fetch ahead, such
+/// as S3: the source keeps a bounded number of objects in flight and sends them through a
+/// bounded channel; rayon workers decode and map them as they come). Memory is bounded
+/// by the channel, not by the number of objects.
+pub fn run_stream<I>(objects: I, cfg: &Config, progress: &ProgressBar) -> Ingested
+where
+    I: Iterator<Item = Fetched> + Send,
+{
+    let mut done = objects
+        .par_bridge()
+        .fold(
+            || Worker::new(cfg),
+            |mut w, (obj, bytes)| {
+                match bytes {
+                    Ok(bytes) => {
+                        progress.inc(bytes.len() as u64);
+                        w.object(&obj.name, bytes);
+                    }
+                    Err(e) => w.unreadable(&obj.name, e.to_string()),
+                }
+                w
+            },
+        )
+        .map(Worker::finish)
+        .reduce(Ingested::default, Ingested::merge);
+    done.summary.finish();
+    done
+}
+
 /// Reads `objects` from `source` in parallel.
 pub fn run(
     source: &dyn Source,
