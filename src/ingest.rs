@@ -117,7 +117,7 @@ impl<'c> Worker<'c> {
                 }
             };
             if let Some(c) = caller(&r) {
-                summary.principal(c.id, c.kind);
+                summary.principal(&c.id, c.kind);
             }
             if let Err(reason) = cfg.selection.check(&r) {
                 summary.records.filtered += 1;

@@ -20,10 +20,10 @@ pub enum PrincipalKind {
 }
 
 /// Who made a call: the IAM identity whose policy governs it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Caller<'a> {
     /// User/role/root ARN (role ARN for assumed-role sessions), or a descriptive id.
-    pub id: &'a str,
+    pub id: std::borrow::Cow<'a, str>,
     /// What `id` is.
     pub kind: PrincipalKind,
 }
@@ -41,7 +41,12 @@ pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
     }
     let ty = r.identity_str("type").unwrap_or("Unknown");
     let arn = r.identity_str("arn");
-    let c = |id, kind| Some(Caller { id, kind });
+    let c = |id: &'a str, kind| {
+        Some(Caller {
+            id: id.into(),
+            kind,
+        })
+    };
     match ty {
         "AssumedRole" => match r.issuer_str("arn") {
             Some(role) => c(role, PrincipalKind::Role),
@@ -204,9 +209,10 @@ impl PrincipalMatch {
                 } else {
                     "user"
                 };
-                caller(r)
-                    .and_then(|c| iam_arn_parts(c.id))
-                    .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
+                caller(r).is_some_and(|c| {
+                    iam_arn_parts(&c.id)
+                        .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
+                })
             }
         }
     }

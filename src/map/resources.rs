@@ -126,12 +126,16 @@ fn text(v: &Json<'_>) -> Option<String> {
         .or_else(|| v.is_number().then(|| v.to_string()))
 }
 
-/// The parameter tree a path reads from: `responseElements.…` reads the response,
+/// The tree a path reads from: `responseElements.…` reads the response,
+/// `userIdentity.…` the caller (IAM calls without a user name act on the caller),
 /// anything else `requestParameters`.
 pub fn root_of<'a>(r: &Record<'a>, path: &'a [PathStep]) -> Option<(&'a Json<'a>, &'a [PathStep])> {
     match path.split_first() {
         Some((first, rest)) if first.key == "responseElements" && !first.array => {
             Some((r.response_elements()?, rest))
+        }
+        Some((first, rest)) if first.key == "userIdentity" && !first.array => {
+            Some((r.user_identity()?, rest))
         }
         _ => Some((r.request_parameters()?, path)),
     }
