@@ -332,7 +332,7 @@ mod tests {
         with_record(ROLE_SESSION, |r| {
             let c = caller(&r).unwrap();
             assert_eq!(
-                (c.id, c.kind),
+                (c.id.as_ref(), c.kind),
                 (
                     "arn:aws:iam::111122223333:role/service-role/ci",
                     PrincipalKind::Role
