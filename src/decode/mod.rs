@@ -18,7 +18,10 @@ use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
 use simd_json::prelude::*;
-use simd_json::{BorrowedValue, Buffers};
+use simd_json::tape::Tape;
+use simd_json::{Buffers, fill_tape};
+
+use record::Json;
 
 pub use record::{Record, format_time, parse_time};
 
@@ -69,12 +72,27 @@ pub enum ObjectKind {
 }
 
 /// Reusable decoding state: one per worker thread, so the hot path does not allocate
-/// parser buffers per object.
-#[derive(Default)]
+/// per object or per record: the inflate buffer, the parser's buffers and the tapes are
+/// kept and reused.
 pub struct Decoder {
     buffers: Buffers,
     inflated: Vec<u8>,
     scratch: Vec<u8>,
+    // Empty between calls; `Tape::reset` re-lifetimes them for each input.
+    tape: Option<Tape<'static>>,
+    inner_tape: Option<Tape<'static>>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder {
+            buffers: Buffers::default(),
+            inflated: Vec::new(),
+            scratch: Vec::new(),
+            tape: Some(Tape::null().reset()),
+            inner_tape: Some(Tape::null().reset()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Decoder {
@@ -96,12 +114,15 @@ fn json_err(e: simd_json::Error) -> String {
 }
 
 /// Checks the fields the pipeline relies on, so later stages can assume them.
-fn check(v: &BorrowedValue<'_>) -> Result<(), RecordError> {
+fn check(v: Json<'_>) -> Result<(), RecordError> {
     if !v.is_object() {
         return Err(RecordError::NotAnObject);
     }
     for f in ["eventSource", "eventName"] {
-        if v.get(f).and_then(|x| x.as_str()).is_none_or(str::is_empty) {
+        if v.get(f)
+            .and_then(|x| x.into_string())
+            .is_none_or(str::is_empty)
+        {
             return Err(RecordError::MissingField(if f == "eventSource" {
                 "eventSource"
             } else {
@@ -112,7 +133,7 @@ fn check(v: &BorrowedValue<'_>) -> Result<(), RecordError> {
     Ok(())
 }
 
-fn emit(sink: &mut Sink<'_>, i: usize, v: &BorrowedValue<'_>) {
+fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
     match check(v) {
         Ok(()) => sink(i, Ok(Record::new(v).expect("checked object"))),
         Err(e) => sink(i, Err(e)),
@@ -165,61 +186,85 @@ impl Decoder {
         if looks_like_ndjson(body) {
             return Ok(self.decode_lines(body, sink));
         }
-        let doc = simd_json::to_borrowed_value_with_buffers(body, &mut self.buffers)
-            .map_err(|e| ObjectError::Json(json_err(e)))?;
-        Ok(match &doc {
-            BorrowedValue::Object(o) => {
-                if let Some(records) = o.get("Records") {
-                    match records.as_array() {
-                        Some(items) => items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r)),
-                        None => return Ok(ObjectKind::NotCloudTrail),
-                    }
-                    ObjectKind::Records
-                } else if let Some(events) = o.get("Events").and_then(|e| e.as_array()) {
-                    let (scratch, buffers) = (&mut self.scratch, &mut self.buffers);
-                    for (i, ev) in events.iter().enumerate() {
-                        let Some(text) = ev.get("CloudTrailEvent").and_then(|t| t.as_str()) else {
-                            sink(i, Err(RecordError::MissingField("CloudTrailEvent")));
-                            continue;
-                        };
-                        scratch.clear();
-                        scratch.extend_from_slice(text.as_bytes());
-                        match simd_json::to_borrowed_value_with_buffers(scratch, buffers) {
-                            Ok(v) => emit(sink, i, &v),
-                            Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
-                        }
-                    }
-                    ObjectKind::Records
-                } else if o.contains_key("digestStartTime")
-                    || o.contains_key("digestPublicKeyFingerprint")
-                {
-                    ObjectKind::Digest
-                } else if o.contains_key("eventSource") && o.contains_key("eventName") {
-                    emit(sink, 0, &doc);
-                    ObjectKind::Records
-                } else {
-                    ObjectKind::NotCloudTrail
-                }
-            }
-            BorrowedValue::Array(items) if items.iter().any(|r| r.get("eventSource").is_some()) => {
+        let mut tape = self
+            .tape
+            .take()
+            .unwrap_or_else(|| Tape::null().reset())
+            .reset();
+        let parsed = fill_tape(body, &mut self.buffers, &mut tape);
+        let result = match parsed {
+            Err(e) => Err(ObjectError::Json(json_err(e))),
+            Ok(()) => Ok(self.classify(tape.as_value(), sink)),
+        };
+        self.tape = Some(tape.reset());
+        result
+    }
+
+    fn classify(&mut self, doc: Json<'_>, sink: &mut Sink<'_>) -> ObjectKind {
+        if let Some(o) = doc.as_object() {
+            if let Some(records) = o.get("Records") {
+                let Some(items) = records.as_array() else {
+                    return ObjectKind::NotCloudTrail;
+                };
                 items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r));
                 ObjectKind::Records
+            } else if let Some(events) = o.get("Events").and_then(|e| e.as_array()) {
+                let mut inner = self
+                    .inner_tape
+                    .take()
+                    .unwrap_or_else(|| Tape::null().reset());
+                for (i, ev) in events.iter().enumerate() {
+                    let Some(text) = ev.get("CloudTrailEvent").and_then(|t| t.into_string()) else {
+                        sink(i, Err(RecordError::MissingField("CloudTrailEvent")));
+                        continue;
+                    };
+                    self.scratch.clear();
+                    self.scratch.extend_from_slice(text.as_bytes());
+                    let mut t = inner.reset();
+                    match fill_tape(&mut self.scratch, &mut self.buffers, &mut t) {
+                        Ok(()) => emit(sink, i, t.as_value()),
+                        Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
+                    }
+                    inner = t.reset();
+                }
+                self.inner_tape = Some(inner);
+                ObjectKind::Records
+            } else if o.get("digestStartTime").is_some()
+                || o.get("digestPublicKeyFingerprint").is_some()
+            {
+                ObjectKind::Digest
+            } else if o.get("eventSource").is_some() && o.get("eventName").is_some() {
+                emit(sink, 0, doc);
+                ObjectKind::Records
+            } else {
+                ObjectKind::NotCloudTrail
             }
-            _ => ObjectKind::NotCloudTrail,
-        })
+        } else if let Some(items) = doc
+            .as_array()
+            .filter(|a| a.iter().any(|r| r.get("eventSource").is_some()))
+        {
+            items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r));
+            ObjectKind::Records
+        } else {
+            ObjectKind::NotCloudTrail
+        }
     }
 
     fn decode_lines(&mut self, body: &mut [u8], sink: &mut Sink<'_>) -> ObjectKind {
+        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
         for (i, line) in body.split_mut(|&b| b == b'\n').enumerate() {
             let line = trim_mut(line);
             if line.is_empty() {
                 continue;
             }
-            match simd_json::to_borrowed_value_with_buffers(line, &mut self.buffers) {
-                Ok(v) => emit(sink, i, &v),
+            let mut t = tape.reset();
+            match fill_tape(line, &mut self.buffers, &mut t) {
+                Ok(()) => emit(sink, i, t.as_value()),
                 Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
             }
+            tape = t.reset();
         }
+        self.tape = Some(tape);
         ObjectKind::Records
     }
 }

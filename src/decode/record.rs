@@ -1,30 +1,33 @@
-//! A read-only view of one CloudTrail record, borrowing the parsed JSON.
+//! A read-only view of one CloudTrail record over simd-json's tape: field access walks
+//! the parsed tape in place, so reading a record allocates nothing.
 
-use simd_json::BorrowedValue as Value;
 use simd_json::prelude::*;
+// `into_string` (not `as_str`) keeps the input's lifetime on tape values.
+use simd_json::tape::Value;
+
+/// A JSON value inside a record (request parameters and the like). `Copy`: a slice of
+/// the tape.
+pub type Json<'a> = Value<'a, 'a>;
 
 /// One CloudTrail record: typed accessors over the parsed JSON, no copies.
 #[derive(Clone, Copy)]
 pub struct Record<'a> {
-    v: &'a Value<'a>,
+    v: Json<'a>,
 }
-
-/// A JSON value inside a record (request parameters and the like).
-pub type Json<'a> = Value<'a>;
 
 impl<'a> Record<'a> {
     /// Wraps a parsed JSON object. Returns `None` if it is not an object.
-    pub fn new(v: &'a Value<'a>) -> Option<Self> {
+    pub fn new(v: Json<'a>) -> Option<Self> {
         v.is_object().then_some(Record { v })
     }
 
     /// The whole record as JSON.
-    pub fn json(&self) -> &'a Value<'a> {
+    pub fn json(&self) -> Json<'a> {
         self.v
     }
 
     fn s(&self, key: &str) -> Option<&'a str> {
-        self.v.get(key).and_then(|x| x.as_str())
+        self.v.get(key).and_then(|x| x.into_string())
     }
 
     /// `eventSource`, e.g. `s3.amazonaws.com`.
@@ -64,34 +67,30 @@ impl<'a> Record<'a> {
         self.s("errorMessage")
     }
     /// `userIdentity`.
-    pub fn user_identity(&self) -> Option<&'a Value<'a>> {
+    pub fn user_identity(&self) -> Option<Json<'a>> {
         self.v.get("userIdentity").filter(|x| x.is_object())
     }
     /// `requestParameters` (null or absent → `None`).
-    pub fn request_parameters(&self) -> Option<&'a Value<'a>> {
+    pub fn request_parameters(&self) -> Option<Json<'a>> {
         self.v.get("requestParameters").filter(|x| x.is_object())
     }
     /// `responseElements` (null or absent → `None`).
-    pub fn response_elements(&self) -> Option<&'a Value<'a>> {
+    pub fn response_elements(&self) -> Option<Json<'a>> {
         self.v.get("responseElements").filter(|x| x.is_object())
     }
     /// The `resources` array as `(ARN, type)` pairs; entries without an ARN are left out.
     pub fn resources(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
-        self.v
-            .get("resources")
-            .and_then(|r| r.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                Some((
-                    r.get("ARN").and_then(|x| x.as_str())?,
-                    r.get("type").and_then(|x| x.as_str()),
-                ))
-            })
+        let items = self.v.get("resources").and_then(|r| r.as_array());
+        items.into_iter().flat_map(|a| a.iter()).filter_map(|r| {
+            Some((
+                r.get("ARN").and_then(|x| x.into_string())?,
+                r.get("type").and_then(|x| x.into_string()),
+            ))
+        })
     }
     /// A string field of `userIdentity`.
     pub fn identity_str(&self, key: &str) -> Option<&'a str> {
-        self.user_identity()?.get(key)?.as_str()
+        self.user_identity()?.get(key)?.into_string()
     }
     /// `userIdentity.sessionContext.sessionIssuer.<key>`.
     pub fn issuer_str(&self, key: &str) -> Option<&'a str> {
@@ -99,7 +98,7 @@ impl<'a> Record<'a> {
             .get("sessionContext")?
             .get("sessionIssuer")?
             .get(key)?
-            .as_str()
+            .into_string()
     }
 }
 

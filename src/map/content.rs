@@ -51,8 +51,9 @@ fn table_arn(place: &Place<'_>, name: &str) -> String {
     )
 }
 
-fn str_field<'v>(v: &'v Json<'v>, keys: &[&str]) -> Option<&'v str> {
-    keys.iter().find_map(|k| v.get(*k).and_then(|x| x.as_str()))
+fn str_field<'v>(v: Json<'v>, keys: &[&str]) -> Option<&'v str> {
+    keys.iter()
+        .find_map(|k| v.get(*k).and_then(|x| x.into_string()))
 }
 
 fn partiql_action(statement: &str) -> Option<&'static str> {
@@ -119,7 +120,7 @@ pub fn needs(rule: ContentRule, r: &Record<'_>, place: &Place<'_>) -> Vec<(Actio
                 .get("requestItems")
                 .and_then(|x| x.as_array())
                 .into_iter()
-                .flatten()
+                .flat_map(|a| a.iter())
             {
                 let Some(op) = str_field(item, &["operation", "Operation"]) else {
                     continue;
@@ -138,7 +139,7 @@ pub fn needs(rule: ContentRule, r: &Record<'_>, place: &Place<'_>) -> Vec<(Actio
                     .get(key)
                     .and_then(|x| x.as_array())
                     .into_iter()
-                    .flatten()
+                    .flat_map(|a| a.iter())
                 {
                     if let Some(s) = str_field(item, &["statement", "Statement"]) {
                         statements.push(s);

@@ -334,7 +334,7 @@ fn add_passrole(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut Vec<Ne
         let profile = rule.source.transform == Transform::InstanceProfile;
         for v in vals
             .iter()
-            .filter_map(|v| simd_json::prelude::ValueAsScalar::as_str(*v))
+            .filter_map(|v| simd_json::prelude::ValueAsScalar::as_str(v))
             .filter(|s| !s.is_empty())
         {
             let (resource, unknown) = role_resource(v, place, profile);

@@ -73,15 +73,12 @@ pub fn partition_of_region(region: &str) -> &'static str {
 }
 
 /// Values found at a parameter path (walking arrays). Only strings and numbers count.
-pub fn values_at<'v>(root: &'v Json<'v>, path: &[PathStep], out: &mut Vec<&'v Json<'v>>) {
+pub fn values_at<'v>(root: Json<'v>, path: &[PathStep], out: &mut Vec<Json<'v>>) {
+    let scalar = |v: &Json<'v>| v.as_str().is_some() || v.as_f64().is_some();
     let Some((step, rest)) = path.split_first() else {
         match root.as_array() {
-            Some(items) => out.extend(
-                items
-                    .iter()
-                    .filter(|v| v.as_str().is_some() || v.is_number()),
-            ),
-            None if root.as_str().is_some() || root.is_number() => out.push(root),
+            Some(items) => out.extend(items.iter().filter(|v| scalar(v))),
+            None if scalar(&root) => out.push(root),
             None => {}
         }
         return;
@@ -90,7 +87,7 @@ pub fn values_at<'v>(root: &'v Json<'v>, path: &[PathStep], out: &mut Vec<&'v Js
         return;
     };
     if step.array {
-        for item in next.as_array().into_iter().flatten() {
+        for item in next.as_array().into_iter().flat_map(|a| a.iter()) {
             values_at(item, rest, out);
         }
     } else {
@@ -98,14 +95,14 @@ pub fn values_at<'v>(root: &'v Json<'v>, path: &[PathStep], out: &mut Vec<&'v Js
     }
 }
 
-/// The value at a path regardless of its type, for "is it present and non-empty".
-pub fn present(root: &Json<'_>, path: &[PathStep]) -> bool {
+/// Whether the path holds something: present, not null, not empty.
+pub fn present(root: Json<'_>, path: &[PathStep]) -> bool {
     let Some((step, rest)) = path.split_first() else {
-        return match root {
-            Json::Static(simd_json::StaticNode::Null) => false,
-            Json::String(s) => !s.is_empty(),
-            Json::Array(a) => !a.is_empty(),
-            Json::Object(o) => !o.is_empty(),
+        return match root.value_type() {
+            simd_json::ValueType::Null => false,
+            simd_json::ValueType::String => root.as_str().is_some_and(|s| !s.is_empty()),
+            simd_json::ValueType::Array => root.as_array().is_some_and(|a| !a.is_empty()),
+            simd_json::ValueType::Object => root.as_object().is_some_and(|o| !o.is_empty()),
             _ => true,
         };
     };
@@ -113,23 +110,27 @@ pub fn present(root: &Json<'_>, path: &[PathStep]) -> bool {
         Some(next) if step.array => next
             .as_array()
             .into_iter()
-            .flatten()
+            .flat_map(|a| a.iter())
             .any(|i| present(i, rest)),
         Some(next) => present(next, rest),
         None => false,
     }
 }
 
-fn text(v: &Json<'_>) -> Option<String> {
-    v.as_str()
-        .map(str::to_owned)
-        .or_else(|| v.is_number().then(|| v.to_string()))
+fn text(v: Json<'_>) -> Option<String> {
+    if let Some(s) = v.as_str() {
+        return Some(s.to_owned());
+    }
+    v.as_i64()
+        .map(|n| n.to_string())
+        .or_else(|| v.as_u64().map(|n| n.to_string()))
+        .or_else(|| v.as_f64().map(|n| n.to_string()))
 }
 
 /// The tree a path reads from: `responseElements.…` reads the response,
 /// `userIdentity.…` the caller (IAM calls without a user name act on the caller),
 /// anything else `requestParameters`.
-pub fn root_of<'a>(r: &Record<'a>, path: &'a [PathStep]) -> Option<(&'a Json<'a>, &'a [PathStep])> {
+pub fn root_of<'a, 'p>(r: &Record<'a>, path: &'p [PathStep]) -> Option<(Json<'a>, &'p [PathStep])> {
     match path.split_first() {
         Some((first, rest)) if first.key == "responseElements" && !first.array => {
             Some((r.response_elements()?, rest))
@@ -310,7 +311,7 @@ fn values_from(r: &Record<'_>, src: &ParamSource, var: &'static str) -> Option<V
     values_at(root, path, &mut vals);
     let fills: Vec<Fill> = vals
         .iter()
-        .filter_map(|v| text(v))
+        .filter_map(|v| text(*v))
         .filter_map(|t| apply(src.transform, &t, var))
         .collect();
     (!fills.is_empty()).then_some(fills)
