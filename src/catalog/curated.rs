@@ -137,8 +137,8 @@ pub struct Curated {
     pub services: HashMap<&'static str, &'static str>,
     /// `prefix:EventName` → rule.
     pub events: HashMap<&'static str, EventRule>,
-    /// `prefix` or `prefix:EventName` → lowercase resource type → variable rules.
-    pub resources: HashMap<&'static str, HashMap<String, Vec<VarRule>>>,
+    /// `prefix` or `prefix:EventName` → resource type (the catalog's spelling) → rules.
+    pub resources: HashMap<&'static str, HashMap<&'static str, Vec<VarRule>>>,
     /// `prefix:EventName` → PassRole rules.
     pub passrole: HashMap<&'static str, Vec<PassRoleRule>>,
     /// `prefix:EventName` → tagging rules.
@@ -305,7 +305,7 @@ impl Curated {
                 self.resources
                     .entry(scope)
                     .or_default()
-                    .entry(rt.name.to_ascii_lowercase())
+                    .entry(rt.name)
                     .or_default()
                     .push(VarRule { var, sources, at });
             }

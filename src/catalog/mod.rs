@@ -234,6 +234,21 @@ pub fn service_prefixes() -> impl Iterator<Item = &'static str> {
     embedded::SERVICES.iter().map(|(p, _)| *p)
 }
 
+/// Prefixes whose catalog has an action named exactly `name` (canonical case), found by
+/// scanning the embedded text for its `A` line instead of parsing every service.
+pub fn prefixes_with_action(name: &str) -> Vec<&'static str> {
+    if name.is_empty() || name.contains(['\t', '\n']) {
+        return Vec::new();
+    }
+    let needle = format!("\nA\t{name}\t");
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
+    embedded::SERVICES
+        .iter()
+        .filter(|(_, text)| finder.find(text.as_bytes()).is_some())
+        .map(|(p, _)| *p)
+        .collect()
+}
+
 /// Looks up `prefix:Action` (action name case-insensitive).
 pub fn action(full: &str) -> Option<(&'static Service, &'static Action)> {
     let (prefix, name) = full.split_once(':')?;
@@ -241,14 +256,40 @@ pub fn action(full: &str) -> Option<(&'static Service, &'static Action)> {
     Some((svc, svc.action(name)?))
 }
 
-/// A catalog action, by its canonical prefix and name. Cheap to copy and compare;
-/// displays as `prefix:Action`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A catalog action, by its canonical prefix and name. Cheap to copy and compare
+/// (by prefix and name); displays as `prefix:Action`; carries its catalog entries so the
+/// hot path never looks them up again.
+#[derive(Debug, Clone, Copy)]
 pub struct ActionId {
     /// IAM prefix (`s3`).
     pub prefix: &'static str,
     /// Canonical action name (`GetObject`).
     pub name: &'static str,
+    svc: &'static Service,
+    def: &'static Action,
+}
+
+impl PartialEq for ActionId {
+    fn eq(&self, o: &Self) -> bool {
+        self.prefix == o.prefix && self.name == o.name
+    }
+}
+impl Eq for ActionId {}
+impl std::hash::Hash for ActionId {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.prefix.hash(h);
+        self.name.hash(h);
+    }
+}
+impl PartialOrd for ActionId {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for ActionId {
+    fn cmp(&self, o: &Self) -> Ordering {
+        (self.prefix, self.name).cmp(&(o.prefix, o.name))
+    }
 }
 
 impl ActionId {
@@ -261,23 +302,23 @@ impl ActionId {
     /// Resolves a prefix and action name (any case) against the catalog.
     pub fn find(prefix: &str, name: &str) -> Option<ActionId> {
         let svc = service(prefix)?;
-        let a = svc.action(name)?;
+        let def = svc.action(name)?;
         Some(ActionId {
             prefix: svc.prefix,
-            name: a.name,
+            name: def.name,
+            svc,
+            def,
         })
     }
 
     /// The catalog entry of this action.
     pub fn def(self) -> &'static Action {
-        service(self.prefix)
-            .and_then(|s| s.action(self.name))
-            .expect("ActionId is always from the catalog")
+        self.def
     }
 
     /// The catalog entry of this action's service.
     pub fn service(self) -> &'static Service {
-        service(self.prefix).expect("ActionId is always from the catalog")
+        self.svc
     }
 }
 

@@ -9,96 +9,196 @@ use simd_json::tape::Value;
 /// the tape.
 pub type Json<'a> = Value<'a, 'a>;
 
-/// One CloudTrail record: typed accessors over the parsed JSON, no copies.
+/// One CloudTrail record: the fields the pipeline reads, found in one pass over the
+/// record's keys (a tape object lookup is a linear scan, so looking each field up on
+/// demand would rescan the record a dozen times).
 #[derive(Clone, Copy)]
 pub struct Record<'a> {
     v: Json<'a>,
+    event_source: Option<&'a str>,
+    event_name: Option<&'a str>,
+    event_time: Option<&'a str>,
+    event_id: Option<&'a str>,
+    event_type: Option<&'a str>,
+    region: Option<&'a str>,
+    recipient: Option<&'a str>,
+    error_code: Option<&'a str>,
+    error_message: Option<&'a str>,
+    user_identity: Option<Json<'a>>,
+    request_parameters: Option<Json<'a>>,
+    response_elements: Option<Json<'a>>,
+    resources: Option<Json<'a>>,
+    identity: Identity<'a>,
+}
+
+/// The `userIdentity` fields selection and mapping read.
+#[derive(Clone, Copy, Default)]
+struct Identity<'a> {
+    ty: Option<&'a str>,
+    arn: Option<&'a str>,
+    account_id: Option<&'a str>,
+    access_key_id: Option<&'a str>,
+    user_name: Option<&'a str>,
+    principal_id: Option<&'a str>,
+    invoked_by: Option<&'a str>,
+    issuer_arn: Option<&'a str>,
+}
+
+fn text(v: Json<'_>) -> Option<&str> {
+    v.into_string()
+}
+
+fn object(v: Json<'_>) -> Option<Json<'_>> {
+    v.is_object().then_some(v)
 }
 
 impl<'a> Record<'a> {
     /// Wraps a parsed JSON object. Returns `None` if it is not an object.
     pub fn new(v: Json<'a>) -> Option<Self> {
-        v.is_object().then_some(Record { v })
+        let obj = v.as_object()?;
+        let mut r = Record {
+            v,
+            event_source: None,
+            event_name: None,
+            event_time: None,
+            event_id: None,
+            event_type: None,
+            region: None,
+            recipient: None,
+            error_code: None,
+            error_message: None,
+            user_identity: None,
+            request_parameters: None,
+            response_elements: None,
+            resources: None,
+            identity: Identity::default(),
+        };
+        for (k, val) in obj.iter() {
+            match k {
+                "eventSource" => r.event_source = text(val),
+                "eventName" => r.event_name = text(val),
+                "eventTime" => r.event_time = text(val),
+                "eventID" => r.event_id = text(val),
+                "eventType" => r.event_type = text(val),
+                "awsRegion" => r.region = text(val),
+                "recipientAccountId" => r.recipient = text(val),
+                "errorCode" => r.error_code = text(val).filter(|s| !s.is_empty()),
+                "errorMessage" => r.error_message = text(val),
+                "userIdentity" => r.user_identity = object(val),
+                "requestParameters" => r.request_parameters = object(val),
+                "responseElements" => r.response_elements = object(val),
+                "resources" => r.resources = Some(val),
+                _ => {}
+            }
+        }
+        if let Some(id) = r.user_identity.and_then(|u| u.as_object()) {
+            for (k, val) in id.iter() {
+                let i = &mut r.identity;
+                match k {
+                    "type" => i.ty = text(val),
+                    "arn" => i.arn = text(val),
+                    "accountId" => i.account_id = text(val),
+                    "accessKeyId" => i.access_key_id = text(val),
+                    "userName" => i.user_name = text(val),
+                    "principalId" => i.principal_id = text(val),
+                    "invokedBy" => i.invoked_by = text(val),
+                    "sessionContext" => {
+                        i.issuer_arn = val
+                            .get("sessionIssuer")
+                            .and_then(|x| x.get("arn"))
+                            .and_then(text)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Some(r)
     }
 
     /// The whole record as JSON.
     pub fn json(&self) -> Json<'a> {
         self.v
     }
-
-    fn s(&self, key: &str) -> Option<&'a str> {
-        self.v.get(key).and_then(|x| x.into_string())
-    }
-
     /// `eventSource`, e.g. `s3.amazonaws.com`.
     pub fn event_source(&self) -> Option<&'a str> {
-        self.s("eventSource")
+        self.event_source
     }
     /// `eventName`, e.g. `GetObject`.
     pub fn event_name(&self) -> Option<&'a str> {
-        self.s("eventName")
+        self.event_name
     }
     /// `eventTime` as written (`2026-11-20T09:05:12Z`).
     pub fn event_time(&self) -> Option<&'a str> {
-        self.s("eventTime")
+        self.event_time
     }
     /// `eventID`.
     pub fn event_id(&self) -> Option<&'a str> {
-        self.s("eventID")
+        self.event_id
     }
     /// `eventType` (`AwsApiCall`, `AwsServiceEvent`, `AwsConsoleSignIn`, …).
     pub fn event_type(&self) -> Option<&'a str> {
-        self.s("eventType")
+        self.event_type
     }
     /// `awsRegion`.
     pub fn region(&self) -> Option<&'a str> {
-        self.s("awsRegion")
+        self.region
     }
     /// `recipientAccountId`.
     pub fn recipient_account(&self) -> Option<&'a str> {
-        self.s("recipientAccountId")
+        self.recipient
     }
     /// `errorCode`, when the call failed.
     pub fn error_code(&self) -> Option<&'a str> {
-        self.s("errorCode").filter(|s| !s.is_empty())
+        self.error_code
     }
     /// `errorMessage`, when the call failed.
     pub fn error_message(&self) -> Option<&'a str> {
-        self.s("errorMessage")
+        self.error_message
     }
     /// `userIdentity`.
     pub fn user_identity(&self) -> Option<Json<'a>> {
-        self.v.get("userIdentity").filter(|x| x.is_object())
+        self.user_identity
     }
     /// `requestParameters` (null or absent → `None`).
     pub fn request_parameters(&self) -> Option<Json<'a>> {
-        self.v.get("requestParameters").filter(|x| x.is_object())
+        self.request_parameters
     }
     /// `responseElements` (null or absent → `None`).
     pub fn response_elements(&self) -> Option<Json<'a>> {
-        self.v.get("responseElements").filter(|x| x.is_object())
+        self.response_elements
     }
     /// The `resources` array as `(ARN, type)` pairs; entries without an ARN are left out.
     pub fn resources(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
-        let items = self.v.get("resources").and_then(|r| r.as_array());
-        items.into_iter().flat_map(|a| a.iter()).filter_map(|r| {
-            Some((
-                r.get("ARN").and_then(|x| x.into_string())?,
-                r.get("type").and_then(|x| x.into_string()),
-            ))
-        })
+        let items = self.resources.and_then(|r| r.as_array());
+        items
+            .into_iter()
+            .flat_map(|a| a.iter())
+            .filter_map(|r| Some((r.get("ARN").and_then(text)?, r.get("type").and_then(text))))
     }
-    /// A string field of `userIdentity`.
+    /// A string field of `userIdentity` (the common ones are read once, up front).
     pub fn identity_str(&self, key: &str) -> Option<&'a str> {
-        self.user_identity()?.get(key)?.into_string()
+        let i = &self.identity;
+        match key {
+            "type" => i.ty,
+            "arn" => i.arn,
+            "accountId" => i.account_id,
+            "accessKeyId" => i.access_key_id,
+            "userName" => i.user_name,
+            "principalId" => i.principal_id,
+            "invokedBy" => i.invoked_by,
+            _ => self.user_identity?.get(key).and_then(text),
+        }
     }
     /// `userIdentity.sessionContext.sessionIssuer.<key>`.
     pub fn issuer_str(&self, key: &str) -> Option<&'a str> {
-        self.user_identity()?
+        if key == "arn" {
+            return self.identity.issuer_arn;
+        }
+        self.user_identity?
             .get("sessionContext")?
             .get("sessionIssuer")?
-            .get(key)?
-            .into_string()
+            .get(key)
+            .and_then(text)
     }
 }
 

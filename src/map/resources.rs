@@ -245,14 +245,13 @@ fn percent_decode(s: &str) -> String {
 /// The variable rules that apply to a resource type for an event, event scope first.
 fn rules_for(scope: &str, prefix: &str, rt: &ResourceType) -> Vec<&'static VarRule> {
     let c = curated();
-    let name = rt.name.to_ascii_lowercase();
     let mut out: Vec<&'static VarRule> = Vec::new();
     // Event-scoped lines first, then service-wide ones for variables still open; within a
     // scope, lines for the same variable are tried in file order (see fills_from_params).
-    if let Some(rules) = c.resources.get(scope).and_then(|m| m.get(&name)) {
+    if let Some(rules) = c.resources.get(scope).and_then(|m| m.get(rt.name)) {
         out.extend(rules.iter());
     }
-    if let Some(rules) = c.resources.get(prefix).and_then(|m| m.get(&name)) {
+    if let Some(rules) = c.resources.get(prefix).and_then(|m| m.get(rt.name)) {
         let scoped: Vec<&str> = out.iter().map(|r| r.var).collect();
         out.extend(rules.iter().filter(|r| !scoped.contains(&r.var)));
     }

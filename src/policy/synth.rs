@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{ActionId, Levels};
 use crate::map::Condition;
-use crate::policy::escape::covers;
+use crate::policy::escape::{covers, literal_of};
 use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
 use crate::usage::{Usage, UsageKey, UsageSet};
 
@@ -151,22 +151,44 @@ fn generalize(
     }
 }
 
-/// Drops resources another resource of the same set already covers.
+/// Drops resources another resource of the same set already covers. Only a pattern
+/// (bare `*` or `?`) can cover something else, so each resource is checked against the
+/// patterns only: linear in the resources for the usual few patterns, never quadratic in
+/// the thousands of literal keys a big trail holds.
 fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
+    let is_pattern = |r: &str| literal_of(r) != unescaped(r);
+    let patterns: Vec<String> = resources
+        .keys()
+        .filter(|k| is_pattern(k))
+        .cloned()
+        .collect();
+    if patterns.is_empty() {
+        return;
+    }
     let keys: Vec<String> = resources.keys().cloned().collect();
     for k in &keys {
-        if let Some(wider) = keys
+        // Between two patterns covering each other (equal), keep the smaller one.
+        let wider = patterns
             .iter()
-            .find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o))
-            && let Some(u) = resources.remove(k)
-        {
-            if let Some(w) = resources.get_mut(wider) {
-                w.merge(&u);
-            } else {
-                resources.insert(k.clone(), u);
+            .find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o));
+        if let Some(wider) = wider {
+            if let Some(u) = resources.remove(k) {
+                match resources.get_mut(wider) {
+                    Some(w) => w.merge(&u),
+                    None => {
+                        resources.insert(k.clone(), u);
+                    }
+                }
             }
         }
     }
+}
+
+/// The literal a resource names when it has no wildcard (escapes resolved).
+fn unescaped(r: &str) -> String {
+    r.replace("${*}", "*")
+        .replace("${?}", "?")
+        .replace("${$}", "$")
 }
 
 fn pascal(prefix: &str) -> String {
