@@ -1,7 +1,9 @@
 //! The usage set: distinct (action, resource, condition) a principal needed, with the
 //! evidence behind each. Memory grows with distinct triples, never with records.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use crate::catalog::ActionId;
 use crate::map::{Condition, Need, Via};
@@ -85,7 +87,7 @@ fn add_sample(samples: &mut Vec<String>, id: &str) {
 /// Distinct needs with evidence.
 #[derive(Debug, Clone, Default)]
 pub struct UsageSet {
-    map: HashMap<UsageKey, Usage>,
+    map: FxHashMap<UsageKey, Usage>,
 }
 
 impl UsageSet {

@@ -16,9 +16,13 @@ pub mod content;
 pub mod failure;
 pub mod resources;
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::catalog::curated::{EventRule, LineRef, ResourceRole, Transform, curated};
+use rustc_hash::FxHashMap;
+
+use crate::catalog::curated::{
+    EventRule, LineRef, PassRoleRule, ResourceRole, TagRule, Transform, curated,
+};
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
 use crate::policy::escape::{escape, literal_of};
@@ -124,6 +128,8 @@ enum Plan {
     Actions {
         scope: String,
         actions: Vec<(ActionId, ResourceRole, Via)>,
+        passrole: &'static [PassRoleRule],
+        tags: &'static [TagRule],
     },
     Unmapped(Unmapped),
 }
@@ -131,7 +137,7 @@ enum Plan {
 /// Maps records; holds a per-thread plan cache, so make one per worker.
 #[derive(Debug)]
 pub struct Mapper {
-    plans: HashMap<Box<str>, HashMap<Box<str>, Plan>>,
+    plans: FxHashMap<Box<str>, FxHashMap<Box<str>, Arc<Plan>>>,
     counted: [bool; 7],
     needs_buf: Vec<Resolved>,
 }
@@ -199,6 +205,12 @@ fn plan(source: &str, name: &str) -> Plan {
         return Plan::Content(rule);
     }
     let c = curated();
+    let passrole: &'static [PassRoleRule] =
+        c.passrole.get(scope.as_str()).map_or(&[], Vec::as_slice);
+    let tags: &'static [TagRule] = c
+        .tag_on_create
+        .get(scope.as_str())
+        .map_or(&[], Vec::as_slice);
     if let Some(rule) = c
         .events
         .get(format!("{prefix}:{name}").as_str())
@@ -212,6 +224,8 @@ fn plan(source: &str, name: &str) -> Plan {
                     .iter()
                     .map(|(a, role)| (*a, *role, Via::Curated(*at)))
                     .collect(),
+                passrole,
+                tags,
             },
         };
     }
@@ -219,12 +233,16 @@ fn plan(source: &str, name: &str) -> Plan {
         return Plan::Actions {
             scope,
             actions: vec![(a, ResourceRole::Target, Via::Catalog)],
+            passrole,
+            tags,
         };
     }
     if let Some(a) = strip_version(name).and_then(|base| ActionId::find(prefix, base)) {
         return Plan::Actions {
             scope,
             actions: vec![(a, ResourceRole::Target, Via::Versioned)],
+            passrole,
+            tags,
         };
     }
     Plan::Unmapped(Unmapped::UnknownAction(prefix))
@@ -241,21 +259,22 @@ impl Mapper {
                 .expect("known class")] = true;
         }
         Mapper {
-            plans: HashMap::new(),
+            plans: FxHashMap::default(),
             counted: c,
             needs_buf: Vec::new(),
         }
     }
 
-    fn plan(&mut self, source: &str, name: &str) -> &Plan {
-        if !self.plans.get(source).is_some_and(|m| m.contains_key(name)) {
-            let p = plan(source, name);
-            self.plans
-                .entry(source.into())
-                .or_default()
-                .insert(name.into(), p);
+    fn plan(&mut self, source: &str, name: &str) -> Arc<Plan> {
+        if let Some(p) = self.plans.get(source).and_then(|m| m.get(name)) {
+            return Arc::clone(p);
         }
-        &self.plans[source][name]
+        let p = Arc::new(plan(source, name));
+        self.plans
+            .entry(source.into())
+            .or_default()
+            .insert(name.into(), Arc::clone(&p));
+        p
     }
 
     /// Maps one record (already selected), appending its needs to `out`.
@@ -275,7 +294,8 @@ impl Mapper {
                 return Outcome::FailedNotCounted(class);
             }
         }
-        let (scope, actions) = match self.plan(source, name) {
+        let plan = self.plan(source, name);
+        let (scope, actions, passrole, tags) = match &*plan {
             Plan::Free(reason) => return Outcome::Free(reason),
             Plan::Unmapped(u) => return Outcome::Unmapped(u.clone()),
             Plan::Content(rule) => {
@@ -297,12 +317,17 @@ impl Mapper {
                 }
                 return Outcome::Mapped;
             }
-            Plan::Actions { scope, actions } => (scope.clone(), actions.clone()),
+            Plan::Actions {
+                scope,
+                actions,
+                passrole,
+                tags,
+            } => (scope.as_str(), actions, *passrole, *tags),
         };
         let place = Place::of(r);
         let first = out.len();
         for (action, role, via) in actions.iter().copied() {
-            self.needs_buf = resolve(r, &place, &scope, action, role);
+            self.needs_buf = resolve(r, &place, scope, action, role);
             for res in self.needs_buf.drain(..) {
                 out.push(Need {
                     action,
@@ -313,17 +338,19 @@ impl Mapper {
                 });
             }
         }
-        let created: Vec<String> = out[first..].iter().map(|n| n.resource.clone()).collect();
-        add_passrole(r, &place, &scope, out);
-        add_tag_on_create(r, &place, &scope, &created, out);
+        add_passrole(r, &place, passrole, out);
+        if !tags.is_empty() {
+            let created: Vec<String> = out[first..].iter().map(|n| n.resource.clone()).collect();
+            add_tag_on_create(r, &place, scope, tags, &created, out);
+        }
         Outcome::Mapped
     }
 }
 
-fn add_passrole(r: &Record<'_>, place: &Place<'_>, scope: &str, out: &mut Vec<Need>) {
-    let Some(rules) = curated().passrole.get(scope) else {
+fn add_passrole(r: &Record<'_>, place: &Place<'_>, rules: &[PassRoleRule], out: &mut Vec<Need>) {
+    if rules.is_empty() {
         return;
-    };
+    }
     let pass = ActionId::find("iam", "PassRole").expect("catalog has iam:PassRole");
     for rule in rules {
         let Some((root, path)) = root_of(r, &rule.source.path) else {
@@ -396,12 +423,10 @@ fn add_tag_on_create(
     r: &Record<'_>,
     place: &Place<'_>,
     scope: &str,
+    rules: &[TagRule],
     created: &[String],
     out: &mut Vec<Need>,
 ) {
-    let Some(rules) = curated().tag_on_create.get(scope) else {
-        return;
-    };
     for rule in rules {
         let Some((root, path)) = root_of(r, &rule.source.path) else {
             continue;
