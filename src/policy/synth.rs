@@ -171,13 +171,13 @@ fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
         let wider = patterns
             .iter()
             .find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o));
-        if let Some(wider) = wider {
-            if let Some(u) = resources.remove(k) {
-                match resources.get_mut(wider) {
-                    Some(w) => w.merge(&u),
-                    None => {
-                        resources.insert(k.clone(), u);
-                    }
+        if let Some(wider) = wider
+            && let Some(u) = resources.remove(k)
+        {
+            match resources.get_mut(wider) {
+                Some(w) => w.merge(&u),
+                None => {
+                    resources.insert(k.clone(), u);
                 }
             }
         }
