@@ -180,6 +180,23 @@ impl<'c> Worker<'c> {
         }
     }
 
+    /// Processes one fetched object, or notes why it could not be fetched.
+    fn feed(
+        mut self,
+        name: &str,
+        bytes: Result<Vec<u8>, crate::source::FetchError>,
+        progress: &ProgressBar,
+    ) -> Self {
+        match bytes {
+            Ok(bytes) => {
+                progress.inc(bytes.len() as u64);
+                self.object(name, bytes);
+            }
+            Err(e) => self.unreadable(name, e.to_string()),
+        }
+        self
+    }
+
     /// The worker's results.
     pub fn finish(self) -> Ingested {
         self.out
@@ -201,16 +218,7 @@ where
         .par_bridge()
         .fold(
             || Worker::new(cfg),
-            |mut w, (obj, bytes)| {
-                match bytes {
-                    Ok(bytes) => {
-                        progress.inc(bytes.len() as u64);
-                        w.object(&obj.name, bytes);
-                    }
-                    Err(e) => w.unreadable(&obj.name, e.to_string()),
-                }
-                w
-            },
+            |w, (obj, bytes)| w.feed(&obj.name, bytes, progress),
         )
         .map(Worker::finish)
         .reduce(Ingested::default, Ingested::merge);
@@ -229,16 +237,7 @@ pub fn run(
         .par_iter()
         .fold(
             || Worker::new(cfg),
-            |mut w, obj| {
-                match source.fetch(obj) {
-                    Ok(bytes) => {
-                        progress.inc(bytes.len() as u64);
-                        w.object(&obj.name, bytes);
-                    }
-                    Err(e) => w.unreadable(&obj.name, e.to_string()),
-                }
-                w
-            },
+            |w, obj| w.feed(&obj.name, source.fetch(obj), progress),
         )
         .map(Worker::finish)
         .reduce(Ingested::default, Ingested::merge);
