@@ -52,11 +52,19 @@ pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
             Some(role) => c(role, PrincipalKind::Role),
             None => c(arn.unwrap_or("unknown assumed role"), PrincipalKind::Role),
         },
-        "IAMUser" => c(
-            arn.or(r.identity_str("userName"))
-                .unwrap_or("unknown IAM user"),
-            PrincipalKind::User,
-        ),
+        "IAMUser" => match (arn, r.identity_str("accountId"), r.identity_str("userName")) {
+            (Some(arn), _, _) => c(arn, PrincipalKind::User),
+            // Console sign-in steps (CheckMfa) name the user without an ARN.
+            (None, Some(acct), Some(name)) => {
+                let partition =
+                    crate::map::resources::partition_of_region(r.region().unwrap_or(""));
+                Some(Caller {
+                    id: format!("arn:{partition}:iam::{acct}:user/{name}").into(),
+                    kind: PrincipalKind::User,
+                })
+            }
+            (None, _, name) => c(name.unwrap_or("unknown IAM user"), PrincipalKind::User),
+        },
         "FederatedUser" => match r.issuer_str("arn") {
             Some(user) => c(user, PrincipalKind::User),
             None => c(arn.unwrap_or("unknown federated user"), PrincipalKind::User),
@@ -354,6 +362,24 @@ mod tests {
         });
         assert!("arn:aws:s3:::bucket".parse::<PrincipalFilter>().is_err());
         assert!("ci".parse::<PrincipalFilter>().is_err());
+    }
+
+    #[test]
+    fn a_user_named_without_arn_gets_its_arn() {
+        let rec = r#"{"eventSource":"signin.amazonaws.com","eventName":"CheckMfa","awsRegion":"us-east-1",
+          "userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","accountId":"111122223333","accessKeyId":"","userName":"bert"}}"#;
+        with_record(rec, |r| {
+            assert_eq!(
+                caller(&r).unwrap().id,
+                "arn:aws:iam::111122223333:user/bert"
+            );
+            assert!(
+                "arn:aws:iam::111122223333:user/bert"
+                    .parse::<PrincipalFilter>()
+                    .unwrap()
+                    .matches(&r)
+            );
+        });
     }
 
     #[test]
