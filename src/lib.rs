@@ -2,6 +2,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod decode;
+pub mod denied;
 pub mod generate;
 pub mod ingest;
 pub mod map;

@@ -17,7 +17,9 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         selection: sel,
         counted: a.failed_calls.0.clone(),
     };
-    let got = ingest(&a.input, &cfg)?;
+    let mut got = ingest(&a.input, &cfg)?;
+    let stdin_taken = a.input.inputs.iter().any(|p| p.as_os_str() == "-");
+    let from_denials = super::refine::denials_into_usage(&a.denied, &mut got.usage, stdin_taken)?;
     let s = &got.summary;
 
     // With no principal named, a policy is for the one principal the input holds; with
@@ -86,6 +88,9 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         )?;
         report["sensitive"] = serde_json::to_value(&generated.sensitive)?;
         report["wide"] = serde_json::to_value(&generated.wide)?;
+        if !a.denied.is_empty() {
+            report["from_denials"] = serde_json::to_value(&from_denials)?;
+        }
         report["sizes"] = serde_json::to_value(
             generated
                 .documents
@@ -105,6 +110,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         )?;
         if !a.input.quiet {
             eprint_lines(&summary_lines(s));
+            eprint_lines(&from_denials.lines());
             eprint_lines(&generated_lines(&generated, a.size_limit.chars()));
         }
         if a.explain {

@@ -3,6 +3,7 @@
 
 mod generate;
 mod principals;
+mod refine;
 mod render;
 
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use crate::map::FailureClass;
 use crate::policy::emit::Format;
 use crate::policy::split::SizeLimit;
 use crate::select::PrincipalFilter;
+pub use refine::RefineArgs;
 
 /// Exit codes.
 pub mod exit {
@@ -24,6 +26,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Done, but some input was unreadable or skipped (see the report).
     pub const PARTIAL: u8 = 3;
+    /// `refine`: done, but some denials remain that this policy cannot fix (see the report).
+    pub const UNFIXED: u8 = 4;
 }
 
 /// Least-privilege IAM policies from CloudTrail logs.
@@ -42,6 +46,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the principals in the input, with record counts.
     Principals(PrincipalsArgs),
+    /// Add to a policy exactly what AccessDenied messages show is missing.
+    Refine(RefineArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -131,6 +137,11 @@ pub struct GenerateArgs {
     /// Print one JSON object (policies + report) on standard output, for scripts.
     #[arg(long)]
     pub json: bool,
+
+    /// AccessDenied messages (tool output or CloudTrail records) whose denied actions join
+    /// the trail's usage (repeatable; see `refine`).
+    #[arg(long = "denied", value_name = "FILE")]
+    pub denied: Vec<PathBuf>,
 }
 
 /// `principals`.
@@ -168,6 +179,7 @@ pub fn run() -> u8 {
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Principals(a) => principals::run(a),
+        Command::Refine(a) => refine::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,316 @@
+//! `iamtrail refine`, and the `--denied` inputs of `generate`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use super::exit;
+use crate::denied::refine::{Options, Refined, Status, refine};
+use crate::denied::{self, Denial};
+use crate::policy::emit::{Format, render};
+use crate::policy::model::PolicyDocument;
+use crate::policy::split::SizeLimit;
+use crate::usage::UsageSet;
+
+/// `refine`.
+#[derive(Debug, Args)]
+pub struct RefineArgs {
+    /// The policy to refine: an IAM policy document, a JSON array of documents, or the
+    /// output of `generate --json`. Repeat for a policy split over several files.
+    #[arg(long, required = true, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+
+    /// Where the denials are: output of the AWS CLI, SDKs, CDK, CloudFormation or
+    /// Terraform, CloudTrail records (JSON, NDJSON, gzip), or decoded authorization
+    /// messages; `-` (the default) reads standard input. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+
+    /// Size quota to split the policy by: managed (6144), inline-role (10240),
+    /// inline-user (2048), inline-group (5120), or a number of characters.
+    #[arg(long, value_name = "LIMIT", default_value = "managed")]
+    pub size_limit: SizeLimit,
+
+    /// Grant resources a message does not show (an S3 error without the bucket) with `*`
+    /// in the unknown parts, instead of reporting them.
+    #[arg(long)]
+    pub wildcard_unknown: bool,
+
+    /// Write the policy to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print one JSON object (policies, added, remaining, denials) for scripts.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Only the summary line on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Reads an input file, or standard input for `-`; returns its name for reports.
+fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
+        return Ok(("<stdin>".into(), buf));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((path.display().to_string(), bytes))
+}
+
+/// Parses the denials of every input, each tagged with its source.
+pub(super) fn read_denials(paths: &[PathBuf]) -> Result<Vec<Denial>> {
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        bail!("standard input (`-`) can be read only once");
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let (name, bytes) = read_input(path)?;
+        let mut ds = denied::parse(&bytes);
+        for d in &mut ds {
+            d.source = Some(name.clone());
+        }
+        out.extend(ds);
+    }
+    Ok(out)
+}
+
+/// The documents of a policy file.
+fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
+    let (name, bytes) = read_input(path)?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("{name}: not valid JSON"))?;
+    let docs = match &v {
+        serde_json::Value::Array(items) => items.clone(),
+        serde_json::Value::Object(o) if o.contains_key("policies") => o["policies"]
+            .as_array()
+            .cloned()
+            .with_context(|| format!("{name}: `policies` is not an array"))?,
+        _ => vec![v.clone()],
+    };
+    docs.into_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            serde_json::from_value(d)
+                .with_context(|| format!("{name}: document {i} is not an IAM policy document"))
+        })
+        .collect()
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{s}\"")
+}
+
+fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
+    if !quiet {
+        for n in &refined.notes {
+            eprintln!("iamtrail: note: {n}");
+        }
+        for a in &refined.added {
+            let cond = a
+                .condition
+                .as_ref()
+                .map(|c| format!(" if {c}"))
+                .unwrap_or_default();
+            let how = if a.merged { "joined" } else { "new" };
+            let d = &denials[a.denial];
+            eprintln!(
+                "iamtrail: added {} on {}{cond} ({how} statement {}): {}: {}: {}",
+                a.action,
+                a.resource,
+                a.sid,
+                a.location,
+                a.because,
+                quote(&d.excerpt)
+            );
+            if !a.unknown.is_empty() {
+                eprintln!(
+                    "iamtrail:   wide: {} not in the message (--wildcard-unknown)",
+                    a.unknown.join(", ")
+                );
+            }
+        }
+        for r in &refined.remaining {
+            let what = match (&r.action, &r.resource) {
+                (Some(a), Some(res)) => format!("{a} on {res}"),
+                (Some(a), None) => a.clone(),
+                _ => "the denied call".into(),
+            };
+            let label = match r.status {
+                Status::AlreadyAllowed => "already allowed",
+                Status::DeniedByThisPolicy => "denied by this policy",
+                Status::Unfixable => "not fixable by an identity policy",
+                Status::ResourceUnknown => "resource unknown",
+                Status::Unresolved => "not resolved",
+            };
+            eprintln!(
+                "iamtrail: {label}: {what}: {}: {}: {}",
+                r.location,
+                r.detail,
+                quote(&denials[r.denial].excerpt)
+            );
+        }
+    }
+    let count = |s: Status| refined.remaining.iter().filter(|r| r.status == s).count();
+    eprintln!(
+        "iamtrail: {} {} in {} {}: {} added, {} already allowed, {} denied by this policy, {} not fixable by an identity policy, {} with an unknown resource, {} not resolved",
+        denials.len(),
+        if denials.len() == 1 {
+            "denial"
+        } else {
+            "denials"
+        },
+        inputs,
+        if inputs == 1 { "input" } else { "inputs" },
+        refined.added.len(),
+        count(Status::AlreadyAllowed),
+        count(Status::DeniedByThisPolicy),
+        count(Status::Unfixable),
+        count(Status::ResourceUnknown),
+        count(Status::Unresolved),
+    );
+    if denials.is_empty() {
+        eprintln!("iamtrail: no access-denied message found in the input; the policy is unchanged");
+    }
+}
+
+/// Runs `refine`.
+pub fn run(a: RefineArgs) -> Result<u8> {
+    let mut policies = Vec::new();
+    for p in &a.policy {
+        policies.extend(load_policy(p)?);
+    }
+    if a.policy.iter().any(|p| p.as_os_str() == "-")
+        && (a.from.is_empty() || a.from.iter().any(|p| p.as_os_str() == "-"))
+    {
+        bail!("the policy and the denials cannot both come from standard input");
+    }
+    let inputs = if a.from.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        a.from.clone()
+    };
+    let denials = read_denials(&inputs)?;
+    let opts = Options {
+        size_limit: a.size_limit,
+        wildcard_unknown: a.wildcard_unknown,
+    };
+    let refined = refine(&policies, &denials, &opts).context(
+        "cannot fit the policy into the size limit (try --size-limit with a larger quota)",
+    )?;
+    let text = if a.json {
+        let out = serde_json::json!({
+            "policies": refined.documents,
+            "added": refined.added,
+            "remaining": refined.remaining,
+            "notes": refined.notes,
+            "denials": denials,
+        });
+        serde_json::to_string_pretty(&out)? + "\n"
+    } else {
+        render(&refined.documents, Format::Json, "", "")
+    };
+    match &a.output {
+        Some(p) => {
+            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .context("cannot write to standard output")?;
+        }
+    }
+    report(&refined, &denials, inputs.len(), a.quiet);
+    Ok(if refined.remaining.is_empty() {
+        exit::OK
+    } else {
+        exit::UNFIXED
+    })
+}
+
+/// What `generate --denied` added, for its report.
+#[derive(Debug, Default, serde::Serialize)]
+pub(super) struct FromDenials {
+    /// `ACTION on RESOURCE (FILE:LINE)` for each pair added to the usage set.
+    pub added: Vec<String>,
+    /// Denials that were not added, and why.
+    pub not_added: Vec<String>,
+}
+
+impl FromDenials {
+    /// Report lines.
+    pub(super) fn lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .added
+            .iter()
+            .map(|a| format!("from denials: {a}"))
+            .collect();
+        out.extend(
+            self.not_added
+                .iter()
+                .map(|n| format!("denial not added: {n}")),
+        );
+        out
+    }
+}
+
+/// Reads `--denied` files and adds what an identity policy can fix to `usage`.
+/// `stdin_taken`: the trail inputs already read standard input.
+pub(super) fn denials_into_usage(
+    paths: &[PathBuf],
+    usage: &mut UsageSet,
+    stdin_taken: bool,
+) -> Result<FromDenials> {
+    let mut report = FromDenials::default();
+    if paths.is_empty() {
+        return Ok(report);
+    }
+    if stdin_taken && paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!("standard input (`-`) is already the trail input; give --denied a file");
+    }
+    let denials = read_denials(paths)?;
+    for (key, u) in denied::usage_entries(&denials) {
+        let cond = key
+            .condition
+            .as_ref()
+            .map(|c| format!(" if {} {}={}", c.op, c.key, c.value))
+            .unwrap_or_default();
+        let from = u
+            .samples
+            .first()
+            .map(|s| s.trim_start_matches("denial:"))
+            .unwrap_or_default();
+        report
+            .added
+            .push(format!("{} on {}{cond} ({from})", key.action, key.resource));
+        usage.add_usage(key, &u);
+    }
+    for d in &denials {
+        let why = if !d.reason.fixable() {
+            format!("{}: {}", d.reason.describe(), d.reason.remedy())
+        } else if d.grants.is_empty() {
+            d.unresolved
+                .clone()
+                .unwrap_or_else(|| "nothing to grant".into())
+        } else {
+            continue;
+        };
+        let what = d
+            .action
+            .clone()
+            .or_else(|| d.operation.clone())
+            .unwrap_or_else(|| "?".into());
+        report
+            .not_added
+            .push(format!("{what} ({}): {why}", d.location()));
+    }
+    Ok(report)
+}
