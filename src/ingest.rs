@@ -91,7 +91,27 @@ impl<'c> Worker<'c> {
     }
 
     /// Processes one object's bytes.
-    pub fn object(&mut self, name: &str, mut data: Vec<u8>) {
+    pub fn object(&mut self, name: &str, data: Vec<u8>) {
+        self.object_with_span(name, data, None);
+    }
+
+    /// Processes one object's bytes into results of its own (merge them in with
+    /// [`Worker::add`]), with the time span of its records: what a per-object cache
+    /// stores.
+    pub fn object_own(&mut self, name: &str, data: Vec<u8>) -> (Ingested, TimeSpan) {
+        let mine = std::mem::take(&mut self.out);
+        let mut span = TimeSpan::default();
+        self.object_with_span(name, data, Some(&mut span));
+        (std::mem::replace(&mut self.out, mine), span)
+    }
+
+    /// Merges results computed elsewhere (another worker, a cache) into this worker's.
+    pub fn add(&mut self, other: Ingested) {
+        let mine = std::mem::take(&mut self.out);
+        self.out = mine.merge(other);
+    }
+
+    fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
         let Worker {
             cfg,
             decoder,
@@ -116,6 +136,9 @@ impl<'c> Worker<'c> {
                     return;
                 }
             };
+            if let Some(s) = span.as_deref_mut() {
+                s.note(r.event_time().and_then(parse_time));
+            }
             if let Some(c) = caller(&r) {
                 summary.principal(&c.id, c.kind);
             }
@@ -201,6 +224,91 @@ impl<'c> Worker<'c> {
     pub fn finish(self) -> Ingested {
         self.out
     }
+}
+
+/// The eventTime span of an object's decoded records. A per-object result computed
+/// under one time window is the same under any other window that contains the span
+/// (the window check then passes for every record), which is what lets a cache reuse it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TimeSpan {
+    /// Earliest eventTime (epoch seconds).
+    pub first: Option<i64>,
+    /// Latest eventTime.
+    pub last: Option<i64>,
+    /// Records without a parseable eventTime.
+    pub untimed: u64,
+}
+
+impl TimeSpan {
+    fn note(&mut self, t: Option<i64>) {
+        match t {
+            Some(t) => {
+                self.first = Some(self.first.map_or(t, |f| f.min(t)));
+                self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            }
+            None => self.untimed += 1,
+        }
+    }
+
+    /// Whether every record lies in `[start, end)`, so the window filtered none of them
+    /// (always true when there is no window).
+    pub fn within(&self, start: Option<i64>, end: Option<i64>) -> bool {
+        if start.is_none() && end.is_none() {
+            return true;
+        }
+        self.untimed == 0
+            && start.is_none_or(|s| self.first.is_none_or(|f| f >= s))
+            && end.is_none_or(|e| self.last.is_none_or(|l| l < e))
+    }
+}
+
+/// One object as a caching source hands it over.
+#[derive(Debug)]
+pub enum Piece<T> {
+    /// Fetched bytes (or why not), with the source's tag for the object (what its
+    /// cache needs to store the result).
+    Fetched(ObjectRef, Result<Vec<u8>, crate::source::FetchError>, T),
+    /// An object's results computed earlier (a cache hit).
+    Done(Box<Ingested>),
+}
+
+/// Like [`run_stream`], for sources that keep per-object results: each fetched object is
+/// processed into results of its own, handed to `keep` with its time span and tag (to
+/// store), then merged; [`Piece::Done`] results are merged as they are. The merged
+/// result is the same as `run_stream` over the same objects (merging is commutative).
+pub fn run_stream_each<I, T, K>(
+    objects: I,
+    cfg: &Config,
+    progress: &ProgressBar,
+    keep: K,
+) -> Ingested
+where
+    I: Iterator<Item = Piece<T>> + Send,
+    T: Send,
+    K: Fn(T, &Ingested, &TimeSpan) + Sync,
+{
+    let mut done = objects
+        .par_bridge()
+        .fold(
+            || Worker::new(cfg),
+            |mut w, piece| {
+                match piece {
+                    Piece::Fetched(obj, Ok(bytes), tag) => {
+                        progress.inc(bytes.len() as u64);
+                        let (own, span) = w.object_own(&obj.name, bytes);
+                        keep(tag, &own, &span);
+                        w.add(own);
+                    }
+                    Piece::Fetched(obj, Err(e), _) => w.unreadable(&obj.name, e.to_string()),
+                    Piece::Done(own) => w.add(*own),
+                }
+                w
+            },
+        )
+        .map(Worker::finish)
+        .reduce(Ingested::default, Ingested::merge);
+    done.summary.finish();
+    done
 }
 
 /// A fetched object, as a streaming source hands it over.

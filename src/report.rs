@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::select::PrincipalKind;
 
 /// A problem with the input, by object and record.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Problem {
     /// Object (file path, `s3://…`, `<stdin>`).
     pub object: String,
@@ -30,7 +30,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// Object counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectCounts {
     /// Objects opened.
     pub read: u64,
@@ -45,7 +45,7 @@ pub struct ObjectCounts {
 }
 
 /// Record counts; `read` is the sum of the others.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordCounts {
     /// Records seen.
     pub read: u64,
@@ -64,7 +64,7 @@ pub struct RecordCounts {
 }
 
 /// A principal seen in the input.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrincipalSeen {
     /// What it is.
     pub kind: Option<String>,
@@ -73,7 +73,7 @@ pub struct PrincipalSeen {
 }
 
 /// An event with no known action.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnmappedEvent {
     /// Records.
     pub count: u64,
@@ -104,6 +104,30 @@ pub struct Summary {
     pub principals: BTreeMap<String, PrincipalSeen>,
     /// Input problems, sorted.
     pub problems: Vec<Problem>,
+    /// What reading `s3://` inputs took (absent for local inputs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Stats>,
+}
+
+/// What reading `s3://` inputs took: requests, objects and bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct S3Stats {
+    /// ListObjectsV2 requests (pages).
+    pub list_requests: u64,
+    /// Distinct prefixes listed (the layout pruning shows here).
+    pub prefixes_listed: u64,
+    /// Objects the listing selected for reading.
+    pub objects_listed: u64,
+    /// Objects downloaded.
+    pub objects_downloaded: u64,
+    /// Bytes downloaded.
+    pub bytes_downloaded: u64,
+    /// Objects whose results came from `--cache`.
+    pub objects_from_cache: u64,
+    /// Objects that could not be read (named in `problems`).
+    pub objects_failed: u64,
+    /// Results that could not be written to `--cache` (the run is complete without them).
+    pub cache_write_errors: u64,
 }
 
 impl Summary {
@@ -193,6 +217,17 @@ impl Summary {
             x.records += s.records;
         }
         self.problems.extend(o.problems);
+        if let Some(b) = o.s3 {
+            let a = self.s3.get_or_insert_with(S3Stats::default);
+            a.list_requests += b.list_requests;
+            a.prefixes_listed += b.prefixes_listed;
+            a.objects_listed += b.objects_listed;
+            a.objects_downloaded += b.objects_downloaded;
+            a.bytes_downloaded += b.bytes_downloaded;
+            a.objects_from_cache += b.objects_from_cache;
+            a.objects_failed += b.objects_failed;
+            a.cache_write_errors += b.cache_write_errors;
+        }
     }
 
     /// Sorts what parallel workers produced in arbitrary order.

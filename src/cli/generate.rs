@@ -139,7 +139,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
     if got.usage.is_empty() {
         eprintln!("iamtrail: no record of the selection needed a permission; the policy is empty");
     }
-    Ok(if s.has_skips() {
+    Ok(if s.has_skips() && !a.input.allow_partial {
         exit::PARTIAL
     } else {
         exit::OK

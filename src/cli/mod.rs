@@ -54,7 +54,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files or directories (recursive) of CloudTrail logs: .json or .json.gz (detected by
-    /// content), NDJSON, `aws cloudtrail lookup-events` output; `-` reads standard input.
+    /// content), NDJSON, `aws cloudtrail lookup-events` output; `-` reads standard input;
+    /// `s3://BUCKET/[PREFIX]` reads the bucket a trail delivers to.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -67,24 +68,67 @@ pub struct InputArgs {
     pub start: Option<String>,
 
     /// Only records before this time.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, visible_alias = "until", value_name = "TIME")]
     pub end: Option<String>,
 
     /// The time `--since` counts back from (default: now). For reproducible runs.
     #[arg(long, value_name = "TIME", hide = true)]
     pub now: Option<String>,
 
-    /// Only records from this region (repeatable).
+    /// Only records from this region (repeatable); in S3, only these region folders are
+    /// listed.
     #[arg(long = "region", value_name = "REGION")]
     pub regions: Vec<String>,
 
-    /// Only records delivered for this account id (repeatable).
+    /// Only records delivered for this account id (repeatable); in S3, only these
+    /// account folders are listed.
     #[arg(long = "account", value_name = "ACCOUNT")]
     pub accounts: Vec<String>,
 
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Exit 0 even when some input was unreadable or skipped (the report still names it).
+    #[arg(long)]
+    pub allow_partial: bool,
+
+    /// S3 reading options.
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// Options for `s3://` inputs.
+#[derive(Debug, Args)]
+pub struct S3Args {
+    /// AWS profile for S3 (default: AWS_PROFILE, else the default chain: environment,
+    /// SSO and assumed-role profiles, container and instance credentials).
+    #[arg(long, help_heading = "S3 inputs", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region of the S3 client (default: the standard chain, AWS_REGION or the
+    /// profile's region, else us-east-1). `--region` filters records instead.
+    #[arg(long, help_heading = "S3 inputs", value_name = "REGION")]
+    pub bucket_region: Option<String>,
+
+    /// S3-compatible endpoint (also AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL); an IP
+    /// address or localhost implies --path-style.
+    #[arg(long, help_heading = "S3 inputs", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Path-style addressing (http://host/bucket/key), for S3-compatible servers.
+    #[arg(long, help_heading = "S3 inputs")]
+    pub path_style: bool,
+
+    /// Objects downloaded at once.
+    #[arg(long, help_heading = "S3 inputs", value_name = "N", default_value_t = crate::source::s3::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub s3_concurrency: usize,
+
+    /// Keep per-object results in DIR (keyed by bucket, key and ETag), so a re-run over a
+    /// growing window downloads only new objects. The output is the same with or
+    /// without it.
+    #[arg(long, help_heading = "S3 inputs", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
 }
 
 /// `generate`.

@@ -36,7 +36,7 @@ pub fn run(a: PrincipalsArgs) -> Result<u8> {
             eprint_lines(&summary_lines(s));
         }
     }
-    Ok(if s.has_skips() {
+    Ok(if s.has_skips() && !a.input.allow_partial {
         exit::PARTIAL
     } else {
         exit::OK

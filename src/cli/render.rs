@@ -2,6 +2,7 @@
 //! and the human-readable report on stderr.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,6 +14,8 @@ use crate::ingest::{Config, Ingested, run};
 use crate::report::Summary;
 use crate::select::{Selection, parse_duration};
 use crate::source::local::LocalSource;
+use crate::source::s3::layout::S3Url;
+use crate::source::s3::{S3Options, S3Source, is_s3};
 
 /// How many input problems the human report lists before summarizing.
 const SHOW_PROBLEMS: usize = 20;
@@ -60,26 +63,68 @@ pub fn selection(a: &InputArgs) -> Result<Selection> {
     })
 }
 
-/// Lists and ingests the inputs.
+/// Lists and ingests the inputs: files, directories, standard input, and `s3://` URLs
+/// (local and S3 inputs may be mixed; their results are merged).
 pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
-    let source = LocalSource::default();
-    let objects = source.list(&a.inputs)?;
-    let total: u64 = objects.iter().filter_map(|o| o.size).sum();
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        b.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, eta {eta}) {wide_bar}",
-            )
-            .expect("valid template"),
+    let (remote, local): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        a.inputs.iter().partition(|p| p.to_str().is_some_and(is_s3));
+    let mut out: Option<Ingested> = None;
+    if !local.is_empty() {
+        let local: Vec<PathBuf> = local.into_iter().cloned().collect();
+        let source = LocalSource::default();
+        let objects = source.list(&local)?;
+        let total: u64 = objects.iter().filter_map(|o| o.size).sum();
+        let bar = progress_bar(
+            a,
+            Some(total),
+            "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, eta {eta}) {wide_bar}",
         );
-        b
-    };
-    let out = run(&source, &objects, cfg, &bar);
-    bar.finish_and_clear();
-    Ok(out)
+        out = Some(run(&source, &objects, cfg, &bar));
+        bar.finish_and_clear();
+        if a.s3.cache.is_some() && remote.is_empty() {
+            eprintln!("iamtrail: note: --cache applies to s3:// inputs only");
+        }
+    }
+    if !remote.is_empty() {
+        let urls = remote
+            .iter()
+            .map(|p| p.to_str().unwrap_or_default().parse::<S3Url>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(anyhow::Error::msg)?;
+        let source = S3Source::new(S3Options {
+            profile: a.s3.profile.clone(),
+            bucket_region: a.s3.bucket_region.clone(),
+            endpoint_url: a.s3.endpoint_url.clone(),
+            path_style: a.s3.path_style,
+            concurrency: a.s3.s3_concurrency,
+            cache: a.s3.cache.clone(),
+        })?;
+        let bar = progress_bar(a, None, "{spinner} {bytes} read from S3 ({bytes_per_sec})");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let got = source.ingest(&urls, cfg, now, &bar)?;
+        bar.finish_and_clear();
+        out = Some(match out {
+            None => got,
+            Some(mut both) => {
+                both.usage.merge(got.usage);
+                both.summary.merge(got.summary);
+                both.summary.finish();
+                both
+            }
+        });
+    }
+    out.context("no input")
+}
+
+fn progress_bar(a: &InputArgs, total: Option<u64>, template: &str) -> ProgressBar {
+    if a.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+    b.set_style(ProgressStyle::with_template(template).expect("valid template"));
+    b
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -108,6 +153,29 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
         plural(o.read, "object", "objects"),
         parts.join(", ")
     ));
+    if let Some(x) = &s.s3 {
+        let mut line = format!(
+            "s3: {} over {}; {}: {} downloaded ({:.1} MB)",
+            plural(x.list_requests, "list request", "list requests"),
+            plural(x.prefixes_listed, "prefix", "prefixes"),
+            plural(x.objects_listed, "object", "objects"),
+            x.objects_downloaded,
+            x.bytes_downloaded as f64 / 1e6,
+        );
+        if x.objects_from_cache > 0 {
+            line.push_str(&format!(", {} from the cache", x.objects_from_cache));
+        }
+        if x.objects_failed > 0 {
+            line.push_str(&format!(", {} failed (listed below)", x.objects_failed));
+        }
+        if x.cache_write_errors > 0 {
+            line.push_str(&format!(
+                "; {} could not be written to the cache",
+                plural(x.cache_write_errors, "result", "results")
+            ));
+        }
+        out.push(line);
+    }
     let r = &s.records;
     out.push(format!(
         "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped",

@@ -2,6 +2,7 @@
 //! their bytes; the ingest pipeline does the rest the same way for all of them.
 
 pub mod local;
+pub mod s3;
 
 /// One object to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
