@@ -4,6 +4,7 @@
 //! Runs a bounded number of cases in CI (`PROPTEST_CASES` raises it for longer runs).
 
 mod common;
+use common::mutate::{Mutation, apply};
 
 use iamtrail::ingest::Config;
 use proptest::prelude::*;
@@ -22,14 +23,6 @@ fn seeds() -> Vec<Vec<u8>> {
     }
     out.push(br#"{"Records":[{"eventSource":"s3.amazonaws.com","eventName":"CopyObject","requestParameters":{"x-amz-copy-source":"b/%2"},"errorCode":"AccessDenied","errorMessage":"on resource: arn:"}]}"#.to_vec());
     out
-}
-
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip(usize, u8),
-    Truncate(usize),
-    Insert(usize, Vec<u8>),
-    Delete(usize, usize),
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -54,27 +47,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             .prop_map(|(i, b)| Mutation::Insert(i, b)),
         (any::<usize>(), 0usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
     ]
-}
-
-fn apply(mut b: Vec<u8>, muts: &[Mutation]) -> Vec<u8> {
-    for m in muts {
-        let len = b.len().max(1);
-        match m {
-            Mutation::Flip(i, x) if !b.is_empty() => b[i % len] ^= x | 1,
-            Mutation::Truncate(i) => b.truncate(i % len),
-            Mutation::Insert(i, bytes) => {
-                let at = i % (b.len() + 1);
-                b.splice(at..at, bytes.iter().copied());
-            }
-            Mutation::Delete(i, n) if !b.is_empty() => {
-                let at = i % len;
-                let end = (at + n).min(b.len());
-                b.drain(at..end);
-            }
-            _ => {}
-        }
-    }
-    b
 }
 
 fn check(bytes: Vec<u8>) -> Result<(), TestCaseError> {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use iamtrail::generate::build;
 use iamtrail::ingest::Config;
 use iamtrail::map::{Mapper, Need};
-use iamtrail::policy::escape::covers;
+use iamtrail::policy::escape::{covers, literal_of};
 use iamtrail::policy::eval::{Decision, Request, evaluate};
 use iamtrail::policy::split::SizeLimit;
 use iamtrail::policy::synth::Options;
@@ -63,18 +63,6 @@ fn record(i: usize, (source, name, params, resources): (String, String, Value, V
     r
 }
 
-/// A concrete resource the pattern stands for: escapes resolved, wildcards filled.
-fn literal(pattern: &str) -> String {
-    pattern
-        .replace("${*}", "\u{1}")
-        .replace("${?}", "\u{2}")
-        .replace("${$}", "\u{3}")
-        .replace(['*', '?'], "x")
-        .replace('\u{1}', "*")
-        .replace('\u{2}', "?")
-        .replace('\u{3}', "$")
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -95,7 +83,7 @@ proptest! {
         for n in &needs {
             let mut context = BTreeMap::new();
             if let Some(c) = &n.condition { context.insert(c.key.to_string(), vec![c.value.clone()]); }
-            let req = Request { action: n.action.to_string(), resource: literal(&n.resource), context };
+            let req = Request { action: n.action.to_string(), resource: literal_of(&n.resource), context };
             prop_assert_eq!(evaluate(&g.documents, &req), Decision::Allowed, "{:?} not allowed by {}", n, serde_json::to_string(&g.documents).unwrap());
         }
 
