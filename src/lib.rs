@@ -1,8 +1,11 @@
 //! iamtrail: least-privilege IAM policies from CloudTrail logs.
+pub mod apply;
+pub mod aws;
 pub mod catalog;
 pub mod cli;
 pub mod decode;
 pub mod denied;
+pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod map;

@@ -251,7 +251,7 @@ fn names_are_escaped_and_unknown_resources_are_not_guessed() {
         )]
     );
     assert!(err.contains("resource unknown: s3:PutObject"), "{err}");
-    assert!(err.contains("--wildcard-unknown"), "{err}");
+    assert!(err.contains("--unknown-resource parts"), "{err}");
     // Asked for, the unknown parts become `*`, and the report says so.
     let o = common::iamtrail(
         &["refine", "--policy", s(&policy), "--wildcard-unknown"],
@@ -459,4 +459,40 @@ fn generate_takes_denials_into_the_same_policy() {
         "{err}"
     );
     assert!(err.contains("denial:"), "{err}");
+}
+
+#[test]
+fn unknown_resources_are_reported_or_granted_by_parts_or_whole() {
+    // moto_server's message shape: the action, no resource.
+    let msg = "An error occurred (AccessDenied) when calling the CreateTopic operation: User: arn:aws:iam::123456789012:user/trial is not authorized to perform: sns:CreateTopic\n";
+    let dir = tempfile::tempdir().unwrap();
+    let policy = write(
+        dir.path(),
+        "p.json",
+        r#"{"Version":"2012-10-17","Statement":[]}"#,
+    );
+    let grants = |mode: &str| {
+        let o = common::iamtrail(
+            &["refine", "--policy", s(&policy), "--unknown-resource", mode],
+            Some(msg.as_bytes()),
+        );
+        let doc: Value = serde_json::from_str(&common::stdout(&o)).unwrap();
+        (o.status.code(), common::grants(&doc), common::stderr(&o))
+    };
+    let (code, g, err) = grants("report");
+    assert_eq!(code, Some(4), "{err}");
+    assert!(g.is_empty(), "{g:?}");
+    let (code, g, _) = grants("parts");
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        g,
+        vec![(
+            "sns:CreateTopic".to_string(),
+            "arn:aws:sns:*:123456789012:*".to_string()
+        )]
+    );
+    let (code, g, err) = grants("any");
+    assert_eq!(code, Some(0));
+    assert_eq!(g, vec![("sns:CreateTopic".to_string(), "*".to_string())]);
+    assert!(err.contains("wide: Region, TopicName"), "{err}");
 }

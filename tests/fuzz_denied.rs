@@ -120,7 +120,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         &denials,
         &Options {
             size_limit: limit,
-            wildcard_unknown: true,
+            unknown: iamtrail::denied::refine::UnknownResources::Parts,
         },
     ) else {
         return Ok(());

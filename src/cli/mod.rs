@@ -5,6 +5,7 @@ mod generate;
 mod principals;
 mod refine;
 mod render;
+mod run_loop;
 
 use std::path::PathBuf;
 
@@ -15,6 +16,7 @@ use crate::policy::emit::Format;
 use crate::policy::split::SizeLimit;
 use crate::select::PrincipalFilter;
 pub use refine::RefineArgs;
+pub use run_loop::LoopArgs;
 
 /// Exit codes.
 pub mod exit {
@@ -26,8 +28,12 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Done, but some input was unreadable or skipped (see the report).
     pub const PARTIAL: u8 = 3;
-    /// `refine`: done, but some denials remain that this policy cannot fix (see the report).
+    /// `refine`: done, but some denials remain that this policy cannot fix (see the
+    /// report). `loop`: stopped with denials left (nothing new learned, or
+    /// `--max-iterations`).
     pub const UNFIXED: u8 = 4;
+    /// `loop`: the workload failed without printing an access-denied message.
+    pub const WORKLOAD_FAILED: u8 = 5;
 }
 
 /// Least-privilege IAM policies from CloudTrail logs.
@@ -48,6 +54,8 @@ pub enum Command {
     Principals(PrincipalsArgs),
     /// Add to a policy exactly what AccessDenied messages show is missing.
     Refine(RefineArgs),
+    /// Run a workload, add what it was denied, apply, and run again until it passes.
+    Loop(LoopArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -224,6 +232,7 @@ pub fn run() -> u8 {
         Command::Generate(a) => generate::run(a),
         Command::Principals(a) => principals::run(a),
         Command::Refine(a) => refine::run(a),
+        Command::Loop(a) => run_loop::run(a),
     };
     match result {
         Ok(code) => code,

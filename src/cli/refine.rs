@@ -7,8 +7,10 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::exit;
-use crate::denied::refine::{Options, Refined, Status, refine};
-use crate::denied::{self, Denial};
+use crate::aws::AwsOptions;
+use crate::denied::refine::{Options, Refined, Status, UnknownResources, refine};
+use crate::denied::sts::StsDecoder;
+use crate::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
 use crate::policy::emit::{Format, render};
 use crate::policy::model::PolicyDocument;
 use crate::policy::split::SizeLimit;
@@ -33,10 +35,23 @@ pub struct RefineArgs {
     #[arg(long, value_name = "LIMIT", default_value = "managed")]
     pub size_limit: SizeLimit,
 
-    /// Grant resources a message does not show (an S3 error without the bucket) with `*`
-    /// in the unknown parts, instead of reporting them.
+    /// What to grant for resources a message does not show.
+    #[command(flatten)]
+    pub unknown: UnknownArgs,
+
+    /// Decode EC2's encoded authorization messages through
+    /// sts:DecodeAuthorizationMessage with your credentials (otherwise they are reported
+    /// with the command to run).
     #[arg(long)]
-    pub wildcard_unknown: bool,
+    pub decode: bool,
+
+    /// AWS profile for --decode.
+    #[arg(long, value_name = "NAME", requires = "decode")]
+    pub profile: Option<String>,
+
+    /// STS-compatible endpoint for --decode (also AWS_ENDPOINT_URL).
+    #[arg(long, value_name = "URL", requires = "decode")]
+    pub endpoint_url: Option<String>,
 
     /// Write the policy to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
@@ -49,6 +64,31 @@ pub struct RefineArgs {
     /// Only the summary line on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--unknown-resource`, shared by `refine` and `loop`.
+#[derive(Debug, Args)]
+pub struct UnknownArgs {
+    /// What to do with a resource a message does not show (an S3 error without the
+    /// bucket, a message that names only the action): `report` it and add nothing,
+    /// grant the ARN with `*` in the unknown `parts`, or grant `any` resource (`*`).
+    #[arg(long, value_enum, value_name = "MODE", default_value = "report")]
+    pub unknown_resource: UnknownResources,
+
+    /// Same as `--unknown-resource parts`.
+    #[arg(long, conflicts_with = "unknown_resource")]
+    pub wildcard_unknown: bool,
+}
+
+impl UnknownArgs {
+    /// The chosen mode.
+    pub fn mode(&self) -> UnknownResources {
+        if self.wildcard_unknown {
+            UnknownResources::Parts
+        } else {
+            self.unknown_resource
+        }
+    }
 }
 
 /// Reads an input file, or standard input for `-`; returns its name for reports.
@@ -65,14 +105,17 @@ fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
 }
 
 /// Parses the denials of every input, each tagged with its source.
-pub(super) fn read_denials(paths: &[PathBuf]) -> Result<Vec<Denial>> {
+pub(super) fn read_denials(
+    paths: &[PathBuf],
+    decoder: &dyn AuthorizationDecoder,
+) -> Result<Vec<Denial>> {
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         bail!("standard input (`-`) can be read only once");
     }
     let mut out = Vec::new();
     for path in paths {
         let (name, bytes) = read_input(path)?;
-        let mut ds = denied::parse(&bytes);
+        let mut ds = denied::parse_with(&bytes, decoder);
         for d in &mut ds {
             d.source = Some(name.clone());
         }
@@ -82,7 +125,7 @@ pub(super) fn read_denials(paths: &[PathBuf]) -> Result<Vec<Denial>> {
 }
 
 /// The documents of a policy file.
-fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
+pub(super) fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
     let (name, bytes) = read_input(path)?;
     let v: serde_json::Value =
         serde_json::from_slice(&bytes).with_context(|| format!("{name}: not valid JSON"))?;
@@ -131,7 +174,7 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
             );
             if !a.unknown.is_empty() {
                 eprintln!(
-                    "iamtrail:   wide: {} not in the message (--wildcard-unknown)",
+                    "iamtrail:   wide: {} not in the message (--unknown-resource)",
                     a.unknown.join(", ")
                 );
             }
@@ -196,10 +239,20 @@ pub fn run(a: RefineArgs) -> Result<u8> {
     } else {
         a.from.clone()
     };
-    let denials = read_denials(&inputs)?;
+    let sts;
+    let decoder: &dyn AuthorizationDecoder = if a.decode {
+        sts = StsDecoder::new(AwsOptions {
+            profile: a.profile.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+        });
+        &sts
+    } else {
+        &NotDecoded
+    };
+    let denials = read_denials(&inputs, decoder)?;
     let opts = Options {
         size_limit: a.size_limit,
-        wildcard_unknown: a.wildcard_unknown,
+        unknown: a.unknown.mode(),
     };
     let refined = refine(&policies, &denials, &opts).context(
         "cannot fit the policy into the size limit (try --size-limit with a larger quota)",
@@ -276,7 +329,7 @@ pub(super) fn denials_into_usage(
     if stdin_taken && paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("standard input (`-`) is already the trail input; give --denied a file");
     }
-    let denials = read_denials(paths)?;
+    let denials = read_denials(paths, &NotDecoded)?;
     for (key, u) in denied::usage_entries(&denials) {
         let cond = key
             .condition

@@ -2,10 +2,11 @@
 //! <blob>`, EC2 and a few other services) and their decoded form.
 //!
 //! Decoding needs an AWS call (`sts:DecodeAuthorizationMessage`, allowed only to
-//! principals with that permission), so it sits behind [`AuthorizationDecoder`]: the
-//! SDK-backed implementation plugs in here once iamtrail links an AWS SDK. Until then
-//! [`NotDecoded`] reports what to run, and [`parse_decoded`] reads what that command
-//! prints (`{"DecodedMessage": "…"}`, or the inner JSON), which `refine --from` accepts.
+//! principals with that permission), so it sits behind [`AuthorizationDecoder`]:
+//! [`super::sts::StsDecoder`] calls STS (`loop` uses it, and `refine --decode`);
+//! [`NotDecoded`], the offline default, reports what to run, and [`parse_decoded`]
+//! reads what that command prints (`{"DecodedMessage": "…"}`, or the inner JSON), which
+//! `refine --from` accepts.
 
 use std::collections::BTreeMap;
 

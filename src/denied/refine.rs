@@ -7,7 +7,8 @@
 //! - Pairs the policy already allows (checked with [`crate::policy::eval`]) are reported
 //!   as coming from elsewhere; pairs it explicitly denies, as denied by the policy itself.
 //! - Resources the messages do not show are not guessed: reported, unless the caller
-//!   asks for `*` in their place (`--wildcard-unknown`).
+//!   asks for `*` in the unknown parts (`--unknown-resource parts`, alias
+//!   `--wildcard-unknown`) or for the whole resource (`--unknown-resource any`).
 //! - The user's statements are kept as written. A new pair joins an existing statement
 //!   only when that adds exactly it (same actions and condition: add the resource; same
 //!   resources and condition: add the action); otherwise new statements are synthesized
@@ -27,20 +28,36 @@ use crate::policy::split::{SizeLimit, TooLarge, split};
 use crate::policy::synth::{Options as SynthOptions, synthesize};
 use crate::usage::{Usage, UsageKey, UsageSet};
 
+/// What to do with a resource a message does not show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnknownResources {
+    /// Do not grant it; report it (with what would be granted).
+    #[default]
+    Report,
+    /// Grant the ARN with `*` in the parts the message does not show
+    /// (`arn:aws:sns:*:123456789012:*`).
+    Parts,
+    /// Grant `*`. For services that authorize the call on a resource no message shows
+    /// (and emulators that authorize every call of a service on `*`); each such grant is
+    /// reported as wide.
+    Any,
+}
+
 /// Refine options.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Size quota to split the result by.
     pub size_limit: SizeLimit,
-    /// Grant resources the messages do not show as `*` in the unknown parts.
-    pub wildcard_unknown: bool,
+    /// What to grant for resources the messages do not show.
+    pub unknown: UnknownResources,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             size_limit: SizeLimit::Managed,
-            wildcard_unknown: false,
+            unknown: UnknownResources::Report,
         }
     }
 }
@@ -65,7 +82,8 @@ pub struct Added {
     pub location: String,
     /// Why it was added.
     pub because: String,
-    /// Parts of the resource the message did not show (only with `--wildcard-unknown`).
+    /// Parts of the resource the message did not show (only with `--unknown-resource`
+    /// `parts` or `any`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<&'static str>,
 }
@@ -261,7 +279,7 @@ pub fn refine(
         let unknown: Vec<&Grant> = d
             .grants
             .iter()
-            .filter(|g| !g.unknown.is_empty() && !opts.wildcard_unknown)
+            .filter(|g| !g.unknown.is_empty() && opts.unknown == UnknownResources::Report)
             .collect();
         if !unknown.is_empty() {
             // One entry per denial, however many resource types the action has.
@@ -272,7 +290,7 @@ pub fn refine(
                 .collect();
             let resources: Vec<&str> = unknown.iter().map(|g| g.resource.as_str()).collect();
             let mut detail = format!(
-                "the message does not show the {}: make it visible (the full error, or the CloudTrail record) and refine again, or pass --wildcard-unknown to grant {}",
+                "the message does not show the {}: make it visible (the full error, or the CloudTrail record) and refine again, or pass --unknown-resource parts to grant {}",
                 parts.into_iter().collect::<Vec<_>>().join(", "),
                 resources.join(", ")
             );
@@ -291,10 +309,26 @@ pub fn refine(
                 detail,
             ));
         }
-        for g in d
-            .grants
+        let widened: Vec<Grant>;
+        let grants = if opts.unknown == UnknownResources::Any {
+            widened = d
+                .grants
+                .iter()
+                .map(|g| {
+                    let mut g = g.clone();
+                    if !g.unknown.is_empty() {
+                        g.resource = "*".into();
+                    }
+                    g
+                })
+                .collect();
+            &widened
+        } else {
+            &d.grants
+        };
+        for g in grants
             .iter()
-            .filter(|g| g.unknown.is_empty() || opts.wildcard_unknown)
+            .filter(|g| g.unknown.is_empty() || opts.unknown != UnknownResources::Report)
         {
             let (a, r) = (Some(g.action.to_string()), Some(g.resource.clone()));
             match evaluate(policies, &request(g)) {

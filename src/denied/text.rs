@@ -1343,7 +1343,12 @@ impl Scan<'_> {
             (_, Some(o)) if o.kind == OpKind::CdkCall => Tool::Cdk,
             _ => fallback,
         };
-        let tool = self.tool(at, fallback);
+        // A message inside an error body the tool printed raw: the tool shows on the
+        // operation marker's line.
+        let tool = match (self.tool(at, fallback), &op) {
+            (Tool::Unknown, Some(o)) => self.tool(o.at, fallback),
+            (t, _) => t,
+        };
         let mut d = Denial::new(tool, &p.excerpt(at, end));
         d.line = Some(line);
         let mut ctx = Context::default();
@@ -1676,6 +1681,18 @@ pub(crate) fn sentence(msg: &str) -> Sentence {
 const CHUNK: usize = 64 << 20;
 
 /// All denials in a text.
+/// `:` and then nothing, or an XML error body (`<?xml …?><ErrorResponse>…<Message>`): what
+/// separates the CLI's operation marker from the message, also when the CLI prints a
+/// body it could not parse.
+fn colon_then_markup(between: &str) -> bool {
+    let Some(rest) = between.trim().strip_prefix(':') else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.is_empty()
+        || (rest.starts_with('<') && rest.trim_end().ends_with('>') && rest.len() <= 600)
+}
+
 pub(crate) fn parse(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
     let mut out = Vec::new();
     let mut rest = input;
@@ -1751,8 +1768,9 @@ fn parse_chunk(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
                         && p.para(p.line(o.at)) == p.para(p.line(a.start))
                         && p.text(o.end, a.start).trim_end().ends_with(':')
                 }
-                // `… when calling the Op operation: User: …`
-                OpKind::Cli => o.end <= a.start && p.text(o.end, a.start).trim() == ":",
+                // `… when calling the Op operation: User: …`, or with the service's
+                // XML error body in between (the CLI prints it when it cannot parse it).
+                OpKind::Cli => o.end <= a.start && colon_then_markup(&p.text(o.end, a.start)),
                 _ => o.end <= a.start && same_line(o.at, a.start),
             })
             .filter(|(_, o)| {

@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// What is installed (pinned, so every machine tests against the same server).
-pub const MOTO_SPEC: &str = "moto[server]==5.2.5";
+/// What is installed (pinned, so every machine tests against the same server): the
+/// server, and the AWS CLI the feedback-loop test's trial script runs (v1, whose pinned
+/// botocore is the one moto's boto3 takes).
+pub const PACKAGES: [&str; 2] = ["moto[server]==5.2.5", "awscli==1.46.3"];
 
 /// How long a server may take to answer after starting.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
@@ -33,7 +35,8 @@ pub fn venv() -> PathBuf {
     let target = target_dir();
     let venv = target.join("test-venv");
     let marker = venv.join(".installed");
-    let ready = || std::fs::read_to_string(&marker).ok().as_deref() == Some(MOTO_SPEC);
+    let spec = PACKAGES.join(" ");
+    let ready = || std::fs::read_to_string(&marker).ok().as_deref() == Some(spec.as_str());
     if ready() {
         return venv;
     }
@@ -41,27 +44,25 @@ pub fn venv() -> PathBuf {
     let lock = std::fs::File::create(target.join("test-venv.lock")).expect("create the lock file");
     lock.lock().expect("lock the virtualenv");
     if !ready() {
-        eprintln!(
-            "moto harness: installing {MOTO_SPEC} into {}",
-            venv.display()
-        );
+        eprintln!("moto harness: installing {spec} into {}", venv.display());
         let _ = std::fs::remove_dir_all(&venv);
         run(
             Command::new("python3").args(["-m", "venv"]).arg(&venv),
             "python3 -m venv",
         );
         run(
-            Command::new(venv.join("bin/python")).args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                MOTO_SPEC,
-            ]),
-            "pip install moto[server]",
+            Command::new(venv.join("bin/python"))
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PACKAGES),
+            "pip install moto[server] awscli",
         );
-        std::fs::write(&marker, MOTO_SPEC).expect("write the install marker");
+        std::fs::write(&marker, &spec).expect("write the install marker");
     }
     drop(lock);
     venv

@@ -1,0 +1,437 @@
+//! `iamtrail loop` end to end against a server that enforces IAM policies: moto_server
+//! with `INITIAL_NO_AUTH_ACTION_COUNT` lets the setup calls through, then checks every
+//! call against the caller's policies and answers real AccessDenied errors.
+//!
+//! The workload (`tests/fixtures/loop/trial.sh`) is an AWS CLI deploy script across S3,
+//! IAM, SQS, SNS and DynamoDB, run as a user with no permissions; the loop applies what
+//! it learns to that user through the IAM API with another user's keys.
+//!
+//! moto evaluates the Resource element only for S3 (bucket and key ARNs), SQS queues that
+//! exist and IAM roles; other calls are authorized on `*`, and its messages never name a
+//! resource. So the loop runs with `--unknown-resource any`, and the test checks that
+//! the S3 grants are scoped to the exact bucket and object (the CLI prints the `s3://`
+//! URL) while every other grant is exactly an action the script called.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::moto::{Moto, venv};
+use serde_json::Value;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    common::root().join("tests/fixtures/loop").join(name)
+}
+
+/// A server with IAM enforcement after setup, and a credentials file for `admin`
+/// (allowed everything) and `trial` (allowed nothing).
+fn enforcing_server(dir: &Path) -> (Moto, std::path::PathBuf) {
+    let moto = Moto::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "5")]);
+    let out = Command::new(moto.python())
+        .arg(fixture("setup.py"))
+        .arg(moto.endpoint())
+        .output()
+        .expect("run setup.py");
+    assert!(
+        out.status.success(),
+        "setup failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let creds = dir.join("credentials");
+    std::fs::write(&creds, &out.stdout).unwrap();
+    (moto, creds)
+}
+
+/// `iamtrail` with the AWS environment of the test (no real credentials can leak in).
+fn iamtrail(moto: &Moto, creds: &Path, args: &[&str]) -> std::process::Output {
+    let path = format!(
+        "{}:{}",
+        venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new(env!("CARGO_BIN_EXE_iamtrail"))
+        .args(args)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", creds.parent().unwrap())
+        .env("AWS_SHARED_CREDENTIALS_FILE", creds)
+        .env("AWS_CONFIG_FILE", creds.with_file_name("no-config"))
+        .env("AWS_ENDPOINT", moto.endpoint())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("run iamtrail")
+}
+
+/// Every (action, resource) the documents allow.
+fn grants(docs: &[Value]) -> BTreeSet<(String, String)> {
+    docs.iter()
+        .flat_map(common::grants)
+        .map(|(a, r)| (a.to_ascii_lowercase(), r))
+        .collect()
+}
+
+fn documents(v: Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a,
+        v => vec![v],
+    }
+}
+
+/// The trial user's policies as the server holds them (read with the admin's keys).
+fn server_policies(moto: &Moto, creds: &Path, user: &str) -> Value {
+    let script = format!(
+        r#"
+import boto3, json, urllib.parse
+s = boto3.Session(profile_name="admin")
+iam = s.client("iam", endpoint_url="{ep}", region_name="us-east-1")
+def doc(d):
+    return json.loads(urllib.parse.unquote(d)) if isinstance(d, str) else d
+inline = {{n: doc(iam.get_user_policy(UserName="{user}", PolicyName=n)["PolicyDocument"])
+          for n in iam.list_user_policies(UserName="{user}")["PolicyNames"]}}
+managed = {{}}
+for p in iam.list_attached_user_policies(UserName="{user}")["AttachedPolicies"]:
+    v = iam.get_policy(PolicyArn=p["PolicyArn"])["Policy"]["DefaultVersionId"]
+    managed[p["PolicyArn"]] = doc(iam.get_policy_version(PolicyArn=p["PolicyArn"], VersionId=v)["PolicyVersion"]["Document"])
+print(json.dumps({{"inline": inline, "managed": managed}}))
+"#,
+        ep = moto.endpoint()
+    );
+    let out = Command::new(moto.python())
+        .args(["-c", &script])
+        .env("AWS_SHARED_CREDENTIALS_FILE", creds)
+        .env("AWS_CONFIG_FILE", creds.with_file_name("no-config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_loop_converges_to_exactly_what_the_trial_script_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (moto, creds) = enforcing_server(dir.path());
+    let policy = dir.path().join("policy.json");
+    let trial = fixture("trial.sh");
+    let o = iamtrail(
+        &moto,
+        &creds,
+        &[
+            "loop",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--apply",
+            "user:trial",
+            "--profile",
+            "admin",
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--unknown-resource",
+            "any",
+            "--settle",
+            "0",
+            "--max-iterations",
+            "20",
+            "--",
+            "env",
+            "AWS_PROFILE=trial",
+            trial.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    // The workload's output went through.
+    assert!(out.contains("== deployed"), "{out}");
+    assert!(
+        err.contains("iamtrail: loop: the workload succeeded"),
+        "{err}"
+    );
+
+    let s3 = |a: &str, r: &str| (a.to_string(), r.to_string());
+    let want: BTreeSet<(String, String)> = [
+        s3("s3:createbucket", "arn:aws:s3:::iamtrail-artifacts"),
+        s3(
+            "s3:putobject",
+            "arn:aws:s3:::iamtrail-artifacts/build/app.txt",
+        ),
+        s3(
+            "s3:getobject",
+            "arn:aws:s3:::iamtrail-artifacts/build/app.txt",
+        ),
+        s3("iam:getrole", "*"),
+        s3("iam:createrole", "*"),
+        s3("sqs:createqueue", "*"),
+        s3("sqs:sendmessage", "*"),
+        s3("sns:createtopic", "*"),
+        s3("sns:publish", "*"),
+        s3("dynamodb:describetable", "*"),
+        s3("dynamodb:createtable", "*"),
+        s3("dynamodb:putitem", "*"),
+    ]
+    .into_iter()
+    .collect();
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    assert_eq!(grants(&documents(file.clone())), want, "{file:#}");
+
+    // The server holds the same policy, inline on the user, and nothing else of ours.
+    let held = server_policies(&moto, &creds, "trial");
+    assert_eq!(held["managed"], serde_json::json!({}), "{held:#}");
+    assert_eq!(held["inline"].as_object().unwrap().len(), 1, "{held:#}");
+    assert_eq!(held["inline"]["iamtrail"], file, "{held:#}");
+
+    // The history accounts for each iteration: what it added and how it was applied.
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("policy.history.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(history["outcome"], "succeeded");
+    assert_eq!(history["apply"], "user:trial");
+    let iterations = history["iterations"].as_array().unwrap();
+    let added: BTreeSet<(String, String)> = iterations
+        .iter()
+        .flat_map(|i| i["added"].as_array().unwrap().iter())
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_ascii_lowercase(),
+                a["resource"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(added, want);
+    let last = iterations.last().unwrap();
+    assert_eq!(last["exit_code"], 0);
+    assert!(last["added"].as_array().unwrap().is_empty());
+    for it in &iterations[..iterations.len() - 1] {
+        assert_ne!(it["exit_code"], 0, "{it:#}");
+        assert!(!it["added"].as_array().unwrap().is_empty(), "{it:#}");
+        assert_eq!(it["applied"]["placement"], "inline", "{it:#}");
+    }
+    // The S3 upload's denial names no action: it came through the operation map.
+    let put = iterations
+        .iter()
+        .flat_map(|i| i["added"].as_array().unwrap().iter())
+        .find(|a| a["action"] == "s3:PutObject")
+        .unwrap();
+    assert!(
+        put["location"].as_str().unwrap().starts_with("iteration "),
+        "{put:#}"
+    );
+
+    // Run once more: converged means the first run passes and nothing is added.
+    let again = iamtrail(
+        &moto,
+        &creds,
+        &[
+            "loop",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--apply",
+            "user:trial",
+            "--profile",
+            "admin",
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--settle",
+            "0",
+            "--quiet",
+            "--",
+            "env",
+            "AWS_PROFILE=trial",
+            trial.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let file2: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    assert_eq!(file2, file);
+}
+
+#[test]
+fn denials_an_identity_policy_cannot_fix_stop_the_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (moto, creds) = enforcing_server(dir.path());
+    let policy = dir.path().join("p.json");
+    // The user's explicit Deny is in the policy the loop refines: it must not be "fixed".
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoTopics","Effect":"Deny","Action":"sns:CreateTopic","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let script = dir.path().join("job.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nset -e\naws --endpoint-url \"$AWS_ENDPOINT\" --region us-east-1 sns create-topic --name t\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let o = iamtrail(
+        &moto,
+        &creds,
+        &[
+            "loop",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--apply",
+            "user:trial",
+            "--profile",
+            "admin",
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--unknown-resource",
+            "any",
+            "--settle",
+            "0",
+            "--",
+            "env",
+            "AWS_PROFILE=trial",
+            script.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(4), "{err}");
+    assert!(err.contains("this policy denies it explicitly"), "{err}");
+    assert!(
+        err.contains(
+            "last denial: An error occurred (AccessDenied) when calling the CreateTopic operation"
+        ),
+        "{err}"
+    );
+    let history: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.history.json")).unwrap())
+            .unwrap();
+    assert_eq!(history["outcome"], "no-progress");
+    assert_eq!(history["iterations"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_policy_over_the_inline_quota_goes_to_managed_policies_and_back() {
+    // No enforcement here: this checks what ends up on the user.
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials");
+    std::fs::write(
+        &creds,
+        "[admin]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let out = Command::new(moto.python())
+        .args([
+            "-c",
+            &format!(
+                "import boto3; boto3.client('iam', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b').create_user(UserName='deployer')",
+                moto.endpoint()
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 300 object ARNs: ~15,000 characters, over the user's 2,048 inline and one managed
+    // policy's 6,144.
+    let resources: Vec<String> = (0..300)
+        .map(|i| format!("arn:aws:s3:::artifact-bucket/releases/build-{i:04}/app.zip"))
+        .collect();
+    let big = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Artifacts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}]
+    });
+    let policy = dir.path().join("big.json");
+    std::fs::write(&policy, big.to_string()).unwrap();
+    let run = |policy: &Path| {
+        iamtrail(
+            &moto,
+            &creds,
+            &[
+                "loop",
+                "--policy",
+                policy.to_str().unwrap(),
+                "--apply",
+                "user:deployer",
+                "--profile",
+                "admin",
+                "--endpoint-url",
+                &moto.endpoint(),
+                "--settle",
+                "0",
+                "--",
+                "true",
+            ],
+        )
+    };
+    let o = run(&policy);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let held = server_policies(&moto, &creds, "deployer");
+    let managed = held["managed"].as_object().unwrap();
+    assert!(managed.len() >= 3, "{held:#}");
+    assert!(held["inline"].as_object().unwrap().is_empty(), "{held:#}");
+    for (arn, doc) in managed {
+        assert!(
+            arn.contains(":policy/iamtrail/iamtrail-user-deployer-"),
+            "{arn}"
+        );
+        let size = doc
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count();
+        assert!(size <= 6144, "{arn}: {size}");
+    }
+    let held_grants = grants(&managed.values().cloned().collect::<Vec<_>>());
+    assert_eq!(held_grants, grants(std::slice::from_ref(&big)));
+
+    // Shrunk to fit inline: the managed parts are detached and deleted.
+    let small = dir.path().join("small.json");
+    std::fs::write(
+        &small,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"One","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::artifact-bucket/releases/latest/app.zip"}]}"#,
+    )
+    .unwrap();
+    let o = run(&small);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let held = server_policies(&moto, &creds, "deployer");
+    assert_eq!(held["managed"], serde_json::json!({}), "{held:#}");
+    assert_eq!(
+        grants(&[held["inline"]["iamtrail"].clone()]),
+        [(
+            "s3:getobject".to_string(),
+            "arn:aws:s3:::artifact-bucket/releases/latest/app.zip".to_string()
+        )]
+        .into_iter()
+        .collect()
+    );
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("small.history.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(history["initial_apply"]["placement"], "inline");
+    assert!(
+        history["initial_apply"]["removed"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 3
+    );
+}
