@@ -435,3 +435,74 @@ fn a_policy_over_the_inline_quota_goes_to_managed_policies_and_back() {
             >= 3
     );
 }
+
+/// `loop` without `--apply`: a workload that reads the policy file itself (as a Terraform
+/// or CDK stack that deploys the policy would).
+#[test]
+fn without_apply_the_workload_reads_the_policy_file_and_exit_codes_say_how_it_ended() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.json");
+    let script = dir.path().join("job.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n\
+         echo \"run $IAMTRAIL_LOOP_ITERATION\"\n\
+         if grep -q '\"s3:PutObject\"' \"$1\" 2>/dev/null; then echo deployed; exit 0; fi\n\
+         echo 'upload failed: ./app.zip to s3://artifacts/app.zip An error occurred (AccessDenied) when calling the PutObject operation: Access Denied' >&2\n\
+         exit 1\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str], cmd: &[&str]| {
+        let mut args = vec![
+            "loop",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--settle",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        args.push("--");
+        args.extend_from_slice(cmd);
+        Command::new(env!("CARGO_BIN_EXE_iamtrail"))
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let (sh, s, p) = ("sh", script.to_str().unwrap(), policy.to_str().unwrap());
+    // One run only: the denial is learned but there is no run left to pass.
+    let o = run(&["--max-iterations", "1"], &[sh, s, p]);
+    assert_eq!(o.status.code(), Some(4), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("--max-iterations reached"));
+    std::fs::remove_file(&policy).unwrap();
+    let o = run(&[], &[sh, s, p]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(common::stdout(&o), "run 1\nrun 2\ndeployed\n");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    assert_eq!(
+        common::grants(&file),
+        vec![(
+            "s3:PutObject".to_string(),
+            "arn:aws:s3:::artifacts/app.zip".to_string()
+        )]
+    );
+    // A failure that is not a denial: exit 5, the policy untouched.
+    let o = run(&[], &[sh, "-c", "echo 'error: tests failed' >&2; exit 2"]);
+    assert_eq!(o.status.code(), Some(5), "{}", common::stderr(&o));
+    let same: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    assert_eq!(same, file);
+    // Usage errors.
+    for bad in [
+        vec!["loop", "--policy", p],
+        vec!["loop", "--policy", p, "--apply", "group:ci", "--", "true"],
+        vec!["loop", "--policy", p, "--policy-name", "a b", "--", "true"],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_iamtrail"))
+            .args(&bad)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", common::stderr(&o));
+    }
+    let o = run(&[], &["/nonexistent/workload"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(common::stderr(&o).contains("cannot run `/nonexistent/workload`"));
+}

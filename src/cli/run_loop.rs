@@ -33,7 +33,7 @@ pub struct LoopArgs {
     pub apply: Option<Target>,
 
     /// Name of the inline policy (and prefix of managed ones when it must be split).
-    #[arg(long, value_name = "NAME", default_value = "iamtrail")]
+    #[arg(long, value_name = "NAME", default_value = "iamtrail", value_parser = policy_name)]
     pub policy_name: String,
 
     /// Runs of the workload at most.
@@ -87,6 +87,19 @@ pub struct LoopArgs {
     /// The workload: a command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+/// An IAM policy name short enough for the managed parts' `-<role|user>-<entity>-<n>`.
+fn policy_name(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 48
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("expected 1 to 48 of A-Z a-z 0-9 + = , . @ _ -".into())
+    }
 }
 
 /// Writes the policy and history files and prints progress.
