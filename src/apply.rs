@@ -186,6 +186,33 @@ fn same_document(returned: &str, written: &PolicyDocument) -> bool {
     serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v == want)
 }
 
+/// One IAM call on the identity: the role's operation for a role, the user's for a user
+/// (the SDK has a builder type per operation, so the two arms are spelled out by the macro).
+/// `$args` adds the parameters after the role/user name; `$out` picks from the response.
+macro_rules! on_identity {
+    ($self:ident, ($role_name:literal, $role_op:ident), ($user_name:literal, $user_op:ident),
+     |$b:ident| $args:expr, |$r:ident| $out:expr) => {
+        match &$self.target {
+            Target::Role(n) => {
+                let $b = $self.client.$role_op().role_name(n);
+                $self
+                    .rt
+                    .block_on($args.send())
+                    .map(|$r| $out)
+                    .map_err(|e| $self.err(concat!("iam:", $role_name).to_string(), e))
+            }
+            Target::User(n) => {
+                let $b = $self.client.$user_op().user_name(n);
+                $self
+                    .rt
+                    .block_on($args.send())
+                    .map(|$r| $out)
+                    .map_err(|e| $self.err(concat!("iam:", $user_name).to_string(), e))
+            }
+        }
+    };
+}
+
 impl IamApplier {
     /// A client for `target`; `name` names the inline policy and prefixes managed ones.
     pub fn new(opts: &AwsOptions, target: Target, name: &str) -> Result<IamApplier, ApplyError> {
@@ -228,36 +255,16 @@ impl IamApplier {
     }
 
     fn inline_names(&self) -> Result<Vec<String>, ApplyError> {
-        let (c, n) = (&self.client, self.target.name());
         let mut names = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let (page, truncated, next) = match &self.target {
-                Target::Role(_) => {
-                    let r = self
-                        .rt
-                        .block_on(
-                            c.list_role_policies()
-                                .role_name(n)
-                                .set_marker(marker)
-                                .send(),
-                        )
-                        .map_err(|e| self.err("iam:ListRolePolicies".into(), e))?;
-                    (r.policy_names().to_vec(), r.is_truncated(), r.marker)
-                }
-                Target::User(_) => {
-                    let r = self
-                        .rt
-                        .block_on(
-                            c.list_user_policies()
-                                .user_name(n)
-                                .set_marker(marker)
-                                .send(),
-                        )
-                        .map_err(|e| self.err("iam:ListUserPolicies".into(), e))?;
-                    (r.policy_names().to_vec(), r.is_truncated(), r.marker)
-                }
-            };
+            let (page, truncated, next) = on_identity!(
+                self,
+                ("ListRolePolicies", list_role_policies),
+                ("ListUserPolicies", list_user_policies),
+                |b| b.set_marker(marker),
+                |r| (r.policy_names, r.is_truncated, r.marker)
+            )?;
             names.extend(page);
             if !truncated || next.is_none() {
                 return Ok(names);
@@ -267,107 +274,47 @@ impl IamApplier {
     }
 
     fn get_inline(&self, policy: &str) -> Result<String, ApplyError> {
-        let (c, n) = (&self.client, self.target.name());
-        match &self.target {
-            Target::Role(_) => self
-                .rt
-                .block_on(c.get_role_policy().role_name(n).policy_name(policy).send())
-                .map(|r| r.policy_document)
-                .map_err(|e| self.err(format!("iam:GetRolePolicy {policy}"), e)),
-            Target::User(_) => self
-                .rt
-                .block_on(c.get_user_policy().user_name(n).policy_name(policy).send())
-                .map(|r| r.policy_document)
-                .map_err(|e| self.err(format!("iam:GetUserPolicy {policy}"), e)),
-        }
+        on_identity!(
+            self,
+            ("GetRolePolicy", get_role_policy),
+            ("GetUserPolicy", get_user_policy),
+            |b| b.policy_name(policy),
+            |r| r.policy_document
+        )
     }
 
     fn put_inline(&self, doc: &PolicyDocument) -> Result<(), ApplyError> {
-        let (c, n, p) = (&self.client, self.target.name(), self.name.as_str());
         let body = doc.to_compact();
-        match &self.target {
-            Target::Role(_) => self
-                .rt
-                .block_on(
-                    c.put_role_policy()
-                        .role_name(n)
-                        .policy_name(p)
-                        .policy_document(body)
-                        .send(),
-                )
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:PutRolePolicy {p}"), e)),
-            Target::User(_) => self
-                .rt
-                .block_on(
-                    c.put_user_policy()
-                        .user_name(n)
-                        .policy_name(p)
-                        .policy_document(body)
-                        .send(),
-                )
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:PutUserPolicy {p}"), e)),
-        }
+        on_identity!(
+            self,
+            ("PutRolePolicy", put_role_policy),
+            ("PutUserPolicy", put_user_policy),
+            |b| b.policy_name(&self.name).policy_document(body),
+            |_r| ()
+        )
     }
 
     fn delete_inline(&self, policy: &str) -> Result<(), ApplyError> {
-        let (c, n) = (&self.client, self.target.name());
-        match &self.target {
-            Target::Role(_) => self
-                .rt
-                .block_on(
-                    c.delete_role_policy()
-                        .role_name(n)
-                        .policy_name(policy)
-                        .send(),
-                )
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:DeleteRolePolicy {policy}"), e)),
-            Target::User(_) => self
-                .rt
-                .block_on(
-                    c.delete_user_policy()
-                        .user_name(n)
-                        .policy_name(policy)
-                        .send(),
-                )
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:DeleteUserPolicy {policy}"), e)),
-        }
+        on_identity!(
+            self,
+            ("DeleteRolePolicy", delete_role_policy),
+            ("DeleteUserPolicy", delete_user_policy),
+            |b| b.policy_name(policy),
+            |_r| ()
+        )
     }
 
     fn attached(&self) -> Result<Vec<String>, ApplyError> {
-        let (c, n) = (&self.client, self.target.name());
         let mut arns = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let (page, truncated, next) = match &self.target {
-                Target::Role(_) => {
-                    let r = self
-                        .rt
-                        .block_on(
-                            c.list_attached_role_policies()
-                                .role_name(n)
-                                .set_marker(marker)
-                                .send(),
-                        )
-                        .map_err(|e| self.err("iam:ListAttachedRolePolicies".into(), e))?;
-                    (r.attached_policies, r.is_truncated, r.marker)
-                }
-                Target::User(_) => {
-                    let r = self
-                        .rt
-                        .block_on(
-                            c.list_attached_user_policies()
-                                .user_name(n)
-                                .set_marker(marker)
-                                .send(),
-                        )
-                        .map_err(|e| self.err("iam:ListAttachedUserPolicies".into(), e))?;
-                    (r.attached_policies, r.is_truncated, r.marker)
-                }
-            };
+            let (page, truncated, next) = on_identity!(
+                self,
+                ("ListAttachedRolePolicies", list_attached_role_policies),
+                ("ListAttachedUserPolicies", list_attached_user_policies),
+                |b| b.set_marker(marker),
+                |r| (r.attached_policies, r.is_truncated, r.marker)
+            )?;
             arns.extend(
                 page.unwrap_or_default()
                     .into_iter()
@@ -381,35 +328,23 @@ impl IamApplier {
     }
 
     fn attach(&self, arn: &str) -> Result<(), ApplyError> {
-        let (c, n) = (&self.client, self.target.name());
-        match &self.target {
-            Target::Role(_) => self
-                .rt
-                .block_on(c.attach_role_policy().role_name(n).policy_arn(arn).send())
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:AttachRolePolicy {arn}"), e)),
-            Target::User(_) => self
-                .rt
-                .block_on(c.attach_user_policy().user_name(n).policy_arn(arn).send())
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:AttachUserPolicy {arn}"), e)),
-        }
+        on_identity!(
+            self,
+            ("AttachRolePolicy", attach_role_policy),
+            ("AttachUserPolicy", attach_user_policy),
+            |b| b.policy_arn(arn),
+            |_r| ()
+        )
     }
 
     fn detach(&self, arn: &str) -> Result<(), ApplyError> {
-        let (c, n) = (&self.client, self.target.name());
-        match &self.target {
-            Target::Role(_) => self
-                .rt
-                .block_on(c.detach_role_policy().role_name(n).policy_arn(arn).send())
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:DetachRolePolicy {arn}"), e)),
-            Target::User(_) => self
-                .rt
-                .block_on(c.detach_user_policy().user_name(n).policy_arn(arn).send())
-                .map(|_| ())
-                .map_err(|e| self.err(format!("iam:DetachUserPolicy {arn}"), e)),
-        }
+        on_identity!(
+            self,
+            ("DetachRolePolicy", detach_role_policy),
+            ("DetachUserPolicy", detach_user_policy),
+            |b| b.policy_arn(arn),
+            |_r| ()
+        )
     }
 
     /// iamtrail's managed policies for this identity: (name, ARN), by name.

@@ -64,6 +64,37 @@ fn iamtrail(moto: &Moto, creds: &Path, args: &[&str]) -> std::process::Output {
         .expect("run iamtrail")
 }
 
+/// `iamtrail loop --apply user:USER` with the admin's keys, no settle wait, `extra`
+/// options, and the workload `cmd`.
+fn apply_loop(
+    moto: &Moto,
+    creds: &Path,
+    policy: &Path,
+    user: &str,
+    extra: &[&str],
+    cmd: &[&str],
+) -> std::process::Output {
+    let target = format!("user:{user}");
+    let endpoint = moto.endpoint();
+    let mut args = vec![
+        "loop",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--apply",
+        &target,
+        "--profile",
+        "admin",
+        "--endpoint-url",
+        &endpoint,
+        "--settle",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    args.push("--");
+    args.extend_from_slice(cmd);
+    iamtrail(moto, creds, &args)
+}
+
 /// Every (action, resource) the documents allow.
 fn grants(docs: &[Value]) -> BTreeSet<(String, String)> {
     docs.iter()
@@ -118,30 +149,13 @@ fn the_loop_converges_to_exactly_what_the_trial_script_needs() {
     let (moto, creds) = enforcing_server(dir.path());
     let policy = dir.path().join("policy.json");
     let trial = fixture("trial.sh");
-    let o = iamtrail(
+    let o = apply_loop(
         &moto,
         &creds,
-        &[
-            "loop",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--apply",
-            "user:trial",
-            "--profile",
-            "admin",
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--unknown-resource",
-            "any",
-            "--settle",
-            "0",
-            "--max-iterations",
-            "20",
-            "--",
-            "env",
-            "AWS_PROFILE=trial",
-            trial.to_str().unwrap(),
-        ],
+        &policy,
+        "trial",
+        &["--unknown-resource", "any", "--max-iterations", "20"],
+        &["env", "AWS_PROFILE=trial", trial.to_str().unwrap()],
     );
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
@@ -224,27 +238,13 @@ fn the_loop_converges_to_exactly_what_the_trial_script_needs() {
     );
 
     // Run once more: converged means the first run passes and nothing is added.
-    let again = iamtrail(
+    let again = apply_loop(
         &moto,
         &creds,
-        &[
-            "loop",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--apply",
-            "user:trial",
-            "--profile",
-            "admin",
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--settle",
-            "0",
-            "--quiet",
-            "--",
-            "env",
-            "AWS_PROFILE=trial",
-            trial.to_str().unwrap(),
-        ],
+        &policy,
+        "trial",
+        &["--quiet"],
+        &["env", "AWS_PROFILE=trial", trial.to_str().unwrap()],
     );
     assert_eq!(
         again.status.code(),
@@ -274,28 +274,13 @@ fn denials_an_identity_policy_cannot_fix_stop_the_loop() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let o = iamtrail(
+    let o = apply_loop(
         &moto,
         &creds,
-        &[
-            "loop",
-            "--policy",
-            policy.to_str().unwrap(),
-            "--apply",
-            "user:trial",
-            "--profile",
-            "admin",
-            "--endpoint-url",
-            &moto.endpoint(),
-            "--unknown-resource",
-            "any",
-            "--settle",
-            "0",
-            "--",
-            "env",
-            "AWS_PROFILE=trial",
-            script.to_str().unwrap(),
-        ],
+        &policy,
+        "trial",
+        &["--unknown-resource", "any"],
+        &["env", "AWS_PROFILE=trial", script.to_str().unwrap()],
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(4), "{err}");
@@ -350,27 +335,7 @@ fn a_policy_over_the_inline_quota_goes_to_managed_policies_and_back() {
     });
     let policy = dir.path().join("big.json");
     std::fs::write(&policy, big.to_string()).unwrap();
-    let run = |policy: &Path| {
-        iamtrail(
-            &moto,
-            &creds,
-            &[
-                "loop",
-                "--policy",
-                policy.to_str().unwrap(),
-                "--apply",
-                "user:deployer",
-                "--profile",
-                "admin",
-                "--endpoint-url",
-                &moto.endpoint(),
-                "--settle",
-                "0",
-                "--",
-                "true",
-            ],
-        )
-    };
+    let run = |policy: &Path| apply_loop(&moto, &creds, policy, "deployer", &[], &["true"]);
     let o = run(&policy);
     assert_eq!(
         o.status.code(),
