@@ -993,6 +993,32 @@ impl Scan<'_> {
         out
     }
 
+    /// The S3 references nearest the message's `line`: its own line, then the lines before
+    /// and after it, one step at a time, within `window` (its paragraph), so that a log of
+    /// several transfers gives each denial its own URL.
+    fn nearest_s3_refs(
+        &self,
+        line: usize,
+        window: (usize, usize),
+    ) -> Vec<(String, String, Option<String>)> {
+        let p = self.p;
+        let (first, last) = (p.line(window.0), p.line(window.1.saturating_sub(1)));
+        for k in 0..=line.saturating_sub(first).max(last.saturating_sub(line)) {
+            for l in [line.checked_sub(k), line.checked_add(k).filter(|_| k > 0)]
+                .into_iter()
+                .flatten()
+                .filter(|l| (first..=last).contains(l))
+            {
+                let (a, b) = p.f_lines(l, l);
+                let refs = self.s3_refs(a.max(window.0), b.min(window.1));
+                if !refs.is_empty() {
+                    return refs;
+                }
+            }
+        }
+        Vec::new()
+    }
+
     /// Bucket and key references: `s3://b/k`, S3 URLs, boto3's `Failed to upload F to
     /// b/k:`, Terraform's `S3 Bucket (b)`. Returns (bucket, key, region).
     fn s3_refs(&self, a: usize, b: usize) -> Vec<(String, String, Option<String>)> {
@@ -1408,7 +1434,7 @@ impl Scan<'_> {
             d.principal = self.user_in(at, nb.max(end));
         }
         ctx.principal.clone_from(&d.principal);
-        let refs = self.s3_refs(na, nb);
+        let refs = self.nearest_s3_refs(line, (na, nb));
         if let Some(o) = &op
             && let Some(url) = &o.url
         {
@@ -1991,6 +2017,20 @@ mod tests {
         assert_eq!(v[0].operation.as_deref(), Some("PutObject"));
         assert_eq!(v[1].operation, None);
         assert_eq!(v[1].grants[0].resource, "arn:aws:s3:::b/j");
+    }
+
+    #[test]
+    fn a_bare_s3_error_takes_the_nearest_url() {
+        // `set -x` output of a script: the upload before went through; the download's
+        // HeadObject was denied, and the CLI's `fatal error` line names no object.
+        let log = "+ aws s3 cp ./a.txt s3://b/one.txt\n\
+                   upload: ./a.txt to s3://b/one.txt\n\
+                   + aws s3 cp s3://b/two.txt ./x\n\
+                   fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden\n";
+        let v = parse(log, &super::super::NotDecoded);
+        assert_eq!(v.len(), 1, "{v:#?}");
+        assert_eq!(v[0].grants[0].action.to_string(), "s3:GetObject");
+        assert_eq!(v[0].grants[0].resource, "arn:aws:s3:::b/two.txt");
     }
 
     #[test]
