@@ -6,7 +6,6 @@
 //! merging is commutative, so the result does not depend on scheduling.
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 
 use crate::decode::{Decoder, ObjectKind, RecordError, parse_time};
 use crate::map::{FailureClass, Mapper, Need, Outcome};
@@ -205,11 +204,11 @@ impl<'c> Worker<'c> {
 
     /// Processes one fetched object, or notes why it could not be fetched.
     fn feed(
-        mut self,
+        &mut self,
         name: &str,
         bytes: Result<Vec<u8>, crate::source::FetchError>,
         progress: &ProgressBar,
-    ) -> Self {
+    ) {
         match bytes {
             Ok(bytes) => {
                 progress.inc(bytes.len() as u64);
@@ -217,7 +216,6 @@ impl<'c> Worker<'c> {
             }
             Err(e) => self.unreadable(name, e.to_string()),
         }
-        self
     }
 
     /// The worker's results.
@@ -272,6 +270,45 @@ pub enum Piece<T> {
     Done(Box<Ingested>),
 }
 
+/// Runs `step` on every thread of the current rayon pool, each with one [`Worker`] for
+/// the whole run, over the items `next` hands out; merges the workers' results. One
+/// worker per thread (not per rayon job, as `fold` would make) keeps the decoder's
+/// buffers and the mapper's plans warm across objects, which is what small objects need.
+/// The result does not depend on which thread took which item: merging is commutative.
+fn on_every_thread<T>(
+    cfg: &Config,
+    next: impl Fn() -> Option<T> + Sync,
+    step: impl Fn(&mut Worker<'_>, T) + Sync,
+) -> Ingested {
+    let threads = rayon::current_num_threads().max(1);
+    let results = std::sync::Mutex::new(Vec::with_capacity(threads));
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| {
+                let mut w = Worker::new(cfg);
+                while let Some(item) = next() {
+                    step(&mut w, item);
+                }
+                let done = w.finish();
+                results.lock().unwrap_or_else(|e| e.into_inner()).push(done);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut done = results
+        .into_iter()
+        .reduce(Ingested::merge)
+        .unwrap_or_default();
+    done.summary.finish();
+    done
+}
+
+/// Hands out the items of an iterator to several threads, one at a time.
+fn shared<I: Iterator + Send>(objects: I) -> impl Fn() -> Option<I::Item> + Sync {
+    let objects = std::sync::Mutex::new(objects);
+    move || objects.lock().unwrap_or_else(|e| e.into_inner()).next()
+}
+
 /// Like [`run_stream`], for sources that keep per-object results: each fetched object is
 /// processed into results of its own, handed to `keep` with its time span and tag (to
 /// store), then merged; [`Piece::Done`] results are merged as they are. The merged
@@ -287,28 +324,16 @@ where
     T: Send,
     K: Fn(T, &Ingested, &TimeSpan) + Sync,
 {
-    let mut done = objects
-        .par_bridge()
-        .fold(
-            || Worker::new(cfg),
-            |mut w, piece| {
-                match piece {
-                    Piece::Fetched(obj, Ok(bytes), tag) => {
-                        progress.inc(bytes.len() as u64);
-                        let (own, span) = w.object_own(&obj.name, bytes);
-                        keep(tag, &own, &span);
-                        w.add(own);
-                    }
-                    Piece::Fetched(obj, Err(e), _) => w.unreadable(&obj.name, e.to_string()),
-                    Piece::Done(own) => w.add(*own),
-                }
-                w
-            },
-        )
-        .map(Worker::finish)
-        .reduce(Ingested::default, Ingested::merge);
-    done.summary.finish();
-    done
+    on_every_thread(cfg, shared(objects), |w, piece| match piece {
+        Piece::Fetched(obj, Ok(bytes), tag) => {
+            progress.inc(bytes.len() as u64);
+            let (own, span) = w.object_own(&obj.name, bytes);
+            keep(tag, &own, &span);
+            w.add(own);
+        }
+        Piece::Fetched(obj, Err(e), _) => w.unreadable(&obj.name, e.to_string()),
+        Piece::Done(own) => w.add(*own),
+    })
 }
 
 /// A fetched object, as a streaming source hands it over.
@@ -316,39 +341,27 @@ pub type Fetched = (ObjectRef, Result<Vec<u8>, crate::source::FetchError>);
 
 /// Processes objects as they arrive from `objects` (for sources that fetch ahead, such
 /// as S3: the source keeps a bounded number of objects in flight and sends them through a
-/// bounded channel; rayon workers decode and map them as they come). Memory is bounded
-/// by the channel, not by the number of objects.
+/// bounded channel; the pool's threads decode and map them as they come). Memory is
+/// bounded by the channel, not by the number of objects.
 pub fn run_stream<I>(objects: I, cfg: &Config, progress: &ProgressBar) -> Ingested
 where
     I: Iterator<Item = Fetched> + Send,
 {
-    let mut done = objects
-        .par_bridge()
-        .fold(
-            || Worker::new(cfg),
-            |w, (obj, bytes)| w.feed(&obj.name, bytes, progress),
-        )
-        .map(Worker::finish)
-        .reduce(Ingested::default, Ingested::merge);
-    done.summary.finish();
-    done
+    on_every_thread(cfg, shared(objects), |w, (obj, bytes)| {
+        w.feed(&obj.name, bytes, progress)
+    })
 }
 
-/// Reads `objects` from `source` in parallel.
+/// Reads `objects` from `source` in parallel, on the current rayon pool.
 pub fn run(
     source: &dyn Source,
     objects: &[ObjectRef],
     cfg: &Config,
     progress: &ProgressBar,
 ) -> Ingested {
-    let mut done = objects
-        .par_iter()
-        .fold(
-            || Worker::new(cfg),
-            |w, obj| w.feed(&obj.name, source.fetch(obj), progress),
-        )
-        .map(Worker::finish)
-        .reduce(Ingested::default, Ingested::merge);
-    done.summary.finish();
-    done
+    let at = std::sync::atomic::AtomicUsize::new(0);
+    let next = || objects.get(at.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    on_every_thread(cfg, next, |w, obj| {
+        w.feed(&obj.name, source.fetch(obj), progress)
+    })
 }

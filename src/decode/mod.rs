@@ -19,7 +19,7 @@ use std::io::Read;
 use flate2::read::MultiGzDecoder;
 use simd_json::prelude::*;
 use simd_json::tape::Tape;
-use simd_json::{Buffers, fill_tape};
+use simd_json::{Buffers, INPUT_PADDING, fill_tape, fill_tape_padded};
 
 use record::Json;
 
@@ -71,11 +71,25 @@ pub enum ObjectKind {
     NotCloudTrail,
 }
 
+/// Buffers above this size (bytes) are freed after the object that needed them instead of
+/// being kept for the next one: a worker keeps what ordinary CloudTrail objects need
+/// (a few MB gzipped, up to ~40 MB of JSON), and one odd huge object does not pin its
+/// memory for the rest of the run.
+pub const RETAIN: usize = 64 << 20;
+
+/// Deflate expands at most 1032:1; a gzip trailer claiming more than this per compressed
+/// byte is not believed (the object then goes through the streaming inflater, which
+/// finds out what it really holds).
+const MAX_RATIO: u64 = 1032;
+
 /// Reusable decoding state: one per worker thread, so the hot path does not allocate
-/// per object or per record: the inflate buffer, the parser's buffers and the tapes are
-/// kept and reused.
+/// per object or per record: the inflater, its output buffer, the parser's buffers and
+/// the tapes are kept and reused (up to [`RETAIN`] bytes each).
 pub struct Decoder {
+    inflater: libdeflater::Decompressor,
     buffers: Buffers,
+    /// Inflated JSON, followed by at least [`INPUT_PADDING`] bytes for the parser. Its
+    /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
     scratch: Vec<u8>,
     // Empty between calls; `Tape::reset` re-lifetimes them for each input.
@@ -86,6 +100,7 @@ pub struct Decoder {
 impl Default for Decoder {
     fn default() -> Self {
         Decoder {
+            inflater: libdeflater::Decompressor::new(),
             buffers: Buffers::default(),
             inflated: Vec::new(),
             scratch: Vec::new(),
@@ -159,39 +174,122 @@ impl Decoder {
         data: &mut Vec<u8>,
         sink: &mut Sink<'_>,
     ) -> Result<ObjectKind, ObjectError> {
-        if is_gzip(data) {
-            self.inflated.clear();
-            let mut dec = MultiGzDecoder::new(&data[..]).take(MAX_INFLATED + 1);
-            dec.read_to_end(&mut self.inflated)
-                .map_err(ObjectError::Gzip)?;
-            if self.inflated.len() as u64 > MAX_INFLATED {
-                return Err(ObjectError::TooLarge);
-            }
-            std::mem::swap(data, &mut self.inflated);
+        let big = data.len() > RETAIN;
+        let result = if is_gzip(data) {
+            let len = self.inflate(data)?;
+            let mut doc = std::mem::take(&mut self.inflated);
+            let r = self.document(&mut doc, len, sink);
+            self.inflated = doc;
+            r
+        } else {
+            // The parser reads up to INPUT_PADDING bytes past the document.
+            let len = data.len();
+            data.resize(len + INPUT_PADDING, b' ');
+            let r = self.document(data, len, sink);
+            data.truncate(len);
+            r
+        };
+        if big || self.inflated.capacity() > RETAIN {
+            self.release();
         }
-        let start = if data.starts_with(b"\xEF\xBB\xBF") {
+        result
+    }
+
+    /// Frees the buffers a huge object left behind.
+    fn release(&mut self) {
+        self.inflated = Vec::new();
+        self.buffers = Buffers::default();
+        self.tape = Some(Tape::null().reset());
+    }
+
+    /// Inflates a gzip object into `self.inflated[..len]` (padded for the parser) and
+    /// returns `len`. A single gzip member (what CloudTrail writes) is inflated in one
+    /// call into a buffer sized from its trailer; anything else (several members, a
+    /// trailer that does not add up, damage) goes through the streaming inflater, whose
+    /// errors are the ones reported.
+    fn inflate(&mut self, data: &[u8]) -> Result<usize, ObjectError> {
+        if let Some(len) = self.inflate_whole(data) {
+            return Ok(len);
+        }
+        self.inflated.clear();
+        let mut dec = MultiGzDecoder::new(data).take(MAX_INFLATED + 1);
+        let read = dec.read_to_end(&mut self.inflated);
+        if let Err(e) = read {
+            self.inflated.clear();
+            return Err(ObjectError::Gzip(e));
+        }
+        let len = self.inflated.len();
+        if len as u64 > MAX_INFLATED {
+            self.release();
+            return Err(ObjectError::TooLarge);
+        }
+        self.inflated.resize(len + INPUT_PADDING, b' ');
+        Ok(len)
+    }
+
+    /// The one-call path: `None` when the object is not provably one whole gzip member.
+    fn inflate_whole(&mut self, data: &[u8]) -> Option<usize> {
+        let n = data.len();
+        if n < 18 {
+            return None;
+        }
+        let isize = u32::from_le_bytes(data[n - 4..].try_into().ok()?);
+        let len = isize as usize;
+        if u64::from(isize) > (n as u64).saturating_mul(MAX_RATIO) {
+            return None;
+        }
+        if self.inflated.len() < len + INPUT_PADDING {
+            self.inflated.resize(len + INPUT_PADDING, b' ');
+        }
+        // The parser needs whitespace-or-anything padding: leftovers of an earlier object
+        // are fine (see `fill_tape_padded`).
+        let got = self
+            .inflater
+            .gzip_decompress(data, &mut self.inflated[..len])
+            .ok()?;
+        // libdeflate inflates the first member only and checks it against its own
+        // trailer. It is the whole object when that trailer is the object's last 8 bytes:
+        // the member's ISIZE equals the last 4 bytes (so `got == len`) and those 4 bytes
+        // occur nowhere earlier, where a first member's trailer would otherwise sit.
+        // (A chance occurrence in the compressed bytes only costs the streaming path.)
+        if got != len || memchr::memmem::find(&data[..n - 4], &data[n - 4..]).is_some() {
+            return None;
+        }
+        Some(len)
+    }
+
+    /// Parses one document: `buf[..len]` is the text, `buf[len..]` at least
+    /// [`INPUT_PADDING`] bytes the parser may read.
+    fn document(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        sink: &mut Sink<'_>,
+    ) -> Result<ObjectKind, ObjectError> {
+        let start = if buf[..len].starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
             0
         };
-        let body = &mut data[start..];
-        if body.trim_ascii().is_empty() {
+        let (buf, len) = (&mut buf[start..], len - start);
+        let text = &buf[..len];
+        if text.trim_ascii().is_empty() {
             return Err(ObjectError::Empty);
         }
         // Text that cannot even start a JSON object or array is some other file (a README
         // next to the logs): not CloudTrail, not damage.
-        if !matches!(body.trim_ascii_start().first(), Some(b'{' | b'[')) {
+        if !matches!(text.trim_ascii_start().first(), Some(b'{' | b'[')) {
             return Ok(ObjectKind::NotCloudTrail);
         }
-        if looks_like_ndjson(body) {
-            return Ok(self.decode_lines(body, sink));
+        if looks_like_ndjson(text) {
+            return Ok(self.decode_lines(&mut buf[..len], sink));
         }
         let mut tape = self
             .tape
             .take()
             .unwrap_or_else(|| Tape::null().reset())
             .reset();
-        let parsed = fill_tape(body, &mut self.buffers, &mut tape);
+        let parsed = fill_tape_padded(buf, len, &mut self.buffers, &mut tape);
         let result = match parsed {
             Err(e) => Err(ObjectError::Json(json_err(e))),
             Ok(()) => Ok(self.classify(tape.as_value(), sink)),
@@ -343,6 +441,40 @@ mod tests {
             run(br#"{"hello":"world"}"#.to_vec()).0,
             Ok(ObjectKind::NotCloudTrail)
         );
+    }
+
+    #[test]
+    fn every_gzip_member_is_read() {
+        let one = format!(r#"{{"Records":[{REC}]}}"#);
+        let lines = format!("{REC}\n");
+        // Identical members (`cat a.gz a.gz`): the first member's trailer is also the
+        // object's last 8 bytes.
+        let twice = [gz(lines.as_bytes()), gz(lines.as_bytes())].concat();
+        assert_eq!(run(twice).1, ["0:GetObject", "1:GetObject"]);
+        let mixed = [
+            gz(lines.as_bytes()),
+            gz(format!("{REC}\n{REC}\n").as_bytes()),
+        ]
+        .concat();
+        assert_eq!(run(mixed).1.len(), 3);
+        // One member, reused buffers across objects of different sizes.
+        let mut d = Decoder::default();
+        for doc in [
+            one.clone(),
+            format!(r#"{{"Records":[{REC},{REC}]}}"#),
+            one.clone(),
+        ] {
+            let mut n = 0;
+            let mut data = gz(doc.as_bytes());
+            d.decode(&mut data, &mut |_, r| n += usize::from(r.is_ok()))
+                .unwrap();
+            assert!(n >= 1);
+        }
+        // A trailer claiming more than deflate can expand to.
+        let mut g = gz(one.as_bytes());
+        let n = g.len();
+        g[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(run(g).0.unwrap_err().contains("gzip"));
     }
 
     #[test]
