@@ -128,31 +128,10 @@ fn json_err(e: simd_json::Error) -> String {
     e.to_string()
 }
 
-/// Checks the fields the pipeline relies on, so later stages can assume them.
-fn check(v: Json<'_>) -> Result<(), RecordError> {
-    if !v.is_object() {
-        return Err(RecordError::NotAnObject);
-    }
-    for f in ["eventSource", "eventName"] {
-        if v.get(f)
-            .and_then(|x| x.into_string())
-            .is_none_or(str::is_empty)
-        {
-            return Err(RecordError::MissingField(if f == "eventSource" {
-                "eventSource"
-            } else {
-                "eventName"
-            }));
-        }
-    }
-    Ok(())
-}
-
+/// Hands one element to the sink as a record, or as the reason it is not one (the
+/// fields the pipeline relies on are checked, so later stages can assume them).
 fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
-    match check(v) {
-        Ok(()) => sink(i, Ok(Record::new(v).expect("checked object"))),
-        Err(e) => sink(i, Err(e)),
-    }
+    sink(i, Record::checked(v));
 }
 
 /// Whether the text looks like one JSON object per line rather than one document:

@@ -55,7 +55,30 @@ fn object(v: Json<'_>) -> Option<Json<'_>> {
 impl<'a> Record<'a> {
     /// Wraps a parsed JSON object. Returns `None` if it is not an object.
     pub fn new(v: Json<'a>) -> Option<Self> {
+        Self::read(v).map(|(r, _)| r)
+    }
+
+    /// Wraps a parsed JSON element as a record, checking in the same pass over its keys
+    /// the fields every CloudTrail record has (`eventSource`, `eventName`: present,
+    /// strings, not empty; the first occurrence of a repeated key decides).
+    pub(crate) fn checked(v: Json<'a>) -> Result<Self, super::RecordError> {
+        use super::RecordError;
+        let (r, [source, name]) = Self::read(v).ok_or(RecordError::NotAnObject)?;
+        if source.flatten().is_none_or(str::is_empty) {
+            return Err(RecordError::MissingField("eventSource"));
+        }
+        if name.flatten().is_none_or(str::is_empty) {
+            return Err(RecordError::MissingField("eventName"));
+        }
+        Ok(r)
+    }
+
+    /// The record, and the first `eventSource` and `eventName` values (as strings, if
+    /// they are) for [`Record::checked`].
+    #[allow(clippy::type_complexity)]
+    fn read(v: Json<'a>) -> Option<(Self, [Option<Option<&'a str>>; 2])> {
         let obj = v.as_object()?;
+        let mut first: [Option<Option<&'a str>>; 2] = [None, None];
         let mut r = Record {
             v,
             event_source: None,
@@ -75,8 +98,14 @@ impl<'a> Record<'a> {
         };
         for (k, val) in obj.iter() {
             match k {
-                "eventSource" => r.event_source = text(val),
-                "eventName" => r.event_name = text(val),
+                "eventSource" => {
+                    r.event_source = text(val);
+                    first[0].get_or_insert(r.event_source);
+                }
+                "eventName" => {
+                    r.event_name = text(val);
+                    first[1].get_or_insert(r.event_name);
+                }
                 "eventTime" => r.event_time = text(val),
                 "eventID" => r.event_id = text(val),
                 "eventType" => r.event_type = text(val),
@@ -112,7 +141,7 @@ impl<'a> Record<'a> {
                 }
             }
         }
-        Some(r)
+        Some((r, first))
     }
 
     /// The whole record as JSON.
