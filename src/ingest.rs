@@ -49,6 +49,10 @@ impl Ingested {
     }
 }
 
+/// Compressed objects at least this large may be parsed in slices (their JSON can
+/// exceed `decode::CHUNK`), so their results are kept apart until they are decoded.
+const ISOLATE: usize = 64 << 10;
+
 /// Per-thread state.
 pub struct Worker<'c> {
     cfg: &'c Config,
@@ -111,6 +115,12 @@ impl<'c> Worker<'c> {
     }
 
     fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
+        // An object large enough to be parsed in slices keeps its results apart until it
+        // is decoded, so a slice that fails late can take back what earlier ones added
+        // (see `Decoder::decode_staged`).
+        let apart = data.len() >= ISOLATE;
+        let before = apart.then(|| std::mem::take(&mut self.out));
+        let restarted = std::cell::Cell::new(false);
         let Worker {
             cfg,
             decoder,
@@ -118,73 +128,93 @@ impl<'c> Worker<'c> {
             needs,
             out,
         } = self;
-        let summary = &mut out.summary;
-        let usage = &mut out.usage;
-        let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
-            summary.records.read += 1;
-            let r = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    summary.records.skipped += 1;
-                    *summary.skipped.entry(skip_reason(&e)).or_default() += 1;
-                    summary.problems.push(Problem {
-                        object: name.to_owned(),
-                        record: Some(i),
-                        message: e.to_string(),
-                    });
+        let result = {
+            let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
+                if restarted.take() {
+                    *out = Ingested::default();
+                    if let Some(s) = span.as_deref_mut() {
+                        *s = TimeSpan::default();
+                    }
+                }
+                let summary = &mut out.summary;
+                let usage = &mut out.usage;
+                summary.records.read += 1;
+                let r = match rec {
+                    Ok(r) => r,
+                    Err(e) => {
+                        summary.records.skipped += 1;
+                        *summary.skipped.entry(skip_reason(&e)).or_default() += 1;
+                        summary.problems.push(Problem {
+                            object: name.to_owned(),
+                            record: Some(i),
+                            message: e.to_string(),
+                        });
+                        return;
+                    }
+                };
+                if let Some(s) = span.as_deref_mut() {
+                    s.note(r.event_time().and_then(parse_time));
+                }
+                if let Some(c) = caller(&r) {
+                    summary.principal(&c.id, c.kind);
+                }
+                if let Err(reason) = cfg.selection.check(&r) {
+                    summary.records.filtered += 1;
+                    *summary.filtered.entry(reason.as_str()).or_default() += 1;
                     return;
                 }
-            };
-            if let Some(s) = span.as_deref_mut() {
-                s.note(r.event_time().and_then(parse_time));
-            }
-            if let Some(c) = caller(&r) {
-                summary.principal(&c.id, c.kind);
-            }
-            if let Err(reason) = cfg.selection.check(&r) {
-                summary.records.filtered += 1;
-                *summary.filtered.entry(reason.as_str()).or_default() += 1;
-                return;
-            }
-            needs.clear();
-            match mapper.map(&r, needs) {
-                Outcome::Mapped => {
-                    summary.records.used += 1;
-                    if let Some(code) = r.error_code() {
+                needs.clear();
+                match mapper.map(&r, needs) {
+                    Outcome::Mapped => {
+                        summary.records.used += 1;
+                        if let Some(code) = r.error_code() {
+                            *summary
+                                .failed_counted
+                                .entry(FailureClass::of(code).as_str())
+                                .or_default() += 1;
+                        }
+                        let time = r.event_time().and_then(parse_time);
+                        for n in needs.drain(..) {
+                            usage.add(n, time, r.event_id());
+                        }
+                    }
+                    Outcome::Free(_) => {
+                        summary.records.free += 1;
+                        let key = format!(
+                            "{}:{}",
+                            r.event_source().unwrap_or_default(),
+                            r.event_name().unwrap_or_default()
+                        );
+                        *summary.free.entry(key).or_default() += 1;
+                    }
+                    Outcome::FailedNotCounted(class) => {
+                        summary.records.failed_not_counted += 1;
                         *summary
-                            .failed_counted
-                            .entry(FailureClass::of(code).as_str())
+                            .failed_not_counted
+                            .entry(class.as_str())
                             .or_default() += 1;
                     }
-                    let time = r.event_time().and_then(parse_time);
-                    for n in needs.drain(..) {
-                        usage.add(n, time, r.event_id());
-                    }
-                }
-                Outcome::Free(_) => {
-                    summary.records.free += 1;
-                    let key = format!(
-                        "{}:{}",
+                    Outcome::Unmapped(u) => summary.unmapped(
                         r.event_source().unwrap_or_default(),
-                        r.event_name().unwrap_or_default()
-                    );
-                    *summary.free.entry(key).or_default() += 1;
+                        r.event_name().unwrap_or_default(),
+                        &u,
+                    ),
                 }
-                Outcome::FailedNotCounted(class) => {
-                    summary.records.failed_not_counted += 1;
-                    *summary
-                        .failed_not_counted
-                        .entry(class.as_str())
-                        .or_default() += 1;
-                }
-                Outcome::Unmapped(u) => summary.unmapped(
-                    r.event_source().unwrap_or_default(),
-                    r.event_name().unwrap_or_default(),
-                    &u,
-                ),
-            }
+            };
+            let mut restart = || restarted.set(true);
+            decoder.decode_staged(
+                &mut data,
+                &mut on_record,
+                apart.then_some(&mut restart as &mut dyn FnMut()),
+            )
         };
-        let result = decoder.decode(&mut data, &mut on_record);
+        if restarted.get() {
+            // Restarted, and the whole document then gave no records.
+            *out = Ingested::default();
+            if let Some(s) = span {
+                *s = TimeSpan::default();
+            }
+        }
         let summary = &mut out.summary;
         summary.objects.read += 1;
         match result {
@@ -199,6 +229,10 @@ impl<'c> Worker<'c> {
                     message: e.to_string(),
                 });
             }
+        }
+        if let Some(before) = before {
+            let mine = std::mem::take(&mut self.out);
+            self.out = before.merge(mine);
         }
     }
 
@@ -364,4 +398,47 @@ pub fn run(
     on_every_thread(cfg, next, |w, obj| {
         w.feed(&obj.name, source.fetch(obj), progress)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// A large object whose last slice does not parse counts as unreadable with no
+    /// records, exactly as when it is parsed whole, and takes nothing back from the
+    /// objects before it.
+    #[test]
+    fn a_late_bad_slice_takes_back_only_its_own_object() {
+        let rec = |i: usize| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"{i:064}","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}},"requestParameters":{{"bucketName":"b","key":"k{i}"}}}}"#
+            )
+        };
+        let recs: Vec<String> = (0..20_000).map(rec).collect();
+        let good = format!(r#"{{"Records":[{}]}}"#, recs[..3].join(","));
+        let bad = format!(r#"{{"Records":[{},{{"eventVersion":x]}}"#, recs.join(","));
+        let big = gz(bad.as_bytes());
+        assert!(big.len() >= ISOLATE && bad.len() > 3 * crate::decode::CHUNK);
+        let cfg = Config::default();
+        let out = crate::generate::from_objects(
+            vec![("good".into(), gz(good.as_bytes())), ("bad".into(), big)],
+            &cfg,
+        );
+        let s = &out.summary;
+        assert_eq!((s.objects.read, s.objects.unreadable), (2, 1));
+        assert_eq!((s.records.read, s.records.used), (3, 3));
+        assert_eq!(out.usage.len(), 3);
+        assert!(
+            s.problems[0].message.contains("not valid JSON"),
+            "{:?}",
+            s.problems
+        );
+    }
 }

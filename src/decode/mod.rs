@@ -82,12 +82,29 @@ pub const RETAIN: usize = 64 << 20;
 /// finds out what it really holds).
 const MAX_RATIO: u64 = 1032;
 
+/// How many bytes of records [`Decoder::decode_staged`] parses at a time.
+pub const CHUNK: usize = 1 << 20;
+
+/// What the sliced parse of a large object came to.
+enum Chunked {
+    /// All records were handed over.
+    Done(ObjectKind),
+    /// Not a `{"Records":[…]}` object larger than [`CHUNK`]: parse it whole.
+    NotApplicable,
+    /// A slice did not parse (after records were handed over, if `emitted`).
+    Failed { emitted: bool },
+}
+
 /// Reusable decoding state: one per worker thread, so the hot path does not allocate
 /// per object or per record: the inflater, its output buffer, the parser's buffers and
 /// the tapes are kept and reused (up to [`RETAIN`] bytes each).
 pub struct Decoder {
     inflater: libdeflater::Decompressor,
     buffers: Buffers,
+    /// For slices of records: one level less deep than `buffers` allows, because a
+    /// slice `[…]` sits one level higher than the records in `{"Records":[…]}` do, so a
+    /// slice parses exactly when the whole document would.
+    chunk_buffers: Buffers,
     /// Inflated JSON, followed by at least [`INPUT_PADDING`] bytes for the parser. Its
     /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
@@ -102,6 +119,7 @@ impl Default for Decoder {
         Decoder {
             inflater: libdeflater::Decompressor::new(),
             buffers: Buffers::default(),
+            chunk_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1),
             inflated: Vec::new(),
             scratch: Vec::new(),
             tape: Some(Tape::null().reset()),
@@ -153,11 +171,44 @@ impl Decoder {
         data: &mut Vec<u8>,
         sink: &mut Sink<'_>,
     ) -> Result<ObjectKind, ObjectError> {
+        self.decode_staged(data, sink, None)
+    }
+
+    /// Like [`Decoder::decode`], and when `restart` is given, a large gzip CloudTrail
+    /// object (`{"Records":[…]}`) is parsed a slice of records at a time, so the parser's
+    /// memory is bounded by [`CHUNK`] instead of growing with the object (its tape takes
+    /// about twice the JSON). Should a later slice turn out not to parse, `restart` is
+    /// called: the records already handed to `sink` must be forgotten, because the object
+    /// is then decoded again whole and its result (records from index 0, or the error
+    /// the whole document gives) is exactly what [`Decoder::decode`] would have produced.
+    pub fn decode_staged(
+        &mut self,
+        data: &mut Vec<u8>,
+        sink: &mut Sink<'_>,
+        restart: Option<&mut dyn FnMut()>,
+    ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
-            let r = self.document(&mut doc, len, sink);
+            let r = match restart {
+                Some(restart) => match self.chunked(&mut doc, len, sink) {
+                    Chunked::Done(r) => Ok(r),
+                    Chunked::NotApplicable => self.document(&mut doc, len, sink),
+                    Chunked::Failed { emitted } => {
+                        // Slices parse in place, so the text is no longer the original:
+                        // inflate it again and decode it whole.
+                        if emitted {
+                            restart();
+                        }
+                        self.inflated = doc;
+                        let len = self.inflate(data)?;
+                        doc = std::mem::take(&mut self.inflated);
+                        self.document(&mut doc, len, sink)
+                    }
+                },
+                None => self.document(&mut doc, len, sink),
+            };
             self.inflated = doc;
             r
         } else {
@@ -174,10 +225,85 @@ impl Decoder {
         result
     }
 
+    /// Parses `{"Records":[…]}` in `buf[..len]` a slice of about [`CHUNK`] bytes of
+    /// records at a time. Slices end where the next record starts: `,{"eventVersion":`,
+    /// the first key CloudTrail writes. That text cannot occur inside a JSON string (its
+    /// `"` would end the string, and a letter cannot follow a string), only at an
+    /// object's start; a nested object starting so would leave a slice unbalanced, which
+    /// then fails to parse and sends the object down the whole-document path.
+    fn chunked(&mut self, buf: &mut [u8], len: usize, sink: &mut Sink<'_>) -> Chunked {
+        const HEAD: &[u8] = b"{\"Records\":[";
+        const NEXT: &[u8] = b",{\"eventVersion\":";
+        if len <= CHUNK {
+            return Chunked::NotApplicable;
+        }
+        let text = &buf[..len];
+        let lead = text.len() - text.trim_ascii_start().len();
+        let body = text.trim_ascii();
+        if !body.starts_with(HEAD) || !body.ends_with(b"]}") || body.len() < HEAD.len() + 2 {
+            return Chunked::NotApplicable;
+        }
+        // Records lie in buf[first..end]: between the `[` and the closing `]`.
+        let first = lead + HEAD.len();
+        let end = lead + body.len() - 2;
+        if first >= end {
+            return Chunked::NotApplicable;
+        }
+        let finder = memchr::memmem::Finder::new(NEXT);
+        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+        let (mut at, mut index, mut emitted) = (first, 0usize, false);
+        let mut failed = false;
+        while at < end {
+            let stop = match at.checked_add(CHUNK).filter(|&s| s < end) {
+                Some(s) => finder.find(&buf[s..end]).map_or(end, |i| s + i),
+                None => end,
+            };
+            // Parse `[` records `]` in place: borrow the byte before (`[` or `,`) and the
+            // one after (`]` or `,`), and put them back afterwards.
+            let (before, after) = (buf[at - 1], buf[stop]);
+            buf[at - 1] = b'[';
+            buf[stop] = b']';
+            let slice_len = stop + 1 - (at - 1);
+            let mut t = tape.reset();
+            let parsed = fill_tape_padded(
+                &mut buf[at - 1..],
+                slice_len,
+                &mut self.chunk_buffers,
+                &mut t,
+            );
+            match parsed {
+                Ok(()) => {
+                    if let Some(items) = t.as_value().as_array() {
+                        for r in items.iter() {
+                            emit(sink, index, r);
+                            index += 1;
+                            emitted = true;
+                        }
+                    }
+                }
+                Err(_) => failed = true,
+            }
+            tape = t.reset();
+            buf[at - 1] = before;
+            buf[stop] = after;
+            if failed {
+                break;
+            }
+            at = stop + 1;
+        }
+        self.tape = Some(tape);
+        if failed {
+            Chunked::Failed { emitted }
+        } else {
+            Chunked::Done(ObjectKind::Records)
+        }
+    }
+
     /// Frees the buffers a huge object left behind.
     fn release(&mut self) {
         self.inflated = Vec::new();
         self.buffers = Buffers::default();
+        self.chunk_buffers = Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1);
         self.tape = Some(Tape::null().reset());
     }
 
@@ -454,6 +580,79 @@ mod tests {
         let n = g.len();
         g[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(run(g).0.unwrap_err().contains("gzip"));
+    }
+
+    /// Records as `decode` and as `decode_staged` (sliced) see them, with the number of
+    /// restarts; sliced results count from the last restart.
+    fn both_ways(doc: &str) -> (Vec<String>, Vec<String>, usize) {
+        let show = |i: usize, rec: Result<Record<'_>, RecordError>| match rec {
+            Ok(r) => format!("{i}:{}", r.event_name().unwrap()),
+            Err(e) => format!("{i}:ERR {e}"),
+        };
+        let mut whole = Vec::new();
+        let r =
+            Decoder::default().decode(&mut gz(doc.as_bytes()), &mut |i, r| whole.push(show(i, r)));
+        whole.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        let mut sliced = Vec::new();
+        let mut restarts = 0;
+        let mut d = Decoder::default();
+        let mut data = gz(doc.as_bytes());
+        let mut seen = std::cell::RefCell::new(Vec::new());
+        let r = d.decode_staged(
+            &mut data,
+            &mut |i, r| seen.borrow_mut().push(show(i, r)),
+            Some(&mut || {
+                restarts += 1;
+                seen.borrow_mut().clear();
+            }),
+        );
+        sliced.append(seen.get_mut());
+        sliced.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        (whole, sliced, restarts)
+    }
+
+    #[test]
+    fn large_objects_parse_in_slices_with_the_same_result() {
+        let rec = |i: usize, extra: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"E{i}","requestParameters":{{"s":"a,{{\"eventVersion\":1}} \u00e9 {}"{extra}}}}}"#,
+                "x".repeat(200)
+            )
+        };
+        let n = 3 * CHUNK / 250;
+        let recs: Vec<String> = (0..n).map(|i| rec(i, "")).collect();
+        let doc = format!("{{\"Records\":[{}]}}\n", recs.join(","));
+        let (whole, sliced, restarts) = both_ways(&doc);
+        assert_eq!(whole.len(), n + 1);
+        assert_eq!((sliced, restarts), (whole, 0));
+        // Nested objects that start like a record, where a slice would end: the slice is
+        // unbalanced, so the object is decoded again whole (restarting if the failing
+        // slice was not the first).
+        let odd: Vec<String> = (0..n)
+            .map(|i| rec(i, r#","n":[{"x":1},{"eventVersion":"1.0"}]"#))
+            .collect();
+        let doc = format!("{{\"Records\":[{}]}}", odd.join(","));
+        let (whole, sliced, restarts) = both_ways(&doc);
+        let diff = whole.iter().zip(&sliced).position(|(a, b)| a != b);
+        assert!(
+            sliced == whole && restarts <= 1,
+            "{} vs {} records, {restarts} restarts, first difference at {diff:?}: {:?}",
+            sliced.len(),
+            whole.len(),
+            diff.map(|i| (&whole[i], &sliced[i]))
+        );
+        // Damage in the last slice: the whole document's error, no records.
+        let doc = format!(
+            "{{\"Records\":[{},{{\"eventVersion\":tru]}}",
+            recs.join(",")
+        );
+        let (whole, sliced, restarts) = both_ways(&doc);
+        assert_eq!(whole.len(), 1, "{:?}", &whole[..1]);
+        assert_eq!((sliced, restarts), (whole, 1));
+        // Not `{"Records":[…]}` exactly: parsed whole.
+        let doc = format!("{{\"Records\":[{}],\"x\":1}}", recs.join(","));
+        let (whole, sliced, restarts) = both_ways(&doc);
+        assert_eq!((sliced, restarts), (whole, 0));
     }
 
     #[test]
