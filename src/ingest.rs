@@ -59,6 +59,8 @@ pub struct Worker<'c> {
     decoder: Decoder,
     mapper: Mapper,
     needs: Vec<Need>,
+    /// Scratch for summary keys.
+    key: String,
     out: Ingested,
 }
 
@@ -78,6 +80,7 @@ impl<'c> Worker<'c> {
             decoder: Decoder::default(),
             mapper: Mapper::new(&cfg.counted),
             needs: Vec::new(),
+            key: String::new(),
             out: Ingested::default(),
         }
     }
@@ -126,6 +129,7 @@ impl<'c> Worker<'c> {
             decoder,
             mapper,
             needs,
+            key,
             out,
         } = self;
         let result = {
@@ -180,12 +184,17 @@ impl<'c> Worker<'c> {
                     }
                     Outcome::Free(_) => {
                         summary.records.free += 1;
-                        let key = format!(
-                            "{}:{}",
-                            r.event_source().unwrap_or_default(),
-                            r.event_name().unwrap_or_default()
-                        );
-                        *summary.free.entry(key).or_default() += 1;
+                        // Looked up through a reused buffer: a new key only the first time.
+                        key.clear();
+                        key.push_str(r.event_source().unwrap_or_default());
+                        key.push(':');
+                        key.push_str(r.event_name().unwrap_or_default());
+                        match summary.free.get_mut(key.as_str()) {
+                            Some(n) => *n += 1,
+                            None => {
+                                summary.free.insert(key.clone(), 1);
+                            }
+                        }
                     }
                     Outcome::FailedNotCounted(class) => {
                         summary.records.failed_not_counted += 1;

@@ -23,7 +23,7 @@ use simd_json::{Buffers, INPUT_PADDING, fill_tape, fill_tape_padded};
 
 use record::Json;
 
-pub use record::{Record, format_time, parse_time};
+pub use record::{Record, civil, format_time, parse_time};
 
 /// Decompressed objects larger than this are refused (a gzip bomb, not a trail object:
 /// CloudTrail delivers objects of a few MB).

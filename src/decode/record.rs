@@ -281,15 +281,15 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 /// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let (y, m, d, hh, mm, ss) = civil(t);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// (year, month, day, hour, minute, second), UTC, of epoch seconds (proleptic Gregorian).
+pub fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    (y, m, d, s / 3600, s / 60 % 60, s % 60)
 }
 
 // Howard Hinnant's algorithms, proleptic Gregorian calendar.
