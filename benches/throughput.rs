@@ -285,13 +285,23 @@ fn main() {
         b.run(&format!("small {B}"), t, &small, || {
             measure::inflate_parse_tape(&small_files)
         });
+        let mut phases = None;
         b.run(&format!("small {C}"), t, &small, || {
             let g = measure::pipeline(&small_logs, corpus::BUSY_PRINCIPAL);
+            phases = Some(g.phases);
             Pass {
                 json_bytes: small.json_bytes,
                 records: g.records,
             }
         });
+        if let Some(p) = phases {
+            println!(
+                "small (c), last run ({t} thr): list {:.0} ms, ingest::run {:.0} ms, build + render {:.0} ms",
+                p.list.as_secs_f64() * 1e3,
+                p.ingest.as_secs_f64() * 1e3,
+                p.build.as_secs_f64() * 1e3,
+            );
+        }
     }
 
     // Decompressors, whole objects, one thread.
