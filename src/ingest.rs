@@ -53,6 +53,10 @@ impl Ingested {
 /// exceed `decode::CHUNK`), so their results are kept apart until they are decoded.
 const ISOLATE: usize = 64 << 10;
 
+/// How many usage entries a worker holds before handing them over (see
+/// `on_every_thread`).
+const HAND_OVER: usize = 2048;
+
 /// Per-thread state.
 pub struct Worker<'c> {
     cfg: &'c Config,
@@ -325,13 +329,27 @@ fn on_every_thread<T>(
 ) -> Ingested {
     let threads = rayon::current_num_threads().max(1);
     let results = std::sync::Mutex::new(Vec::with_capacity(threads));
+    // Workers hand their usage entries over to one set whenever they hold HAND_OVER of
+    // them, so each distinct need is held about once, not once per thread: memory then
+    // grows with the distinct needs, not with them times the threads.
+    let usage = std::sync::Mutex::new(UsageSet::default());
+    let hand_over = |w: &mut Worker<'_>| {
+        usage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .absorb(&mut w.out.usage);
+    };
     rayon::scope(|s| {
         for _ in 0..threads {
             s.spawn(|_| {
                 let mut w = Worker::new(cfg);
                 while let Some(item) = next() {
                     step(&mut w, item);
+                    if w.out.usage.len() >= HAND_OVER {
+                        hand_over(&mut w);
+                    }
                 }
+                hand_over(&mut w);
                 let done = w.finish();
                 results.lock().unwrap_or_else(|e| e.into_inner()).push(done);
             });
@@ -342,6 +360,7 @@ fn on_every_thread<T>(
         .into_iter()
         .reduce(Ingested::merge)
         .unwrap_or_default();
+    done.usage = usage.into_inner().unwrap_or_else(|e| e.into_inner());
     done.summary.finish();
     done
 }
