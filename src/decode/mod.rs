@@ -82,6 +82,10 @@ pub const RETAIN: usize = 64 << 20;
 /// finds out what it really holds).
 const MAX_RATIO: u64 = 1032;
 
+/// Spare capacity past its end an input buffer should have: plain JSON is then parsed
+/// where it lies, without the buffer growing (the parser reads this far past the text).
+pub const SLACK: usize = INPUT_PADDING;
+
 /// How many bytes of records [`Decoder::decode_staged`] parses at a time.
 pub const CHUNK: usize = 1 << 20;
 

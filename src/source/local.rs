@@ -110,11 +110,12 @@ impl Source for LocalSource {
                 .ok_or_else(|| FetchError("standard input was already read".into()));
         }
         // The size listed saves asking for it again (one system call per object, which
-        // shows with many small objects); the spare byte finds the end in the same read.
+        // shows with many small objects); the spare bytes find the end in the same read
+        // and leave the decoder room to parse plain JSON in place.
         let read = || -> std::io::Result<Vec<u8>> {
             let mut f = std::fs::File::open(&obj.name)?;
             let hint = obj.size.map_or(0, |n| usize::try_from(n).unwrap_or(0));
-            let mut buf = Vec::with_capacity(hint.saturating_add(1));
+            let mut buf = Vec::with_capacity(hint.saturating_add(crate::decode::SLACK + 1));
             f.read_to_end(&mut buf)?;
             Ok(buf)
         };
