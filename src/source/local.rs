@@ -3,6 +3,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::{FetchError, ObjectRef, Source};
 
 /// The name standard input gets in reports.
@@ -78,17 +80,28 @@ fn walk_meta(
             .filter_map(Result::ok)
             .collect();
         entries.sort_by_key(std::fs::DirEntry::file_name);
-        for e in entries {
-            let path = e.path();
-            let meta = match e.file_type() {
-                Ok(t) if !t.is_symlink() => e.metadata(),
-                _ => std::fs::metadata(&path),
-            }
-            .map_err(|source| ListError {
-                path: path.display().to_string(),
-                source,
-            })?;
-            walk_meta(&path, &meta, out)?;
+        // Entries are looked at in parallel (a bucket holds ~100,000 small objects per
+        // day and listing them is a system call or two each) and put together in order;
+        // the first error in that order is the one reported, as when listing one by one.
+        let listed: Vec<Result<Vec<ObjectRef>, ListError>> = entries
+            .par_iter()
+            .map(|e| {
+                let path = e.path();
+                let meta = match e.file_type() {
+                    Ok(t) if !t.is_symlink() => e.metadata(),
+                    _ => std::fs::metadata(&path),
+                }
+                .map_err(|source| ListError {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                let mut found = Vec::new();
+                walk_meta(&path, &meta, &mut found)?;
+                Ok(found)
+            })
+            .collect();
+        for l in listed {
+            out.append(&mut l?);
         }
     } else if meta.is_file() {
         out.push(ObjectRef {
