@@ -344,7 +344,10 @@ impl Decoder {
         }
         let isize = u32::from_le_bytes(data[n - 4..].try_into().ok()?);
         let len = isize as usize;
-        if u64::from(isize) > (n as u64).saturating_mul(MAX_RATIO) {
+        // The buffer is sized from the trailer before anything is inflated, so only
+        // believe sizes deflate can reach and a worker keeps anyway; a bigger (or forged)
+        // claim goes through the streaming inflater, which grows only with real output.
+        if u64::from(isize) > (n as u64).saturating_mul(MAX_RATIO) || len > RETAIN {
             return None;
         }
         if self.inflated.len() < len + INPUT_PADDING {
@@ -579,11 +582,25 @@ mod tests {
                 .unwrap();
             assert!(n >= 1);
         }
-        // A trailer claiming more than deflate can expand to.
+        // A trailer claiming more than deflate can expand to, or more than a worker keeps.
         let mut g = gz(one.as_bytes());
         let n = g.len();
         g[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(run(g).0.unwrap_err().contains("gzip"));
+        let noise: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut g = gz(&noise);
+        let n = g.len();
+        g[n - 4..].copy_from_slice(&(RETAIN as u32 + 1).to_le_bytes());
+        let mut d = Decoder::default();
+        assert!(
+            d.decode(&mut g, &mut |_, _| {})
+                .unwrap_err()
+                .to_string()
+                .contains("gzip")
+        );
+        assert!(d.inflated.capacity() < RETAIN);
     }
 
     /// Records as `decode` and as `decode_staged` (sliced) see them, with the number of
