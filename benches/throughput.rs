@@ -162,8 +162,8 @@ fn cpu() -> String {
 }
 
 const R: &str = "(0) read the files (page cache), nothing else";
-const A: &str = "(a) inflate: flate2+zlib-rs MultiGzDecoder";
-const B: &str = "(b) inflate + simd-json tape (Decoder's parser)";
+const A: &str = "(a) inflate: libdeflate, whole object (as Decoder)";
+const B: &str = "(b) (a) + simd-json fill_tape_padded (Decoder's parser)";
 const B2: &str = "(b') inflate + simd-json borrowed value";
 const B3: &str = "(b'') Decoder::decode (inflate+parse+checks)";
 const C: &str = "(c) generate pipeline (list, ingest::run, build)";
@@ -227,7 +227,7 @@ fn main() {
                 records: 0,
             }
         });
-        b.run(A, t, &large, || measure::inflate_flate2(&files));
+        b.run(A, t, &large, || measure::inflate(&files));
         b.run(B, t, &large, || measure::inflate_parse_tape(&files));
         b.run(B2, t, &large, || measure::inflate_parse_borrowed(&files));
         b.run(B3, t, &large, || measure::decode_only(&files));
@@ -280,18 +280,28 @@ fn main() {
             }
         });
         b.run(&format!("small {A}"), t, &small, || {
-            measure::inflate_flate2(&small_files)
+            measure::inflate(&small_files)
         });
         b.run(&format!("small {B}"), t, &small, || {
             measure::inflate_parse_tape(&small_files)
         });
+        let mut phases = None;
         b.run(&format!("small {C}"), t, &small, || {
             let g = measure::pipeline(&small_logs, corpus::BUSY_PRINCIPAL);
+            phases = Some(g.phases);
             Pass {
                 json_bytes: small.json_bytes,
                 records: g.records,
             }
         });
+        if let Some(p) = phases {
+            println!(
+                "small (c), last run ({t} thr): list {:.0} ms, ingest::run {:.0} ms, build + render {:.0} ms",
+                p.list.as_secs_f64() * 1e3,
+                p.ingest.as_secs_f64() * 1e3,
+                p.build.as_secs_f64() * 1e3,
+            );
+        }
     }
 
     // Decompressors, whole objects, one thread.

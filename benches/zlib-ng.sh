@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# zlib-ng on the throughput bench's corpus, beside flate2 + zlib-rs in the same run (and
-# zlib-rs once more with flate2's runtime_detection feature, which iamtrail leaves off).
+# zlib-ng on the throughput bench's corpus, beside flate2 + zlib-rs in the same run (built
+# without and then with flate2's runtime_detection feature, which iamtrail turns on for its
+# streaming fallback; whole objects go through libdeflate).
 #
 #   benches/zlib-ng.sh [CORPUS_DIR]     # default: target/bench-corpus/300MB-1/AWSLogs
 #

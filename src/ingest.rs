@@ -6,7 +6,6 @@
 //! merging is commutative, so the result does not depend on scheduling.
 
 use indicatif::ProgressBar;
-use rayon::prelude::*;
 
 use crate::decode::{Decoder, ObjectKind, RecordError, parse_time};
 use crate::map::{FailureClass, Mapper, Need, Outcome};
@@ -50,12 +49,22 @@ impl Ingested {
     }
 }
 
+/// Compressed objects at least this large may be parsed in slices (their JSON can
+/// exceed `decode::CHUNK`), so their results are kept apart until they are decoded.
+const ISOLATE: usize = 64 << 10;
+
+/// How many usage entries a worker holds before handing them over (see
+/// `on_every_thread`).
+const HAND_OVER: usize = 2048;
+
 /// Per-thread state.
 pub struct Worker<'c> {
     cfg: &'c Config,
     decoder: Decoder,
     mapper: Mapper,
     needs: Vec<Need>,
+    /// Scratch for summary keys.
+    key: String,
     out: Ingested,
 }
 
@@ -75,6 +84,7 @@ impl<'c> Worker<'c> {
             decoder: Decoder::default(),
             mapper: Mapper::new(&cfg.counted),
             needs: Vec::new(),
+            key: String::new(),
             out: Ingested::default(),
         }
     }
@@ -112,80 +122,112 @@ impl<'c> Worker<'c> {
     }
 
     fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
+        // An object large enough to be parsed in slices keeps its results apart until it
+        // is decoded, so a slice that fails late can take back what earlier ones added
+        // (see `Decoder::decode_staged`).
+        let apart = data.len() >= ISOLATE;
+        let before = apart.then(|| std::mem::take(&mut self.out));
+        let restarted = std::cell::Cell::new(false);
         let Worker {
             cfg,
             decoder,
             mapper,
             needs,
+            key,
             out,
         } = self;
-        let summary = &mut out.summary;
-        let usage = &mut out.usage;
-        let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
-            summary.records.read += 1;
-            let r = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    summary.records.skipped += 1;
-                    *summary.skipped.entry(skip_reason(&e)).or_default() += 1;
-                    summary.problems.push(Problem {
-                        object: name.to_owned(),
-                        record: Some(i),
-                        message: e.to_string(),
-                    });
+        let result = {
+            let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
+                if restarted.take() {
+                    *out = Ingested::default();
+                    if let Some(s) = span.as_deref_mut() {
+                        *s = TimeSpan::default();
+                    }
+                }
+                let summary = &mut out.summary;
+                let usage = &mut out.usage;
+                summary.records.read += 1;
+                let r = match rec {
+                    Ok(r) => r,
+                    Err(e) => {
+                        summary.records.skipped += 1;
+                        *summary.skipped.entry(skip_reason(&e)).or_default() += 1;
+                        summary.problems.push(Problem {
+                            object: name.to_owned(),
+                            record: Some(i),
+                            message: e.to_string(),
+                        });
+                        return;
+                    }
+                };
+                if let Some(s) = span.as_deref_mut() {
+                    s.note(r.event_time().and_then(parse_time));
+                }
+                if let Some(c) = caller(&r) {
+                    summary.principal(&c.id, c.kind);
+                }
+                if let Err(reason) = cfg.selection.check(&r) {
+                    summary.records.filtered += 1;
+                    *summary.filtered.entry(reason.as_str()).or_default() += 1;
                     return;
                 }
-            };
-            if let Some(s) = span.as_deref_mut() {
-                s.note(r.event_time().and_then(parse_time));
-            }
-            if let Some(c) = caller(&r) {
-                summary.principal(&c.id, c.kind);
-            }
-            if let Err(reason) = cfg.selection.check(&r) {
-                summary.records.filtered += 1;
-                *summary.filtered.entry(reason.as_str()).or_default() += 1;
-                return;
-            }
-            needs.clear();
-            match mapper.map(&r, needs) {
-                Outcome::Mapped => {
-                    summary.records.used += 1;
-                    if let Some(code) = r.error_code() {
+                needs.clear();
+                match mapper.map(&r, needs) {
+                    Outcome::Mapped => {
+                        summary.records.used += 1;
+                        if let Some(code) = r.error_code() {
+                            *summary
+                                .failed_counted
+                                .entry(FailureClass::of(code).as_str())
+                                .or_default() += 1;
+                        }
+                        let time = r.event_time().and_then(parse_time);
+                        for n in needs.drain(..) {
+                            usage.add(n, time, r.event_id());
+                        }
+                    }
+                    Outcome::Free(_) => {
+                        summary.records.free += 1;
+                        // Looked up through a reused buffer: a new key only the first time.
+                        key.clear();
+                        key.push_str(r.event_source().unwrap_or_default());
+                        key.push(':');
+                        key.push_str(r.event_name().unwrap_or_default());
+                        match summary.free.get_mut(key.as_str()) {
+                            Some(n) => *n += 1,
+                            None => {
+                                summary.free.insert(key.clone(), 1);
+                            }
+                        }
+                    }
+                    Outcome::FailedNotCounted(class) => {
+                        summary.records.failed_not_counted += 1;
                         *summary
-                            .failed_counted
-                            .entry(FailureClass::of(code).as_str())
+                            .failed_not_counted
+                            .entry(class.as_str())
                             .or_default() += 1;
                     }
-                    let time = r.event_time().and_then(parse_time);
-                    for n in needs.drain(..) {
-                        usage.add(n, time, r.event_id());
-                    }
-                }
-                Outcome::Free(_) => {
-                    summary.records.free += 1;
-                    let key = format!(
-                        "{}:{}",
+                    Outcome::Unmapped(u) => summary.unmapped(
                         r.event_source().unwrap_or_default(),
-                        r.event_name().unwrap_or_default()
-                    );
-                    *summary.free.entry(key).or_default() += 1;
+                        r.event_name().unwrap_or_default(),
+                        &u,
+                    ),
                 }
-                Outcome::FailedNotCounted(class) => {
-                    summary.records.failed_not_counted += 1;
-                    *summary
-                        .failed_not_counted
-                        .entry(class.as_str())
-                        .or_default() += 1;
-                }
-                Outcome::Unmapped(u) => summary.unmapped(
-                    r.event_source().unwrap_or_default(),
-                    r.event_name().unwrap_or_default(),
-                    &u,
-                ),
-            }
+            };
+            let mut restart = || restarted.set(true);
+            decoder.decode_staged(
+                &mut data,
+                &mut on_record,
+                apart.then_some(&mut restart as &mut dyn FnMut()),
+            )
         };
-        let result = decoder.decode(&mut data, &mut on_record);
+        if restarted.get() {
+            // Restarted, and the whole document then gave no records.
+            *out = Ingested::default();
+            if let Some(s) = span {
+                *s = TimeSpan::default();
+            }
+        }
         let summary = &mut out.summary;
         summary.objects.read += 1;
         match result {
@@ -201,15 +243,19 @@ impl<'c> Worker<'c> {
                 });
             }
         }
+        if let Some(before) = before {
+            let mine = std::mem::take(&mut self.out);
+            self.out = before.merge(mine);
+        }
     }
 
     /// Processes one fetched object, or notes why it could not be fetched.
     fn feed(
-        mut self,
+        &mut self,
         name: &str,
         bytes: Result<Vec<u8>, crate::source::FetchError>,
         progress: &ProgressBar,
-    ) -> Self {
+    ) {
         match bytes {
             Ok(bytes) => {
                 progress.inc(bytes.len() as u64);
@@ -217,7 +263,6 @@ impl<'c> Worker<'c> {
             }
             Err(e) => self.unreadable(name, e.to_string()),
         }
-        self
     }
 
     /// The worker's results.
@@ -272,6 +317,60 @@ pub enum Piece<T> {
     Done(Box<Ingested>),
 }
 
+/// Runs `step` on every thread of the current rayon pool, each with one [`Worker`] for
+/// the whole run, over the items `next` hands out; merges the workers' results. One
+/// worker per thread (not per rayon job, as `fold` would make) keeps the decoder's
+/// buffers and the mapper's plans warm across objects, which is what small objects need.
+/// The result does not depend on which thread took which item: merging is commutative.
+fn on_every_thread<T>(
+    cfg: &Config,
+    next: impl Fn() -> Option<T> + Sync,
+    step: impl Fn(&mut Worker<'_>, T) + Sync,
+) -> Ingested {
+    let threads = rayon::current_num_threads().max(1);
+    let results = std::sync::Mutex::new(Vec::with_capacity(threads));
+    // Workers hand their usage entries over to one set whenever they hold HAND_OVER of
+    // them, so each distinct need is held about once, not once per thread: memory then
+    // grows with the distinct needs, not with them times the threads.
+    let usage = std::sync::Mutex::new(UsageSet::default());
+    let hand_over = |w: &mut Worker<'_>| {
+        usage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .absorb(&mut w.out.usage);
+    };
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| {
+                let mut w = Worker::new(cfg);
+                while let Some(item) = next() {
+                    step(&mut w, item);
+                    if w.out.usage.len() >= HAND_OVER {
+                        hand_over(&mut w);
+                    }
+                }
+                hand_over(&mut w);
+                let done = w.finish();
+                results.lock().unwrap_or_else(|e| e.into_inner()).push(done);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut done = results
+        .into_iter()
+        .reduce(Ingested::merge)
+        .unwrap_or_default();
+    done.usage = usage.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.summary.finish();
+    done
+}
+
+/// Hands out the items of an iterator to several threads, one at a time.
+fn shared<I: Iterator + Send>(objects: I) -> impl Fn() -> Option<I::Item> + Sync {
+    let objects = std::sync::Mutex::new(objects);
+    move || objects.lock().unwrap_or_else(|e| e.into_inner()).next()
+}
+
 /// Like [`run_stream`], for sources that keep per-object results: each fetched object is
 /// processed into results of its own, handed to `keep` with its time span and tag (to
 /// store), then merged; [`Piece::Done`] results are merged as they are. The merged
@@ -287,28 +386,16 @@ where
     T: Send,
     K: Fn(T, &Ingested, &TimeSpan) + Sync,
 {
-    let mut done = objects
-        .par_bridge()
-        .fold(
-            || Worker::new(cfg),
-            |mut w, piece| {
-                match piece {
-                    Piece::Fetched(obj, Ok(bytes), tag) => {
-                        progress.inc(bytes.len() as u64);
-                        let (own, span) = w.object_own(&obj.name, bytes);
-                        keep(tag, &own, &span);
-                        w.add(own);
-                    }
-                    Piece::Fetched(obj, Err(e), _) => w.unreadable(&obj.name, e.to_string()),
-                    Piece::Done(own) => w.add(*own),
-                }
-                w
-            },
-        )
-        .map(Worker::finish)
-        .reduce(Ingested::default, Ingested::merge);
-    done.summary.finish();
-    done
+    on_every_thread(cfg, shared(objects), |w, piece| match piece {
+        Piece::Fetched(obj, Ok(bytes), tag) => {
+            progress.inc(bytes.len() as u64);
+            let (own, span) = w.object_own(&obj.name, bytes);
+            keep(tag, &own, &span);
+            w.add(own);
+        }
+        Piece::Fetched(obj, Err(e), _) => w.unreadable(&obj.name, e.to_string()),
+        Piece::Done(own) => w.add(*own),
+    })
 }
 
 /// A fetched object, as a streaming source hands it over.
@@ -316,39 +403,70 @@ pub type Fetched = (ObjectRef, Result<Vec<u8>, crate::source::FetchError>);
 
 /// Processes objects as they arrive from `objects` (for sources that fetch ahead, such
 /// as S3: the source keeps a bounded number of objects in flight and sends them through a
-/// bounded channel; rayon workers decode and map them as they come). Memory is bounded
-/// by the channel, not by the number of objects.
+/// bounded channel; the pool's threads decode and map them as they come). Memory is
+/// bounded by the channel, not by the number of objects.
 pub fn run_stream<I>(objects: I, cfg: &Config, progress: &ProgressBar) -> Ingested
 where
     I: Iterator<Item = Fetched> + Send,
 {
-    let mut done = objects
-        .par_bridge()
-        .fold(
-            || Worker::new(cfg),
-            |w, (obj, bytes)| w.feed(&obj.name, bytes, progress),
-        )
-        .map(Worker::finish)
-        .reduce(Ingested::default, Ingested::merge);
-    done.summary.finish();
-    done
+    on_every_thread(cfg, shared(objects), |w, (obj, bytes)| {
+        w.feed(&obj.name, bytes, progress)
+    })
 }
 
-/// Reads `objects` from `source` in parallel.
+/// Reads `objects` from `source` in parallel, on the current rayon pool.
 pub fn run(
     source: &dyn Source,
     objects: &[ObjectRef],
     cfg: &Config,
     progress: &ProgressBar,
 ) -> Ingested {
-    let mut done = objects
-        .par_iter()
-        .fold(
-            || Worker::new(cfg),
-            |w, obj| w.feed(&obj.name, source.fetch(obj), progress),
-        )
-        .map(Worker::finish)
-        .reduce(Ingested::default, Ingested::merge);
-    done.summary.finish();
-    done
+    let at = std::sync::atomic::AtomicUsize::new(0);
+    let next = || objects.get(at.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    on_every_thread(cfg, next, |w, obj| {
+        w.feed(&obj.name, source.fetch(obj), progress)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// A large object whose last slice does not parse counts as unreadable with no
+    /// records, exactly as when it is parsed whole, and takes nothing back from the
+    /// objects before it.
+    #[test]
+    fn a_late_bad_slice_takes_back_only_its_own_object() {
+        let rec = |i: usize| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"{i:064}","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}},"requestParameters":{{"bucketName":"b","key":"k{i}"}}}}"#
+            )
+        };
+        let recs: Vec<String> = (0..20_000).map(rec).collect();
+        let good = format!(r#"{{"Records":[{}]}}"#, recs[..3].join(","));
+        let bad = format!(r#"{{"Records":[{},{{"eventVersion":x]}}"#, recs.join(","));
+        let big = gz(bad.as_bytes());
+        assert!(big.len() >= ISOLATE && bad.len() > 3 * crate::decode::CHUNK);
+        let cfg = Config::default();
+        let out = crate::generate::from_objects(
+            vec![("good".into(), gz(good.as_bytes())), ("bad".into(), big)],
+            &cfg,
+        );
+        let s = &out.summary;
+        assert_eq!((s.objects.read, s.objects.unreadable), (2, 1));
+        assert_eq!((s.records.read, s.records.used), (3, 3));
+        assert_eq!(out.usage.len(), 3);
+        assert!(
+            s.problems[0].message.contains("not valid JSON"),
+            "{:?}",
+            s.problems
+        );
+    }
 }

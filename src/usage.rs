@@ -123,6 +123,19 @@ impl UsageSet {
         }
     }
 
+    /// Moves every entry of `other` into this set, leaving `other` empty with its
+    /// capacity (for a worker that hands its entries over now and then).
+    pub fn absorb(&mut self, other: &mut UsageSet) {
+        for (k, v) in other.map.drain() {
+            match self.map.get_mut(&k) {
+                Some(u) => u.merge(&v),
+                None => {
+                    self.map.insert(k, v);
+                }
+            }
+        }
+    }
+
     /// Entries in a stable order.
     pub fn sorted(&self) -> Vec<(&UsageKey, &Usage)> {
         let mut v: Vec<_> = self.map.iter().collect();

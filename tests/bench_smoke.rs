@@ -82,7 +82,7 @@ fn corpus_and_measurements_agree() {
 
     // (a), (b) and the decoder see the same bytes and records.
     assert_eq!(measure::read_only(&files), c.gz_bytes);
-    let a = measure::inflate_flate2(&files);
+    let a = measure::inflate(&files);
     assert_eq!(a.json_bytes, c.json_bytes);
     for p in [
         measure::inflate_parse_tape(&files),
@@ -97,7 +97,7 @@ fn corpus_and_measurements_agree() {
             }
         );
     }
-    // (codec 0 is `inflate_flate2`, run above.)
+    // (codec 0 is `inflate`, run above.)
     for (i, name) in measure::CODECS.iter().enumerate().skip(1) {
         assert_eq!(
             measure::inflate_with(i, &files).json_bytes,

@@ -173,10 +173,36 @@ pub fn read_only(files: &[PathBuf]) -> u64 {
 }
 
 // ---------------------------------------------------------------------------------------
-// (a) inflate only, with the crate's flate2 backend, the way the decoder inflates.
+// (a) inflate only, the way the decoder inflates.
 
-/// (a) flate2 (the crate's configured backend, zlib-rs) `MultiGzDecoder::read_to_end` into a
-/// reused buffer: exactly how `iamtrail::decode::Decoder` inflates an object.
+/// Inflates one whole gzip object with libdeflate into `out[..ISIZE]`, grown only (never
+/// re-zeroed) and followed by `simd_json::INPUT_PADDING` bytes: what
+/// `iamtrail::decode::Decoder` does for a single-member object. Returns the JSON length.
+fn libdeflate_into(d: &mut libdeflater::Decompressor, out: &mut Vec<u8>, gz: &[u8]) -> usize {
+    let n = isize_of(gz);
+    if out.len() < n + simd_json::INPUT_PADDING {
+        out.resize(n + simd_json::INPUT_PADDING, b' ');
+    }
+    let got = d.gzip_decompress(gz, &mut out[..n]).expect("valid gzip");
+    assert_eq!(got, n, "one member");
+    n
+}
+
+/// (a) libdeflate, one call per object into a reused buffer: exactly how
+/// `iamtrail::decode::Decoder` inflates a CloudTrail object.
+pub fn inflate(files: &[PathBuf]) -> Pass {
+    over(
+        files,
+        || (libdeflater::Decompressor::new(), Vec::new()),
+        |(d, out), gz| Pass {
+            json_bytes: libdeflate_into(d, out, &gz) as u64,
+            records: 0,
+        },
+    )
+}
+
+/// flate2 (zlib-rs) `MultiGzDecoder::read_to_end` into a reused buffer: the decoder's
+/// fallback for multi-member objects (and what it did for every object before).
 pub fn inflate_flate2(files: &[PathBuf]) -> Pass {
     over(files, Vec::new, |out: &mut Vec<u8>, gz| {
         out.clear();
@@ -201,11 +227,12 @@ fn records_in_tape(t: &simd_json::tape::Tape<'_>) -> u64 {
         .map_or(0, |a| a.len() as u64)
 }
 
-/// (b) inflate (as in (a)) + `simd_json::fill_tape` into a reused tape and buffers: the
-/// parser `Decoder` uses.
+/// (b) inflate (as in (a)) + `simd_json::fill_tape_padded` in place into a reused tape
+/// and buffers: the parser `Decoder` uses.
 pub fn inflate_parse_tape(files: &[PathBuf]) -> Pass {
     use simd_json::tape::Tape;
     struct St {
+        d: libdeflater::Decompressor,
         out: Vec<u8>,
         buffers: simd_json::Buffers,
         tape: Option<Tape<'static>>,
@@ -213,41 +240,44 @@ pub fn inflate_parse_tape(files: &[PathBuf]) -> Pass {
     over(
         files,
         || St {
+            d: libdeflater::Decompressor::new(),
             out: Vec::new(),
             buffers: simd_json::Buffers::default(),
             tape: Some(Tape::null().reset()),
         },
         |s, gz| {
-            s.out.clear();
-            flate2::read::MultiGzDecoder::new(&gz[..])
-                .read_to_end(&mut s.out)
-                .expect("valid gzip");
-            let json_bytes = s.out.len() as u64;
+            let n = libdeflate_into(&mut s.d, &mut s.out, &gz);
             let mut tape = s.tape.take().expect("tape").reset();
-            simd_json::fill_tape(&mut s.out, &mut s.buffers, &mut tape).expect("valid JSON");
+            simd_json::fill_tape_padded(&mut s.out, n, &mut s.buffers, &mut tape)
+                .expect("valid JSON");
             let records = records_in_tape(&tape);
             s.tape = Some(tape.reset());
             Pass {
-                json_bytes,
+                json_bytes: n as u64,
                 records,
             }
         },
     )
 }
 
-/// (b') inflate + `simd_json::to_borrowed_value_with_buffers` (a DOM of borrowed strings).
+/// (b') inflate (as in (a)) + `simd_json::to_borrowed_value_with_buffers` (a DOM of
+/// borrowed strings).
 pub fn inflate_parse_borrowed(files: &[PathBuf]) -> Pass {
     use simd_json::prelude::*;
     over(
         files,
-        || (Vec::new(), simd_json::Buffers::default()),
-        |(out, buffers), gz| {
-            out.clear();
-            flate2::read::MultiGzDecoder::new(&gz[..])
-                .read_to_end(out)
-                .expect("valid gzip");
-            let json_bytes = out.len() as u64;
-            let v = simd_json::to_borrowed_value_with_buffers(out, buffers).expect("valid JSON");
+        || {
+            (
+                libdeflater::Decompressor::new(),
+                Vec::new(),
+                simd_json::Buffers::default(),
+            )
+        },
+        |(d, out, buffers), gz| {
+            let n = libdeflate_into(d, out, &gz);
+            let json_bytes = n as u64;
+            let v = simd_json::to_borrowed_value_with_buffers(&mut out[..n], buffers)
+                .expect("valid JSON");
             let records = v
                 .get("Records")
                 .and_then(|r| r.as_array())
@@ -265,12 +295,13 @@ pub fn inflate_parse_borrowed(files: &[PathBuf]) -> Pass {
 /// mapping and the usage set.
 pub fn decode_only(files: &[PathBuf]) -> Pass {
     over(files, iamtrail::decode::Decoder::default, |d, gz| {
+        let json_bytes = isize_of(&gz) as u64;
         let mut data = gz;
         let mut records = 0u64;
         d.decode(&mut data, &mut |_, r| records += u64::from(r.is_ok()))
             .expect("a readable object");
         Pass {
-            json_bytes: data.len() as u64,
+            json_bytes,
             records,
         }
     })
@@ -376,10 +407,10 @@ pub fn pipeline(dir: &Path, principal: &str) -> Generated {
 
 /// The decompressors compared.
 pub const CODECS: &[&str] = &[
-    "flate2 + zlib-rs, MultiGzDecoder::read_to_end (what Decoder does)",
-    "flate2 + zlib-rs, Decompress::new_gzip, one call into a presized buffer",
+    "libdeflate (libdeflater), one call into a reused buffer (what Decoder does)",
+    "flate2 + zlib-rs (runtime_detection), MultiGzDecoder::read_to_end (Decoder's fallback)",
+    "flate2 + zlib-rs (runtime_detection), Decompress::new_gzip, one call, presized buffer",
     "miniz_oxide (flate2's default backend), one call + crc32fast",
-    "libdeflate (libdeflater), one call",
 ];
 
 /// Why zlib-ng is not in [`CODECS`] (measured on the bench machine; see benches/README.md).
@@ -388,8 +419,9 @@ pub const ZLIB_NG_SKIPPED: &str = "zlib-ng: not measured in-process. libz-ng-sys
 /// Runs decompressor `which` (an index into [`CODECS`]) over all files on the current pool.
 pub fn inflate_with(which: usize, files: &[PathBuf]) -> Pass {
     match which {
-        0 => inflate_flate2(files),
-        1 => over(
+        0 => inflate(files),
+        1 => inflate_flate2(files),
+        2 => over(
             files,
             || (Vec::new(), flate2::Decompress::new_gzip(15)),
             |(out, d), gz| {
@@ -407,7 +439,7 @@ pub fn inflate_with(which: usize, files: &[PathBuf]) -> Pass {
                 }
             },
         ),
-        2 => over(
+        3 => over(
             files,
             || {
                 (
@@ -436,20 +468,6 @@ pub fn inflate_with(which: usize, files: &[PathBuf]) -> Pass {
                 assert_eq!(crc32fast::hash(out), crc, "CRC-32");
                 Pass {
                     json_bytes: written as u64,
-                    records: 0,
-                }
-            },
-        ),
-        3 => over(
-            files,
-            || (Vec::new(), libdeflater::Decompressor::new()),
-            |(out, d), gz| {
-                let n = isize_of(&gz);
-                out.clear();
-                out.resize(n, 0);
-                let got = d.gzip_decompress(&gz, out).expect("valid gzip");
-                Pass {
-                    json_bytes: got as u64,
                     records: 0,
                 }
             },

@@ -19,11 +19,11 @@ use std::io::Read;
 use flate2::read::MultiGzDecoder;
 use simd_json::prelude::*;
 use simd_json::tape::Tape;
-use simd_json::{Buffers, fill_tape};
+use simd_json::{Buffers, INPUT_PADDING, fill_tape, fill_tape_padded};
 
 use record::Json;
 
-pub use record::{Record, format_time, parse_time};
+pub use record::{Record, civil, format_time, parse_time};
 
 /// Decompressed objects larger than this are refused (a gzip bomb, not a trail object:
 /// CloudTrail delivers objects of a few MB).
@@ -71,11 +71,46 @@ pub enum ObjectKind {
     NotCloudTrail,
 }
 
+/// Buffers above this size (bytes) are freed after the object that needed them instead of
+/// being kept for the next one: a worker keeps what ordinary CloudTrail objects need
+/// (a few MB gzipped, up to ~40 MB of JSON), and one odd huge object does not pin its
+/// memory for the rest of the run.
+pub const RETAIN: usize = 64 << 20;
+
+/// Deflate expands at most 1032:1; a gzip trailer claiming more than this per compressed
+/// byte is not believed (the object then goes through the streaming inflater, which
+/// finds out what it really holds).
+const MAX_RATIO: u64 = 1032;
+
+/// Spare capacity past its end an input buffer should have: plain JSON is then parsed
+/// where it lies, without the buffer growing (the parser reads this far past the text).
+pub const SLACK: usize = INPUT_PADDING;
+
+/// How many bytes of records [`Decoder::decode_staged`] parses at a time.
+pub const CHUNK: usize = 1 << 20;
+
+/// What the sliced parse of a large object came to.
+enum Chunked {
+    /// All records were handed over.
+    Done(ObjectKind),
+    /// Not a `{"Records":[…]}` object larger than [`CHUNK`]: parse it whole.
+    NotApplicable,
+    /// A slice did not parse (after records were handed over, if `emitted`).
+    Failed { emitted: bool },
+}
+
 /// Reusable decoding state: one per worker thread, so the hot path does not allocate
-/// per object or per record: the inflate buffer, the parser's buffers and the tapes are
-/// kept and reused.
+/// per object or per record: the inflater, its output buffer, the parser's buffers and
+/// the tapes are kept and reused (up to [`RETAIN`] bytes each).
 pub struct Decoder {
+    inflater: libdeflater::Decompressor,
     buffers: Buffers,
+    /// For slices of records: one level less deep than `buffers` allows, because a
+    /// slice `[…]` sits one level higher than the records in `{"Records":[…]}` do, so a
+    /// slice parses exactly when the whole document would.
+    chunk_buffers: Buffers,
+    /// Inflated JSON, followed by at least [`INPUT_PADDING`] bytes for the parser. Its
+    /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
     scratch: Vec<u8>,
     // Empty between calls; `Tape::reset` re-lifetimes them for each input.
@@ -86,7 +121,9 @@ pub struct Decoder {
 impl Default for Decoder {
     fn default() -> Self {
         Decoder {
+            inflater: libdeflater::Decompressor::new(),
             buffers: Buffers::default(),
+            chunk_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1),
             inflated: Vec::new(),
             scratch: Vec::new(),
             tape: Some(Tape::null().reset()),
@@ -113,31 +150,10 @@ fn json_err(e: simd_json::Error) -> String {
     e.to_string()
 }
 
-/// Checks the fields the pipeline relies on, so later stages can assume them.
-fn check(v: Json<'_>) -> Result<(), RecordError> {
-    if !v.is_object() {
-        return Err(RecordError::NotAnObject);
-    }
-    for f in ["eventSource", "eventName"] {
-        if v.get(f)
-            .and_then(|x| x.into_string())
-            .is_none_or(str::is_empty)
-        {
-            return Err(RecordError::MissingField(if f == "eventSource" {
-                "eventSource"
-            } else {
-                "eventName"
-            }));
-        }
-    }
-    Ok(())
-}
-
+/// Hands one element to the sink as a record, or as the reason it is not one (the
+/// fields the pipeline relies on are checked, so later stages can assume them).
 fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
-    match check(v) {
-        Ok(()) => sink(i, Ok(Record::new(v).expect("checked object"))),
-        Err(e) => sink(i, Err(e)),
-    }
+    sink(i, Record::checked(v));
 }
 
 /// Whether the text looks like one JSON object per line rather than one document:
@@ -159,39 +175,233 @@ impl Decoder {
         data: &mut Vec<u8>,
         sink: &mut Sink<'_>,
     ) -> Result<ObjectKind, ObjectError> {
-        if is_gzip(data) {
-            self.inflated.clear();
-            let mut dec = MultiGzDecoder::new(&data[..]).take(MAX_INFLATED + 1);
-            dec.read_to_end(&mut self.inflated)
-                .map_err(ObjectError::Gzip)?;
-            if self.inflated.len() as u64 > MAX_INFLATED {
-                return Err(ObjectError::TooLarge);
-            }
-            std::mem::swap(data, &mut self.inflated);
+        self.decode_staged(data, sink, None)
+    }
+
+    /// Like [`Decoder::decode`], and when `restart` is given, a large gzip CloudTrail
+    /// object (`{"Records":[…]}`) is parsed a slice of records at a time, so the parser's
+    /// memory is bounded by [`CHUNK`] instead of growing with the object (its tape takes
+    /// about twice the JSON). Should a later slice turn out not to parse, `restart` is
+    /// called: the records already handed to `sink` must be forgotten, because the object
+    /// is then decoded again whole and its result (records from index 0, or the error
+    /// the whole document gives) is exactly what [`Decoder::decode`] would have produced.
+    pub fn decode_staged(
+        &mut self,
+        data: &mut Vec<u8>,
+        sink: &mut Sink<'_>,
+        restart: Option<&mut dyn FnMut()>,
+    ) -> Result<ObjectKind, ObjectError> {
+        let big = data.len() > RETAIN;
+        let result = if is_gzip(data) {
+            let len = self.inflate(data)?;
+            let mut doc = std::mem::take(&mut self.inflated);
+            let r = match restart {
+                Some(restart) => match self.chunked(&mut doc, len, sink) {
+                    Chunked::Done(r) => Ok(r),
+                    Chunked::NotApplicable => self.document(&mut doc, len, sink),
+                    Chunked::Failed { emitted } => {
+                        // Slices parse in place, so the text is no longer the original:
+                        // inflate it again and decode it whole.
+                        if emitted {
+                            restart();
+                        }
+                        self.inflated = doc;
+                        let len = self.inflate(data)?;
+                        doc = std::mem::take(&mut self.inflated);
+                        self.document(&mut doc, len, sink)
+                    }
+                },
+                None => self.document(&mut doc, len, sink),
+            };
+            self.inflated = doc;
+            r
+        } else {
+            // The parser reads up to INPUT_PADDING bytes past the document.
+            let len = data.len();
+            data.resize(len + INPUT_PADDING, b' ');
+            let r = self.document(data, len, sink);
+            data.truncate(len);
+            r
+        };
+        if big || self.inflated.capacity() > RETAIN {
+            self.release();
         }
-        let start = if data.starts_with(b"\xEF\xBB\xBF") {
+        result
+    }
+
+    /// Parses `{"Records":[…]}` in `buf[..len]` a slice of about [`CHUNK`] bytes of
+    /// records at a time. Slices end where the next record starts: `,{"eventVersion":`,
+    /// the first key CloudTrail writes. That text cannot occur inside a JSON string (its
+    /// `"` would end the string, and a letter cannot follow a string), only at an
+    /// object's start; a nested object starting so would leave a slice unbalanced, which
+    /// then fails to parse and sends the object down the whole-document path.
+    fn chunked(&mut self, buf: &mut [u8], len: usize, sink: &mut Sink<'_>) -> Chunked {
+        const HEAD: &[u8] = b"{\"Records\":[";
+        const NEXT: &[u8] = b",{\"eventVersion\":";
+        if len <= CHUNK {
+            return Chunked::NotApplicable;
+        }
+        let text = &buf[..len];
+        let lead = text.len() - text.trim_ascii_start().len();
+        let body = text.trim_ascii();
+        if !body.starts_with(HEAD) || !body.ends_with(b"]}") || body.len() < HEAD.len() + 2 {
+            return Chunked::NotApplicable;
+        }
+        // Records lie in buf[first..end]: between the `[` and the closing `]`.
+        let first = lead + HEAD.len();
+        let end = lead + body.len() - 2;
+        if first >= end {
+            return Chunked::NotApplicable;
+        }
+        let finder = memchr::memmem::Finder::new(NEXT);
+        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+        let (mut at, mut index, mut emitted) = (first, 0usize, false);
+        let mut failed = false;
+        while at < end {
+            let stop = match at.checked_add(CHUNK).filter(|&s| s < end) {
+                Some(s) => finder.find(&buf[s..end]).map_or(end, |i| s + i),
+                None => end,
+            };
+            // Parse `[` records `]` in place: borrow the byte before (`[` or `,`) and the
+            // one after (`]` or `,`), and put them back afterwards.
+            let (before, after) = (buf[at - 1], buf[stop]);
+            buf[at - 1] = b'[';
+            buf[stop] = b']';
+            let slice_len = stop + 1 - (at - 1);
+            let mut t = tape.reset();
+            let parsed = fill_tape_padded(
+                &mut buf[at - 1..],
+                slice_len,
+                &mut self.chunk_buffers,
+                &mut t,
+            );
+            match parsed {
+                Ok(()) => {
+                    if let Some(items) = t.as_value().as_array() {
+                        for r in items.iter() {
+                            emit(sink, index, r);
+                            index += 1;
+                            emitted = true;
+                        }
+                    }
+                }
+                Err(_) => failed = true,
+            }
+            tape = t.reset();
+            buf[at - 1] = before;
+            buf[stop] = after;
+            if failed {
+                break;
+            }
+            at = stop + 1;
+        }
+        self.tape = Some(tape);
+        if failed {
+            Chunked::Failed { emitted }
+        } else {
+            Chunked::Done(ObjectKind::Records)
+        }
+    }
+
+    /// Frees the buffers a huge object left behind.
+    fn release(&mut self) {
+        self.inflated = Vec::new();
+        self.buffers = Buffers::default();
+        self.chunk_buffers = Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1);
+        self.tape = Some(Tape::null().reset());
+    }
+
+    /// Inflates a gzip object into `self.inflated[..len]` (padded for the parser) and
+    /// returns `len`. A single gzip member (what CloudTrail writes) is inflated in one
+    /// call into a buffer sized from its trailer; anything else (several members, a
+    /// trailer that does not add up, damage) goes through the streaming inflater, whose
+    /// errors are the ones reported.
+    fn inflate(&mut self, data: &[u8]) -> Result<usize, ObjectError> {
+        if let Some(len) = self.inflate_whole(data) {
+            return Ok(len);
+        }
+        self.inflated.clear();
+        let mut dec = MultiGzDecoder::new(data).take(MAX_INFLATED + 1);
+        let read = dec.read_to_end(&mut self.inflated);
+        if let Err(e) = read {
+            self.inflated.clear();
+            return Err(ObjectError::Gzip(e));
+        }
+        let len = self.inflated.len();
+        if len as u64 > MAX_INFLATED {
+            self.release();
+            return Err(ObjectError::TooLarge);
+        }
+        self.inflated.resize(len + INPUT_PADDING, b' ');
+        Ok(len)
+    }
+
+    /// The one-call path: `None` when the object is not provably one whole gzip member.
+    fn inflate_whole(&mut self, data: &[u8]) -> Option<usize> {
+        let n = data.len();
+        if n < 18 {
+            return None;
+        }
+        let isize = u32::from_le_bytes(data[n - 4..].try_into().ok()?);
+        let len = isize as usize;
+        // The buffer is sized from the trailer before anything is inflated, so only
+        // believe sizes deflate can reach and a worker keeps anyway; a bigger (or forged)
+        // claim goes through the streaming inflater, which grows only with real output.
+        if u64::from(isize) > (n as u64).saturating_mul(MAX_RATIO) || len > RETAIN {
+            return None;
+        }
+        if self.inflated.len() < len + INPUT_PADDING {
+            self.inflated.resize(len + INPUT_PADDING, b' ');
+        }
+        // The parser needs whitespace-or-anything padding: leftovers of an earlier object
+        // are fine (see `fill_tape_padded`).
+        let got = self
+            .inflater
+            .gzip_decompress(data, &mut self.inflated[..len])
+            .ok()?;
+        // libdeflate inflates the first member only and checks it against its own
+        // trailer. It is the whole object when that trailer is the object's last 8 bytes:
+        // the member's ISIZE equals the last 4 bytes (so `got == len`) and those 4 bytes
+        // occur nowhere earlier, where a first member's trailer would otherwise sit.
+        // (A chance occurrence in the compressed bytes only costs the streaming path.)
+        if got != len || memchr::memmem::find(&data[..n - 4], &data[n - 4..]).is_some() {
+            return None;
+        }
+        Some(len)
+    }
+
+    /// Parses one document: `buf[..len]` is the text, `buf[len..]` at least
+    /// [`INPUT_PADDING`] bytes the parser may read.
+    fn document(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        sink: &mut Sink<'_>,
+    ) -> Result<ObjectKind, ObjectError> {
+        let start = if buf[..len].starts_with(b"\xEF\xBB\xBF") {
             3
         } else {
             0
         };
-        let body = &mut data[start..];
-        if body.trim_ascii().is_empty() {
+        let (buf, len) = (&mut buf[start..], len - start);
+        let text = &buf[..len];
+        if text.trim_ascii().is_empty() {
             return Err(ObjectError::Empty);
         }
         // Text that cannot even start a JSON object or array is some other file (a README
         // next to the logs): not CloudTrail, not damage.
-        if !matches!(body.trim_ascii_start().first(), Some(b'{' | b'[')) {
+        if !matches!(text.trim_ascii_start().first(), Some(b'{' | b'[')) {
             return Ok(ObjectKind::NotCloudTrail);
         }
-        if looks_like_ndjson(body) {
-            return Ok(self.decode_lines(body, sink));
+        if looks_like_ndjson(text) {
+            return Ok(self.decode_lines(&mut buf[..len], sink));
         }
         let mut tape = self
             .tape
             .take()
             .unwrap_or_else(|| Tape::null().reset())
             .reset();
-        let parsed = fill_tape(body, &mut self.buffers, &mut tape);
+        let parsed = fill_tape_padded(buf, len, &mut self.buffers, &mut tape);
         let result = match parsed {
             Err(e) => Err(ObjectError::Json(json_err(e))),
             Ok(()) => Ok(self.classify(tape.as_value(), sink)),
@@ -343,6 +553,127 @@ mod tests {
             run(br#"{"hello":"world"}"#.to_vec()).0,
             Ok(ObjectKind::NotCloudTrail)
         );
+    }
+
+    #[test]
+    fn every_gzip_member_is_read() {
+        let one = format!(r#"{{"Records":[{REC}]}}"#);
+        let lines = format!("{REC}\n");
+        // Identical members (`cat a.gz a.gz`): the first member's trailer is also the
+        // object's last 8 bytes.
+        let twice = [gz(lines.as_bytes()), gz(lines.as_bytes())].concat();
+        assert_eq!(run(twice).1, ["0:GetObject", "1:GetObject"]);
+        let mixed = [
+            gz(lines.as_bytes()),
+            gz(format!("{REC}\n{REC}\n").as_bytes()),
+        ]
+        .concat();
+        assert_eq!(run(mixed).1.len(), 3);
+        // One member, reused buffers across objects of different sizes.
+        let mut d = Decoder::default();
+        for doc in [
+            one.clone(),
+            format!(r#"{{"Records":[{REC},{REC}]}}"#),
+            one.clone(),
+        ] {
+            let mut n = 0;
+            let mut data = gz(doc.as_bytes());
+            d.decode(&mut data, &mut |_, r| n += usize::from(r.is_ok()))
+                .unwrap();
+            assert!(n >= 1);
+        }
+        // A trailer claiming more than deflate can expand to, or more than a worker keeps.
+        let mut g = gz(one.as_bytes());
+        let n = g.len();
+        g[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(run(g).0.unwrap_err().contains("gzip"));
+        let noise: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut g = gz(&noise);
+        let n = g.len();
+        g[n - 4..].copy_from_slice(&(RETAIN as u32 + 1).to_le_bytes());
+        let mut d = Decoder::default();
+        assert!(
+            d.decode(&mut g, &mut |_, _| {})
+                .unwrap_err()
+                .to_string()
+                .contains("gzip")
+        );
+        assert!(d.inflated.capacity() < RETAIN);
+    }
+
+    /// Records as `decode` and as `decode_staged` (sliced) see them, with the number of
+    /// restarts; sliced results count from the last restart.
+    fn both_ways(doc: &str) -> (Vec<String>, Vec<String>, usize) {
+        let show = |i: usize, rec: Result<Record<'_>, RecordError>| match rec {
+            Ok(r) => format!("{i}:{}", r.event_name().unwrap()),
+            Err(e) => format!("{i}:ERR {e}"),
+        };
+        let mut whole = Vec::new();
+        let r =
+            Decoder::default().decode(&mut gz(doc.as_bytes()), &mut |i, r| whole.push(show(i, r)));
+        whole.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        let mut sliced = Vec::new();
+        let mut restarts = 0;
+        let mut d = Decoder::default();
+        let mut data = gz(doc.as_bytes());
+        let mut seen = std::cell::RefCell::new(Vec::new());
+        let r = d.decode_staged(
+            &mut data,
+            &mut |i, r| seen.borrow_mut().push(show(i, r)),
+            Some(&mut || {
+                restarts += 1;
+                seen.borrow_mut().clear();
+            }),
+        );
+        sliced.append(seen.get_mut());
+        sliced.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        (whole, sliced, restarts)
+    }
+
+    #[test]
+    fn large_objects_parse_in_slices_with_the_same_result() {
+        let rec = |i: usize, extra: &str| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"E{i}","requestParameters":{{"s":"a,{{\"eventVersion\":1}} \u00e9 {}"{extra}}}}}"#,
+                "x".repeat(200)
+            )
+        };
+        let n = 3 * CHUNK / 250;
+        let recs: Vec<String> = (0..n).map(|i| rec(i, "")).collect();
+        let doc = format!("{{\"Records\":[{}]}}\n", recs.join(","));
+        let (whole, sliced, restarts) = both_ways(&doc);
+        assert_eq!(whole.len(), n + 1);
+        assert_eq!((sliced, restarts), (whole, 0));
+        // Nested objects that start like a record, where a slice would end: the slice is
+        // unbalanced, so the object is decoded again whole (restarting if the failing
+        // slice was not the first).
+        let odd: Vec<String> = (0..n)
+            .map(|i| rec(i, r#","n":[{"x":1},{"eventVersion":"1.0"}]"#))
+            .collect();
+        let doc = format!("{{\"Records\":[{}]}}", odd.join(","));
+        let (whole, sliced, restarts) = both_ways(&doc);
+        let diff = whole.iter().zip(&sliced).position(|(a, b)| a != b);
+        assert!(
+            sliced == whole && restarts <= 1,
+            "{} vs {} records, {restarts} restarts, first difference at {diff:?}: {:?}",
+            sliced.len(),
+            whole.len(),
+            diff.map(|i| (&whole[i], &sliced[i]))
+        );
+        // Damage in the last slice: the whole document's error, no records.
+        let doc = format!(
+            "{{\"Records\":[{},{{\"eventVersion\":tru]}}",
+            recs.join(",")
+        );
+        let (whole, sliced, restarts) = both_ways(&doc);
+        assert_eq!(whole.len(), 1, "{:?}", &whole[..1]);
+        assert_eq!((sliced, restarts), (whole, 1));
+        // Not `{"Records":[…]}` exactly: parsed whole.
+        let doc = format!("{{\"Records\":[{}],\"x\":1}}", recs.join(","));
+        let (whole, sliced, restarts) = both_ways(&doc);
+        assert_eq!((sliced, restarts), (whole, 0));
     }
 
     #[test]

@@ -55,7 +55,30 @@ fn object(v: Json<'_>) -> Option<Json<'_>> {
 impl<'a> Record<'a> {
     /// Wraps a parsed JSON object. Returns `None` if it is not an object.
     pub fn new(v: Json<'a>) -> Option<Self> {
+        Self::read(v).map(|(r, _)| r)
+    }
+
+    /// Wraps a parsed JSON element as a record, checking in the same pass over its keys
+    /// the fields every CloudTrail record has (`eventSource`, `eventName`: present,
+    /// strings, not empty; the first occurrence of a repeated key decides).
+    pub(crate) fn checked(v: Json<'a>) -> Result<Self, super::RecordError> {
+        use super::RecordError;
+        let (r, [source, name]) = Self::read(v).ok_or(RecordError::NotAnObject)?;
+        if source.flatten().is_none_or(str::is_empty) {
+            return Err(RecordError::MissingField("eventSource"));
+        }
+        if name.flatten().is_none_or(str::is_empty) {
+            return Err(RecordError::MissingField("eventName"));
+        }
+        Ok(r)
+    }
+
+    /// The record, and the first `eventSource` and `eventName` values (as strings, if
+    /// they are) for [`Record::checked`].
+    #[allow(clippy::type_complexity)]
+    fn read(v: Json<'a>) -> Option<(Self, [Option<Option<&'a str>>; 2])> {
         let obj = v.as_object()?;
+        let mut first: [Option<Option<&'a str>>; 2] = [None, None];
         let mut r = Record {
             v,
             event_source: None,
@@ -75,8 +98,14 @@ impl<'a> Record<'a> {
         };
         for (k, val) in obj.iter() {
             match k {
-                "eventSource" => r.event_source = text(val),
-                "eventName" => r.event_name = text(val),
+                "eventSource" => {
+                    r.event_source = text(val);
+                    first[0].get_or_insert(r.event_source);
+                }
+                "eventName" => {
+                    r.event_name = text(val);
+                    first[1].get_or_insert(r.event_name);
+                }
                 "eventTime" => r.event_time = text(val),
                 "eventID" => r.event_id = text(val),
                 "eventType" => r.event_type = text(val),
@@ -112,7 +141,7 @@ impl<'a> Record<'a> {
                 }
             }
         }
-        Some(r)
+        Some((r, first))
     }
 
     /// The whole record as JSON.
@@ -252,15 +281,15 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 /// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let (y, m, d, hh, mm, ss) = civil(t);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// (year, month, day, hour, minute, second), UTC, of epoch seconds (proleptic Gregorian).
+pub fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    (y, m, d, s / 3600, s / 60 % 60, s % 60)
 }
 
 // Howard Hinnant's algorithms, proleptic Gregorian calendar.

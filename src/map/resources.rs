@@ -2,7 +2,9 @@
 //! `resources` array first, then request parameters through the catalog's ARN templates
 //! and the variable rules of `action-map/curated/resources.tsv`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet;
 
 use simd_json::prelude::*;
 
@@ -117,14 +119,15 @@ pub fn present(root: Json<'_>, path: &[PathStep]) -> bool {
     }
 }
 
-fn text(v: Json<'_>) -> Option<String> {
-    if let Some(s) = v.as_str() {
-        return Some(s.to_owned());
+fn text(v: Json<'_>) -> Option<Cow<'_, str>> {
+    if let Some(s) = v.into_string() {
+        return Some(Cow::Borrowed(s));
     }
     v.as_i64()
         .map(|n| n.to_string())
         .or_else(|| v.as_u64().map(|n| n.to_string()))
         .or_else(|| v.as_f64().map(|n| n.to_string()))
+        .map(Cow::Owned)
 }
 
 /// The tree a path reads from: `responseElements.…` reads the response,
@@ -252,8 +255,12 @@ fn rules_for(scope: &str, prefix: &str, rt: &ResourceType) -> Vec<&'static VarRu
         out.extend(rules.iter());
     }
     if let Some(rules) = c.resources.get(prefix).and_then(|m| m.get(rt.name)) {
-        let scoped: Vec<&str> = out.iter().map(|r| r.var).collect();
-        out.extend(rules.iter().filter(|r| !scoped.contains(&r.var)));
+        let scoped = out.len();
+        for r in rules {
+            if !out[..scoped].iter().any(|s| s.var == r.var) {
+                out.push(r);
+            }
+        }
     }
     out
 }
@@ -478,8 +485,15 @@ pub fn resolve(
             }
         }
     }
-    let mut seen = BTreeMap::new();
-    out.retain(|x| seen.insert(x.arn.clone(), ()).is_none());
+    if out.len() > 1 {
+        // First occurrence of each ARN, without copying them.
+        let keep: Vec<bool> = {
+            let mut seen = FxHashSet::default();
+            out.iter().map(|x| seen.insert(x.arn.as_str())).collect()
+        };
+        let mut keep = keep.into_iter();
+        out.retain(|_| keep.next().unwrap_or(false));
+    }
     out.truncate(MAX_PER_ACTION);
     out
 }

@@ -116,22 +116,29 @@ pub fn split(statements: &[Statement], limit: SizeLimit) -> Result<Vec<PolicyDoc
             }
         }
     }
-    let mut docs: Vec<Vec<Statement>> = Vec::new();
+    // A document's size is the empty document's plus each statement's own characters
+    // plus a comma between statements, so each statement is measured once rather than
+    // every trial document re-serialized.
+    let empty = size_of(&[]);
+    let mut docs: Vec<(Vec<Statement>, usize)> = Vec::new();
     for st in parts {
-        let slot = docs.iter().position(|d| {
-            let mut trial = d.clone();
-            trial.push(st.clone());
-            size_of(&trial) <= limit
-        });
-        match slot {
-            Some(i) => docs[i].push(st),
-            None => docs.push(vec![st]),
+        let own = size_of(std::slice::from_ref(&st)) - empty;
+        match docs.iter().position(|(_, size)| size + 1 + own <= limit) {
+            Some(i) => {
+                docs[i].1 += 1 + own;
+                docs[i].0.push(st);
+            }
+            None => docs.push((vec![st], empty + own)),
         }
     }
+    debug_assert!(docs.iter().all(|(d, size)| size_of(d) == *size));
     if docs.is_empty() {
-        docs.push(Vec::new());
+        docs.push((Vec::new(), empty));
     }
-    Ok(docs.into_iter().map(PolicyDocument::new).collect())
+    Ok(docs
+        .into_iter()
+        .map(|(d, _)| PolicyDocument::new(d))
+        .collect())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! 3. Statements are sorted and get Sids from their content, so the same usage gives
 //!    the same bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
 use crate::map::Condition;
@@ -111,39 +111,86 @@ fn parent(res: &str) -> Option<&str> {
     Some(&body[..cut])
 }
 
+/// The generalizations made so far (all actions), in the order they were made; a
+/// generalization later absorbed into a wider one is taken out. Indexed by (action,
+/// pattern) so absorbing one is not a scan of all of them.
+#[derive(Default)]
+struct Made {
+    list: Vec<Option<Generalization>>,
+    live: HashMap<(ActionId, String), BTreeSet<usize>>,
+}
+
+impl Made {
+    fn push(&mut self, g: Generalization) {
+        self.live
+            .entry((g.action, g.pattern.clone()))
+            .or_default()
+            .insert(self.list.len());
+        self.list.push(Some(g));
+    }
+
+    /// Takes out the earliest live generalization of `action` that wrote `pattern`.
+    fn take(&mut self, action: ActionId, pattern: &str) -> Option<Generalization> {
+        let at = self.live.get_mut(&(action, pattern.to_owned()))?;
+        let i = at.pop_first()?;
+        self.list[i].take()
+    }
+
+    fn into_vec(self) -> Vec<Generalization> {
+        self.list.into_iter().flatten().collect()
+    }
+}
+
+/// Collapses more than `limit` siblings under one parent into `parent*`, repeatedly,
+/// always the lexicographically first such parent next (a collapse adds the new pattern
+/// to its own parent's group, which may then go over the limit). Groups are kept up to
+/// date instead of recomputed after each collapse: a collapse empties one group and adds
+/// at most one member to another, so the work is near-linear in the resources.
 fn generalize(
     action: ActionId,
     resources: &mut BTreeMap<String, Usage>,
     limit: usize,
-    out: &mut Vec<Generalization>,
+    made: &mut Made,
 ) {
     if limit == 0 {
         return;
     }
-    loop {
-        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for r in resources.keys() {
-            if let Some(p) = parent(r) {
-                groups.entry(p.to_string()).or_default().push(r.clone());
-            }
+    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in resources.keys() {
+        if let Some(p) = parent(r) {
+            groups.entry(p.to_owned()).or_default().insert(r.clone());
         }
-        let Some((p, members)) = groups.into_iter().find(|(_, m)| m.len() > limit) else {
-            return;
-        };
+    }
+    let mut over: BTreeSet<String> = groups
+        .iter()
+        .filter(|(_, m)| m.len() > limit)
+        .map(|(p, _)| p.clone())
+        .collect();
+    while let Some(p) = over.pop_first() {
+        let members = groups.remove(&p).unwrap_or_default();
         let pattern = format!("{p}*");
         let mut merged = Usage::default();
         let mut replaced = 0;
         for m in &members {
             let u = resources.remove(m).expect("member");
             // A member that was itself a generalization counts what it replaced.
-            replaced += out
-                .iter()
-                .position(|g| g.action == action && &g.pattern == m)
-                .map_or(1, |i| out.remove(i).replaced);
+            replaced += made.take(action, m).map_or(1, |g| g.replaced);
             merged.merge(&u);
         }
-        resources.entry(pattern.clone()).or_default().merge(&merged);
-        out.push(Generalization {
+        match resources.get_mut(&pattern) {
+            Some(u) => u.merge(&merged),
+            None => {
+                resources.insert(pattern.clone(), merged);
+                if let Some(q) = parent(&pattern) {
+                    let group = groups.entry(q.to_owned()).or_default();
+                    group.insert(pattern.clone());
+                    if group.len() > limit {
+                        over.insert(q.to_owned());
+                    }
+                }
+            }
+        }
+        made.push(Generalization {
             action,
             pattern,
             replaced,
@@ -259,12 +306,13 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
             .or_default()
             .merge(u);
     }
-    let mut generalizations = Vec::new();
+    let mut made = Made::default();
     for ((_, action), resources) in per_action.iter_mut() {
         drop_covered(resources);
-        generalize(*action, resources, opts.generalize, &mut generalizations);
+        generalize(*action, resources, opts.generalize, &mut made);
         drop_covered(resources);
     }
+    let mut generalizations = made.into_vec();
     generalizations.sort();
     // (condition, resource set) → actions
     let mut groups: BTreeMap<(Option<Condition>, Vec<String>), Vec<ActionId>> = BTreeMap::new();
@@ -330,6 +378,83 @@ mod tests {
             None,
             None,
         );
+    }
+
+    /// The straightforward loop `generalize` must agree with: recompute the groups, take
+    /// the first over the limit, collapse it, until none is.
+    fn generalize_reference(
+        action: ActionId,
+        resources: &mut BTreeMap<String, Usage>,
+        limit: usize,
+        out: &mut Vec<Generalization>,
+    ) {
+        loop {
+            let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for r in resources.keys() {
+                if let Some(p) = parent(r) {
+                    groups.entry(p.to_string()).or_default().push(r.clone());
+                }
+            }
+            let Some((p, members)) = groups.into_iter().find(|(_, m)| m.len() > limit) else {
+                return;
+            };
+            let pattern = format!("{p}*");
+            let mut merged = Usage::default();
+            let mut replaced = 0;
+            for m in &members {
+                let u = resources.remove(m).expect("member");
+                replaced += out
+                    .iter()
+                    .position(|g| g.action == action && &g.pattern == m)
+                    .map_or(1, |i| out.remove(i).replaced);
+                merged.merge(&u);
+            }
+            resources.entry(pattern.clone()).or_default().merge(&merged);
+            out.push(Generalization {
+                action,
+                pattern,
+                replaced,
+            });
+        }
+    }
+
+    #[test]
+    fn generalize_matches_the_reference_loop() {
+        let action = ActionId::lookup("s3:PutObject").unwrap();
+        // Nested prefixes where parents go over the limit before and after their
+        // children collapse, and a pattern that already exists.
+        let mut keys = vec!["arn:aws:s3:::b/a/*".to_string()];
+        let mut x = 7u64;
+        for i in 0..3000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let depth = (x >> 60) % 4;
+            let mut k = "arn:aws:s3:::b".to_string();
+            for d in 0..depth {
+                k.push_str(&format!("/{}", (x >> (8 * d)) % 5));
+            }
+            k.push_str(&format!("/k{i}"));
+            keys.push(k);
+        }
+        for limit in [1, 2, 3, 10, 50] {
+            for n in [5, 40, 300, 3000] {
+                let set: BTreeMap<String, Usage> = keys[..n]
+                    .iter()
+                    .map(|k| (k.clone(), Usage::default()))
+                    .collect();
+                let (mut a, mut b) = (set.clone(), set);
+                let mut want = Vec::new();
+                generalize_reference(action, &mut a, limit, &mut want);
+                let mut made = Made::default();
+                generalize(action, &mut b, limit, &mut made);
+                let mut got = made.into_vec();
+                want.sort();
+                got.sort();
+                assert_eq!(a, b, "limit {limit}, {n} keys");
+                assert_eq!(got, want, "limit {limit}, {n} keys");
+            }
+        }
     }
 
     #[test]
