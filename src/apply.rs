@@ -21,6 +21,7 @@ use aws_sdk_iam::types::PolicyScopeType;
 use serde::Serialize;
 
 use crate::aws::{self, AwsOptions};
+use crate::percent::percent_decode;
 use crate::policy::model::{PolicyDocument, Statement};
 use crate::policy::split::{SizeLimit, split};
 
@@ -152,35 +153,12 @@ pub struct IamApplier {
     read_back_tries: usize,
 }
 
-/// Percent-decodes what IAM returns (`%7B%22Version%22…`, RFC 3986).
-fn url_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                b.get(i + 1).copied().and_then(hex),
-                b.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Whether a document IAM returned is the one written (compared as JSON).
 fn same_document(returned: &str, written: &PolicyDocument) -> bool {
     let text = if returned.trim_start().starts_with('{') {
         returned.to_string()
     } else {
-        url_decode(returned)
+        percent_decode(returned, false)
     };
     let want = serde_json::to_value(written).expect("policy serializes");
     serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v == want)
@@ -555,7 +533,7 @@ impl Apply for IamApplier {
             let text = if text.trim_start().starts_with('{') {
                 text
             } else {
-                url_decode(&text)
+                percent_decode(&text, false)
             };
             others += text.chars().filter(|c| !c.is_whitespace()).count();
         }
@@ -679,6 +657,5 @@ mod tests {
             .collect();
         assert!(same_document(&encoded, &doc));
         assert!(!same_document("%7B%7D", &doc));
-        assert_eq!(url_decode("%zz%4"), "%zz%4");
     }
 }

@@ -9,6 +9,7 @@ pub mod feedback;
 pub mod generate;
 pub mod ingest;
 pub mod map;
+pub mod percent;
 pub mod policy;
 pub mod report;
 pub mod select;

@@ -22,6 +22,8 @@
 //! message's start.
 
 use memchr::memmem;
+
+use crate::percent::percent_decode;
 use serde_json::{Map, Value};
 
 use super::authz::{self, AuthorizationDecoder};
@@ -1071,11 +1073,11 @@ impl Scan<'_> {
                     });
                     if i == 0 {
                         let (bk, key) = path.split_once('/').unwrap_or((path, ""));
-                        push(bk, &percent_decode(key), reg);
+                        push(bk, &percent_decode(key, false), reg);
                     } else {
                         push(
                             &host[..host_l.find(".s3").unwrap_or(0)],
-                            &percent_decode(path),
+                            &percent_decode(path, false),
                             reg,
                         );
                     }
@@ -1314,28 +1316,6 @@ impl Scan<'_> {
             fallback
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (
-                (b[i + 1] as char).to_digit(16),
-                (b[i + 2] as char).to_digit(16),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What one denial is made of before it is resolved.

@@ -12,6 +12,7 @@ use crate::catalog::curated::{ParamSource, PathStep, ResourceRole, Transform, Va
 use crate::catalog::{ActionId, ResourceType, Service};
 use crate::decode::Record;
 use crate::decode::record::Json;
+use crate::percent::percent_decode;
 use crate::policy::escape::escape;
 
 /// Upper bound on resources one action of one record expands to (arrays of names).
@@ -210,7 +211,8 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
             }),
         },
         Transform::CopySource => {
-            let decoded = percent_decode(raw.split_once("?versionId=").map_or(raw, |(p, _)| p));
+            let decoded =
+                percent_decode(raw.split_once("?versionId=").map_or(raw, |(p, _)| p), true);
             let path = decoded.strip_prefix('/').unwrap_or(&decoded);
             if let Some(arn) = path.strip_prefix("arn:") {
                 // Access point form: arn:aws:s3:region:acct:accesspoint/name/object/key
@@ -223,26 +225,6 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
             })
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The variable rules that apply to a resource type for an event, event scope first.
@@ -557,6 +539,5 @@ mod tests {
             [("Alias", "app".into())]
         );
         assert!(apply(Transform::SqsUrl, "not a url", "QueueName").is_none());
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 }

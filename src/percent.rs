@@ -1,0 +1,46 @@
+//! Percent-decoding: S3 keys in CloudTrail records (form-encoded, `+` for a space), S3
+//! URLs in denial messages, and the policy documents IAM returns (RFC 3986).
+//! Malformed escapes are kept as written; never panics.
+
+/// Decodes `%XX` escapes; with `plus_is_space`, `+` is a space too (form encoding).
+pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(if plus_is_space && b[i] == b'+' {
+            b' '
+        } else {
+            b[i]
+        });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_escapes_and_keeps_malformed_ones() {
+        assert_eq!(percent_decode("a%20b%2Fc", false), "a b/c");
+        assert_eq!(percent_decode("a+b", false), "a+b");
+        assert_eq!(percent_decode("a+b", true), "a b");
+        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
+        assert_eq!(percent_decode("%41", false), "A");
+        assert_eq!(percent_decode("%", true), "%");
+        assert_eq!(percent_decode("%C3%A9", false), "é");
+    }
+}
