@@ -164,6 +164,23 @@ fn same_document(returned: &str, written: &PolicyDocument) -> bool {
     serde_json::from_str::<serde_json::Value>(&text).is_ok_and(|v| v == want)
 }
 
+/// Every item of a listing IAM pages with `Marker`/`IsTruncated`: `page` gets the marker
+/// and returns (items, truncated, next marker).
+fn paginate<T>(
+    mut page: impl FnMut(Option<String>) -> Result<(Vec<T>, bool, Option<String>), ApplyError>,
+) -> Result<Vec<T>, ApplyError> {
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let (items, truncated, next) = page(marker)?;
+        all.extend(items);
+        if !truncated || next.is_none() {
+            return Ok(all);
+        }
+        marker = next;
+    }
+}
+
 /// One IAM call on the identity: the role's operation for a role, the user's for a user
 /// (the SDK has a builder type per operation, so the two arms are spelled out by the macro).
 /// `$args` adds the parameters after the role/user name; `$out` picks from the response.
@@ -199,7 +216,7 @@ impl IamApplier {
             what: "start the AWS runtime".into(),
             detail: e.to_string(),
         })?;
-        let sdk = rt.block_on(aws::load(opts));
+        let sdk = rt.block_on(aws::load(opts, aws::DEFAULT_ATTEMPTS));
         Ok(IamApplier {
             client: Client::new(&sdk),
             rt,
@@ -233,22 +250,15 @@ impl IamApplier {
     }
 
     fn inline_names(&self) -> Result<Vec<String>, ApplyError> {
-        let mut names = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let (page, truncated, next) = on_identity!(
+        paginate(|marker| {
+            on_identity!(
                 self,
                 ("ListRolePolicies", list_role_policies),
                 ("ListUserPolicies", list_user_policies),
                 |b| b.set_marker(marker),
                 |r| (r.policy_names, r.is_truncated, r.marker)
-            )?;
-            names.extend(page);
-            if !truncated || next.is_none() {
-                return Ok(names);
-            }
-            marker = next;
-        }
+            )
+        })
     }
 
     fn get_inline(&self, policy: &str) -> Result<String, ApplyError> {
@@ -283,26 +293,20 @@ impl IamApplier {
     }
 
     fn attached(&self) -> Result<Vec<String>, ApplyError> {
-        let mut arns = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let (page, truncated, next) = on_identity!(
+        let attached = paginate(|marker| {
+            on_identity!(
                 self,
                 ("ListAttachedRolePolicies", list_attached_role_policies),
                 ("ListAttachedUserPolicies", list_attached_user_policies),
                 |b| b.set_marker(marker),
-                |r| (r.attached_policies, r.is_truncated, r.marker)
-            )?;
-            arns.extend(
-                page.unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|p| p.policy_arn),
-            );
-            if !truncated || next.is_none() {
-                return Ok(arns);
-            }
-            marker = next;
-        }
+                |r| (
+                    r.attached_policies.unwrap_or_default(),
+                    r.is_truncated,
+                    r.marker
+                )
+            )
+        })?;
+        Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
     }
 
     fn attach(&self, arn: &str) -> Result<(), ApplyError> {
@@ -328,11 +332,8 @@ impl IamApplier {
     /// iamtrail's managed policies for this identity: (name, ARN), by name.
     fn own_managed(&self) -> Result<Vec<(String, String)>, ApplyError> {
         let base = self.managed_base();
-        let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let r = self
-                .rt
+        let policies = paginate(|marker| {
+            self.rt
                 .block_on(
                     self.client
                         .list_policies()
@@ -341,22 +342,18 @@ impl IamApplier {
                         .set_marker(marker)
                         .send(),
                 )
-                .map_err(|e| self.err("iam:ListPolicies".into(), e))?;
-            for p in r.policies() {
-                if let (Some(name), Some(arn)) = (p.policy_name(), p.arn())
-                    && name
-                        .strip_prefix(&base)
-                        .and_then(|rest| rest.strip_prefix('-'))
-                        .is_some_and(|n| n.parse::<usize>().is_ok())
-                {
-                    out.push((name.to_string(), arn.to_string()));
-                }
-            }
-            if !r.is_truncated() || r.marker.is_none() {
-                break;
-            }
-            marker = r.marker;
-        }
+                .map(|r| (r.policies.unwrap_or_default(), r.is_truncated, r.marker))
+                .map_err(|e| self.err("iam:ListPolicies".into(), e))
+        })?;
+        let mut out: Vec<(String, String)> = policies
+            .into_iter()
+            .filter_map(|p| Some((p.policy_name?, p.arn?)))
+            .filter(|(name, _)| {
+                name.strip_prefix(&base)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|n| n.parse::<usize>().is_ok())
+            })
+            .collect();
         out.sort();
         Ok(out)
     }

@@ -1,10 +1,10 @@
-//! AWS SDK configuration shared by the commands that call IAM and STS (`loop --apply`,
-//! decoding EC2's encoded authorization messages).
+//! AWS SDK configuration shared by everything that calls AWS: the S3 source, `loop
+//! --apply` (IAM) and decoding EC2's encoded authorization messages (STS).
 //!
 //! Credentials and region come from the standard chain (environment, `--profile` or
 //! `AWS_PROFILE` with SSO and assumed-role profiles, container and instance
-//! credentials); `--endpoint-url` (or `AWS_ENDPOINT_URL`) points at an IAM-compatible
-//! server. IAM is global, so a missing region defaults to `us-east-1`.
+//! credentials); `--endpoint-url` (or `AWS_ENDPOINT_URL`) points at a compatible
+//! server. A missing region defaults to `us-east-1` (IAM is global; S3 redirects).
 
 use std::time::Duration;
 
@@ -18,17 +18,26 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     /// Endpoint for every service (an emulator); else `AWS_ENDPOINT_URL` or AWS.
     pub endpoint_url: Option<String>,
+    /// Region (else the chain's, else `us-east-1`).
+    pub region: Option<String>,
 }
 
-/// Loads the SDK configuration the options describe.
-pub async fn load(opts: &AwsOptions) -> SdkConfig {
+/// Attempts per call (standard retry mode) unless a caller needs its own.
+pub const DEFAULT_ATTEMPTS: u32 = 5;
+
+/// Loads the SDK configuration the options describe, retrying throttling, 5xx and
+/// transient errors up to `max_attempts` attempts with backoff.
+pub async fn load(opts: &AwsOptions, max_attempts: u32) -> SdkConfig {
     let retry = RetryConfig::standard()
-        .with_max_attempts(5)
+        .with_max_attempts(max_attempts)
         .with_initial_backoff(Duration::from_millis(200))
         .with_max_backoff(Duration::from_secs(10));
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
+    }
+    if let Some(r) = &opts.region {
+        loader = loader.region(Region::new(r.clone()));
     }
     if let Some(u) = &opts.endpoint_url {
         loader = loader.endpoint_url(u);

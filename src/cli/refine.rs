@@ -244,6 +244,7 @@ pub fn run(a: RefineArgs) -> Result<u8> {
         sts = StsDecoder::new(AwsOptions {
             profile: a.profile.clone(),
             endpoint_url: a.endpoint_url.clone(),
+            region: None,
         });
         &sts
     } else {

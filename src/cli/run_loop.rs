@@ -162,6 +162,7 @@ pub fn run(a: LoopArgs) -> Result<u8> {
     let aws = AwsOptions {
         profile: a.profile.clone(),
         endpoint_url: a.endpoint_url.clone(),
+        region: None,
     };
     let mut applier = match &a.apply {
         Some(t) => Some(

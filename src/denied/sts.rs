@@ -31,7 +31,7 @@ impl AuthorizationDecoder for StsDecoder {
         }
         let client = self.client.get_or_init(|| {
             let rt = aws::runtime().map_err(|e| format!("cannot start the AWS runtime: {e}"))?;
-            let sdk = rt.block_on(aws::load(&self.opts));
+            let sdk = rt.block_on(aws::load(&self.opts, aws::DEFAULT_ATTEMPTS));
             Ok((rt, aws_sdk_sts::Client::new(&sdk)))
         });
         let (rt, client) = client.as_ref().map_err(Clone::clone)?;

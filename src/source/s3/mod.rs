@@ -26,15 +26,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::Region;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use indicatif::ProgressBar;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+use crate::aws::AwsOptions;
 use crate::ingest::{Config, Ingested, Piece, TimeSpan, run_stream, run_stream_each};
 use crate::report::S3Stats;
 use crate::source::{FetchError, ObjectRef};
@@ -133,25 +131,13 @@ fn implies_path_style(endpoint: &str) -> bool {
 /// The S3 client the options describe (standard credential and region chain, explicit
 /// retry policy).
 pub async fn client(opts: &S3Options) -> Client {
-    let retry = RetryConfig::standard()
-        .with_max_attempts(MAX_ATTEMPTS)
-        .with_initial_backoff(Duration::from_millis(200))
-        .with_max_backoff(Duration::from_secs(10));
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
-    if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &opts.bucket_region {
-        loader = loader.region(Region::new(r.clone()));
-    }
-    if let Some(u) = &opts.endpoint_url {
-        loader = loader.endpoint_url(u);
-    }
-    let sdk = loader.load().await;
-    let mut b = aws_sdk_s3::config::Builder::from(&sdk);
-    if sdk.region().is_none() {
-        b = b.region(Region::new("us-east-1"));
-    }
+    let aws = AwsOptions {
+        profile: opts.profile.clone(),
+        endpoint_url: opts.endpoint_url.clone(),
+        region: opts.bucket_region.clone(),
+    };
+    let sdk = crate::aws::load(&aws, MAX_ATTEMPTS).await;
+    let b = aws_sdk_s3::config::Builder::from(&sdk);
     let path_style = opts.path_style
         || opts
             .endpoint_url
