@@ -21,30 +21,23 @@ fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(json.len() as u64));
     let mut dec = Decoder::default();
-    g.bench_function("Decoder::decode, 1 MB object (gzip)", |b| {
-        b.iter_batched_ref(
-            || gz.clone(),
-            |data| {
-                let mut n = 0u64;
-                dec.decode(data, &mut |_, r| n += u64::from(r.is_ok()))
-                    .expect("valid object");
-                black_box(n)
-            },
-            BatchSize::SmallInput,
-        )
-    });
-    g.bench_function("Decoder::decode, 1 MB object (plain JSON)", |b| {
-        b.iter_batched_ref(
-            || json.clone(),
-            |data| {
-                let mut n = 0u64;
-                dec.decode(data, &mut |_, r| n += u64::from(r.is_ok()))
-                    .expect("valid object");
-                black_box(n)
-            },
-            BatchSize::SmallInput,
-        )
-    });
+    for (name, input) in [
+        ("Decoder::decode, 1 MB object (gzip)", &gz),
+        ("Decoder::decode, 1 MB object (plain JSON)", &json),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || input.clone(),
+                |data| {
+                    let mut n = 0u64;
+                    dec.decode(data, &mut |_, r| n += u64::from(r.is_ok()))
+                        .expect("valid object");
+                    black_box(n)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
     g.finish();
 }
 
