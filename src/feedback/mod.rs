@@ -230,7 +230,6 @@ pub fn run(
     }
     let initial = policy.clone();
     let mut learned: Vec<Denial> = Vec::new();
-    let mut applied_last = applier.is_some();
     let mut propagation_waits = 0usize;
     let mut last_denials: Vec<Denial> = Vec::new();
     for i in 1..=opts.max_iterations.max(1) {
@@ -290,7 +289,7 @@ pub fn run(
                 .remaining
                 .iter()
                 .all(|r| r.status == Status::AlreadyAllowed);
-            if lagging && applied_last && propagation_waits < opts.propagation_retries {
+            if lagging && applier.is_some() && propagation_waits < opts.propagation_retries {
                 propagation_waits += 1;
                 let wait = opts.settle.max(Duration::from_millis(500)) * (1 << propagation_waits);
                 it.notes.push(format!(
@@ -355,7 +354,6 @@ pub fn run(
         if let Some(a) = applier.as_deref_mut() {
             it.applied = Some(a.apply(&policy)?);
         }
-        applied_last = applier.is_some();
         history.iterations.push(it);
         observer
             .checkpoint(&policy, history)
