@@ -155,6 +155,17 @@ fn s3_data_events_and_bucket_subresources() {
             "s3:PutObject arn:aws:s3:::dst/new.txt"
         ]
     );
+    // The console's Storage Lens dashboard call, as real records show it.
+    assert_eq!(
+        needs(
+            "s3.amazonaws.com",
+            "GetStorageLensDashboardDataInternal",
+            json!({"configurationARN": "arn:aws:s3:us-east-1:123837392027:storage-lens/default-account-dashboard"})
+        ),
+        [
+            "s3:GetStorageLensDashboard arn:aws:s3:us-east-1:123837392027:storage-lens/default-account-dashboard"
+        ]
+    );
 }
 
 #[test]
