@@ -219,6 +219,12 @@ fn without_a_principal_the_input_s_principals_are_listed() {
         e.contains("186  role    arn:aws:iam::111122223333:role/ci"),
         "{e}"
     );
+    assert!(
+        e.trim_end().lines().last().unwrap().contains(
+            "no policy written: rerun with --principal and one of the 9 above (the busiest: --principal arn:aws:iam::111122223333:role/ci)"
+        ),
+        "{e}"
+    );
     let o = iamtrail(&["principals", "sample-trails"], None);
     assert!(
         stdout(&o)

@@ -45,6 +45,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                 );
                 let mut rows: Vec<_> = s.principals.iter().collect();
                 rows.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
+                let busiest = rows.first().map(|(p, _)| p.to_string()).unwrap_or_default();
                 for (p, seen) in rows {
                     eprintln!(
                         "  {:>8}  {:<6}  {p}",
@@ -55,6 +56,10 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                 if !a.input.quiet {
                     eprint_lines(&summary_lines(s));
                 }
+                // The list can be long: say again, last, what to run.
+                eprintln!(
+                    "iamtrail: no policy written: rerun with --principal and one of the {n} above (the busiest: --principal {busiest}), or --all-principals"
+                );
                 return Ok(exit::USAGE);
             }
         }
