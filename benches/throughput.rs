@@ -167,6 +167,7 @@ const B: &str = "(b) (a) + simd-json fill_tape_padded (Decoder's parser)";
 const B2: &str = "(b') inflate + simd-json borrowed value";
 const B3: &str = "(b'') Decoder::decode (inflate+parse+checks)";
 const C: &str = "(c) generate pipeline (list, ingest::run, build)";
+const C2: &str = "(c') (c) with --parse-all (every record parsed, none skimmed)";
 
 fn main() {
     let mb = env_u64("IAMTRAIL_BENCH_MB", 300).max(1);
@@ -232,7 +233,7 @@ fn main() {
         b.run(B2, t, &large, || measure::inflate_parse_borrowed(&files));
         b.run(B3, t, &large, || measure::decode_only(&files));
         b.run(C, t, &large, || {
-            let g = measure::pipeline(&logs, corpus::BUSY_PRINCIPAL);
+            let g = measure::pipeline(&logs, corpus::BUSY_PRINCIPAL, true);
             assert_eq!(g.objects, large.objects);
             let p = Pass {
                 json_bytes: large.json_bytes,
@@ -240,6 +241,18 @@ fn main() {
             };
             generated = Some(g);
             p
+        });
+        b.run(C2, t, &large, || {
+            let g = measure::pipeline(&logs, corpus::BUSY_PRINCIPAL, false);
+            assert_eq!(Some(g.used), generated.as_ref().map(|c| c.used));
+            assert_eq!(
+                Some(g.policy_chars),
+                generated.as_ref().map(|c| c.policy_chars)
+            );
+            Pass {
+                json_bytes: large.json_bytes,
+                records: g.records,
+            }
         });
     }
     if let Some(g) = &generated {
@@ -287,7 +300,7 @@ fn main() {
         });
         let mut phases = None;
         b.run(&format!("small {C}"), t, &small, || {
-            let g = measure::pipeline(&small_logs, corpus::BUSY_PRINCIPAL);
+            let g = measure::pipeline(&small_logs, corpus::BUSY_PRINCIPAL, true);
             phases = Some(g.phases);
             Pass {
                 json_bytes: small.json_bytes,
@@ -363,7 +376,7 @@ fn main() {
     let ts: Vec<String> = threads.iter().map(|t| format!("{t} thr")).collect();
     println!("| stage (large objects) | {} |", ts.join(" | "));
     println!("|---|{}", "---:|".repeat(threads.len()));
-    for label in [R, A, B, B2, B3, C] {
+    for label in [R, A, B, B2, B3, C, C2] {
         let cells: Vec<String> = threads
             .iter()
             .map(|&t| {
@@ -394,6 +407,9 @@ fn main() {
     };
     row("c/a (pipeline ÷ inflate)", &|t| ratio(C, A, t));
     row("c/b (pipeline ÷ inflate+parse)", &|t| ratio(C, B, t));
+    row("c/c' (skimming ÷ parsing every record)", &|t| {
+        ratio(C, C2, t)
+    });
     row("b/a (inflate+parse ÷ inflate)", &|t| ratio(B, A, t));
     let small_c = format!("small {C}");
     let small_a = format!("small {A}");

@@ -21,6 +21,10 @@ pub struct Config {
     pub selection: Selection,
     /// Failed-call classes counted as needed.
     pub counted: Vec<FailureClass>,
+    /// With principals selected, read other principals' records only as far as selection
+    /// needs (see `Decoder::decode_selecting`); `false` parses every record in full, which
+    /// also reports damage inside records the run does not use.
+    pub skim: bool,
 }
 
 impl Default for Config {
@@ -28,6 +32,7 @@ impl Default for Config {
         Config {
             selection: Selection::default(),
             counted: FailureClass::DEFAULT.to_vec(),
+            skim: true,
         }
     }
 }
@@ -124,8 +129,11 @@ impl<'c> Worker<'c> {
     fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
         // An object large enough to be parsed in slices keeps its results apart until it
         // is decoded, so a slice that fails late can take back what earlier ones added
-        // (see `Decoder::decode_staged`).
-        let apart = data.len() >= ISOLATE;
+        // (see `Decoder::decode_selecting`).
+        // Skimming (see `Decoder::decode_selecting`) pays off when most records belong to
+        // principals the run does not ask about; it may also have to start over.
+        let skim = self.cfg.skim && !self.cfg.selection.principals.is_empty();
+        let apart = skim || data.len() >= ISOLATE;
         let before = apart.then(|| std::mem::take(&mut self.out));
         let restarted = std::cell::Cell::new(false);
         let Worker {
@@ -171,6 +179,8 @@ impl<'c> Worker<'c> {
                     *summary.filtered.entry(reason.as_str()).or_default() += 1;
                     return;
                 }
+                // Light records are only handed over when selection turned them down.
+                debug_assert!(!r.is_light(), "a light record was selected");
                 needs.clear();
                 match mapper.map(&r, needs) {
                     Outcome::Mapped => {
@@ -215,10 +225,12 @@ impl<'c> Worker<'c> {
                 }
             };
             let mut restart = || restarted.set(true);
-            decoder.decode_staged(
+            let want = |r: &crate::decode::Record<'_>| cfg.selection.check(r).is_ok();
+            decoder.decode_selecting(
                 &mut data,
                 &mut on_record,
                 apart.then_some(&mut restart as &mut dyn FnMut()),
+                skim.then_some(&want as &crate::decode::Want<'_>),
             )
         };
         if restarted.get() {

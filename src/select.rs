@@ -218,8 +218,10 @@ impl PrincipalMatch {
                     "user"
                 };
                 caller(r).is_some_and(|c| {
-                    iam_arn_parts(&c.id)
-                        .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
+                    // Most records are someone else's: the name settles that cheaply.
+                    c.id.ends_with(name.as_str())
+                        && iam_arn_parts(&c.id)
+                            .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
                 })
             }
         }

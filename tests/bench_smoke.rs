@@ -109,7 +109,9 @@ fn corpus_and_measurements_agree() {
     // (c) on one and two threads gives the same policy.
     let runs: Vec<_> = [1, 2]
         .iter()
-        .map(|&t| measure::pool(t).install(|| measure::pipeline(&c.logs(), corpus::BUSY_PRINCIPAL)))
+        .map(|&t| {
+            measure::pool(t).install(|| measure::pipeline(&c.logs(), corpus::BUSY_PRINCIPAL, true))
+        })
         .collect();
     assert_eq!(runs[0], runs[1]);
     let g = &runs[0];

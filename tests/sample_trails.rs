@@ -50,7 +50,18 @@ fn golden_policies_for_every_sample_principal() {
         ),
     ] {
         let arn = format!("{ACCOUNT}{principal}");
-        golden(file, &["generate", "-p", &arn, "sample-trails"]);
+        let (out, err) = golden(file, &["generate", "-p", &arn, "sample-trails"]);
+        // Other principals' records are skimmed by default; parsing every record gives
+        // the same policy and the same accounting.
+        let o = iamtrail(
+            &["generate", "--parse-all", "-p", &arn, "sample-trails"],
+            None,
+        );
+        assert_eq!(
+            (stdout(&o), stderr(&o)),
+            (out, err),
+            "--parse-all for {principal}"
+        );
     }
 }
 

@@ -352,8 +352,9 @@ impl PartialEq for Phases {
 impl Eq for Phases {}
 
 /// (c) `iamtrail generate --principal PRINCIPAL DIR` as a library call: list with
-/// `LocalSource`, `ingest::run`, `generate::build`, render the JSON policy.
-pub fn pipeline(dir: &Path, principal: &str) -> Generated {
+/// `LocalSource`, `ingest::run`, `generate::build`, render the JSON policy. `skim: false`
+/// is `--parse-all` (every record parsed in full).
+pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     let t0 = Instant::now();
     let source = iamtrail::source::local::LocalSource::default();
     let objects = source.list(&[dir.to_path_buf()]).expect("listable corpus");
@@ -364,6 +365,7 @@ pub fn pipeline(dir: &Path, principal: &str) -> Generated {
         .push(principal.parse().expect("a principal ARN"));
     let cfg = iamtrail::ingest::Config {
         selection,
+        skim,
         ..Default::default()
     };
     let got = iamtrail::ingest::run(

@@ -16,6 +16,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
     let cfg = Config {
         selection: sel,
         counted: a.failed_calls.0.clone(),
+        skim: !a.parse_all,
     };
     let mut got = ingest(&a.input, &cfg)?;
     let stdin_taken = a.input.inputs.iter().any(|p| p.as_os_str() == "-");

@@ -160,6 +160,12 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "CLASSES", default_value = "denied,throttled,server,state,other", value_parser = parse_classes)]
     pub failed_calls: FailureClasses,
 
+    /// Parse every record in full. By default, records of principals other than
+    /// --principal are read only as far as telling their caller, which is several times
+    /// faster but does not notice damage inside them that leaves their structure intact.
+    #[arg(long)]
+    pub parse_all: bool,
+
     /// Collapse more than N sibling resources (object keys, log streams) into a prefix
     /// wildcard; 0 never does.
     #[arg(long, value_name = "N", default_value_t = 10)]

@@ -13,6 +13,7 @@
 //! bad element of `Records` loses only that record.
 
 pub mod record;
+mod skim;
 
 use std::io::Read;
 
@@ -89,13 +90,13 @@ pub const SLACK: usize = INPUT_PADDING;
 /// How many bytes of records [`Decoder::decode_staged`] parses at a time.
 pub const CHUNK: usize = 1 << 20;
 
-/// What the sliced parse of a large object came to.
+/// What the sliced parse or the skim of an object came to.
 enum Chunked {
     /// All records were handed over.
     Done(ObjectKind),
-    /// Not a `{"Records":[…]}` object larger than [`CHUNK`]: parse it whole.
+    /// Not a `{"Records":[…]}` object (larger than [`CHUNK`], for slices): parse it whole.
     NotApplicable,
-    /// A slice did not parse (after records were handed over, if `emitted`).
+    /// A slice or record did not parse (after records were handed over, if `emitted`).
     Failed { emitted: bool },
 }
 
@@ -109,6 +110,9 @@ pub struct Decoder {
     /// slice `[…]` sits one level higher than the records in `{"Records":[…]}` do, so a
     /// slice parses exactly when the whole document would.
     chunk_buffers: Buffers,
+    /// For single records (skimming): two levels less deep, as records sit two levels
+    /// down in `{"Records":[…]}`.
+    record_buffers: Buffers,
     /// Inflated JSON, followed by at least [`INPUT_PADDING`] bytes for the parser. Its
     /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
@@ -124,6 +128,7 @@ impl Default for Decoder {
             inflater: libdeflater::Decompressor::new(),
             buffers: Buffers::default(),
             chunk_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1),
+            record_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 2),
             inflated: Vec::new(),
             scratch: Vec::new(),
             tape: Some(Tape::null().reset()),
@@ -141,6 +146,10 @@ impl std::fmt::Debug for Decoder {
 /// Calls `sink(index, record)` for every record; `index` is the 0-based position in the
 /// object (element of `Records`/`Events`, or line number − 1 for NDJSON).
 pub type Sink<'s> = dyn FnMut(usize, Result<Record<'_>, RecordError>) + 's;
+
+/// Which records the caller wants whole: asked of a light record (see
+/// [`Record::is_light`]); the records it turns down are handed over light.
+pub type Want<'w> = dyn Fn(&Record<'_>) -> bool + 'w;
 
 fn is_gzip(b: &[u8]) -> bool {
     b.len() >= 2 && b[0] == 0x1f && b[1] == 0x8b
@@ -191,12 +200,44 @@ impl Decoder {
         sink: &mut Sink<'_>,
         restart: Option<&mut dyn FnMut()>,
     ) -> Result<ObjectKind, ObjectError> {
+        self.decode_selecting(data, sink, restart, None)
+    }
+
+    /// Like [`Decoder::decode_staged`], and when both `restart` and `want` are given, a
+    /// `{"Records":[…]}` object is skimmed instead of parsed: each record is first read
+    /// only as far as selection needs (module `skim`), and parsed in full only when `want`
+    /// takes it; the others reach `sink` light. That is several times cheaper than
+    /// parsing records a run does not use. A structure the skimmer cannot follow, or a
+    /// wanted record that does not parse, calls `restart` (when records were handed
+    /// over) and decodes the object whole, with the whole document's result.
+    ///
+    /// Skimming does not validate what it does not read: damage inside the values of
+    /// records `want` turns down (a bad literal, invalid UTF-8 in their parameters) is
+    /// not reported, where a whole-document parse would lose the object to it.
+    pub fn decode_selecting(
+        &mut self,
+        data: &mut Vec<u8>,
+        sink: &mut Sink<'_>,
+        restart: Option<&mut dyn FnMut()>,
+        want: Option<&Want<'_>>,
+    ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
-            let r = match restart {
-                Some(restart) => match self.chunked(&mut doc, len, sink) {
+            let r = match (restart, want) {
+                (Some(restart), Some(want)) => match self.skimmed(&doc, len, sink, want) {
+                    Chunked::Done(r) => Ok(r),
+                    Chunked::NotApplicable => self.document(&mut doc, len, sink),
+                    Chunked::Failed { emitted } => {
+                        // Skimming leaves the text as it was: parse it whole.
+                        if emitted {
+                            restart();
+                        }
+                        self.document(&mut doc, len, sink)
+                    }
+                },
+                (Some(restart), None) => match self.chunked(&mut doc, len, sink) {
                     Chunked::Done(r) => Ok(r),
                     Chunked::NotApplicable => self.document(&mut doc, len, sink),
                     Chunked::Failed { emitted } => {
@@ -211,7 +252,7 @@ impl Decoder {
                         self.document(&mut doc, len, sink)
                     }
                 },
-                None => self.document(&mut doc, len, sink),
+                (None, _) => self.document(&mut doc, len, sink),
             };
             self.inflated = doc;
             r
@@ -219,12 +260,77 @@ impl Decoder {
             // The parser reads up to INPUT_PADDING bytes past the document.
             let len = data.len();
             data.resize(len + INPUT_PADDING, b' ');
-            let r = self.document(data, len, sink);
+            let skim = match (restart, want) {
+                (Some(restart), Some(want)) => match self.skimmed(data, len, sink, want) {
+                    Chunked::Done(r) => Some(Ok(r)),
+                    Chunked::NotApplicable => None,
+                    Chunked::Failed { emitted } => {
+                        if emitted {
+                            restart();
+                        }
+                        None
+                    }
+                },
+                _ => None,
+            };
+            let r = skim.unwrap_or_else(|| self.document(data, len, sink));
             data.truncate(len);
             r
         };
         if big || self.inflated.capacity() > RETAIN {
             self.release();
+        }
+        result
+    }
+
+    /// Skims `{"Records":[…]}` in `buf[..len]` (see [`Decoder::decode_selecting`]). The
+    /// records `want` takes, and the ones the skimmer cannot read exactly, are copied out
+    /// and parsed alone, so the document stays intact for a whole parse after a failure.
+    fn skimmed(&mut self, buf: &[u8], len: usize, sink: &mut Sink<'_>, want: &Want<'_>) -> Chunked {
+        let text = &buf[..len];
+        let Some(mut at) = skim::records_start(text) else {
+            return Chunked::NotApplicable;
+        };
+        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+        let (mut index, mut emitted) = (0usize, false);
+        let result = loop {
+            let start = match skim::next_record(text, at, index == 0) {
+                Ok(Some(start)) => start,
+                Ok(None) => break Chunked::Done(ObjectKind::Records),
+                Err(()) => break Chunked::Failed { emitted },
+            };
+            let Some(scan) = skim::record(text, start) else {
+                break Chunked::Failed { emitted };
+            };
+            at = scan.end;
+            if !scan.odd {
+                let light = Record::light(scan.head);
+                if !want(&light) {
+                    sink(index, Ok(light));
+                    index += 1;
+                    emitted = true;
+                    continue;
+                }
+            }
+            let n = scan.end - start;
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&text[start..scan.end]);
+            self.scratch.resize(n + INPUT_PADDING, b' ');
+            let mut t = tape.reset();
+            let parsed = fill_tape_padded(&mut self.scratch, n, &mut self.record_buffers, &mut t);
+            if parsed.is_ok() {
+                emit(sink, index, t.as_value());
+            }
+            tape = t.reset();
+            if parsed.is_err() {
+                break Chunked::Failed { emitted };
+            }
+            index += 1;
+            emitted = true;
+        };
+        self.tape = Some(tape);
+        if self.scratch.capacity() > RETAIN {
+            self.scratch = Vec::new();
         }
         result
     }
@@ -308,6 +414,8 @@ impl Decoder {
         self.inflated = Vec::new();
         self.buffers = Buffers::default();
         self.chunk_buffers = Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1);
+        self.record_buffers = Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 2);
+        self.scratch = Vec::new();
         self.tape = Some(Tape::null().reset());
     }
 
@@ -674,6 +782,190 @@ mod tests {
         let doc = format!("{{\"Records\":[{}],\"x\":1}}", recs.join(","));
         let (whole, sliced, restarts) = both_ways(&doc);
         assert_eq!((sliced, restarts), (whole, 0));
+    }
+
+    /// What a test compares of a record: the fields selection reads, and for a whole
+    /// record everything mapping reads too.
+    fn show(i: usize, rec: Result<Record<'_>, RecordError>) -> String {
+        let r = match rec {
+            Ok(r) => r,
+            Err(e) => return format!("{i}: ERR {e}"),
+        };
+        let mut s = format!(
+            "{i}: {:?} {:?} {:?} {:?} {:?} {:?} issuer={:?}",
+            r.event_source(),
+            r.event_name(),
+            r.event_time(),
+            r.event_type(),
+            r.region(),
+            r.recipient_account(),
+            r.issuer_str("arn")
+        );
+        for k in [
+            "type",
+            "arn",
+            "accountId",
+            "accessKeyId",
+            "userName",
+            "principalId",
+            "invokedBy",
+        ] {
+            s += &format!(" {k}={:?}", r.identity_str(k));
+        }
+        if !r.is_light() {
+            s += &format!(
+                " FULL {:?} {:?} {:?} {:?} {:?}",
+                r.event_id(),
+                r.error_code(),
+                r.request_parameters(),
+                r.response_elements(),
+                r.resources().collect::<Vec<_>>()
+            );
+        }
+        s
+    }
+
+    /// `decode` (with every record not wanted shown light) and `decode_selecting`, and
+    /// the number of restarts.
+    fn skim_both_ways(doc: &[u8], gzip: bool) -> (Vec<String>, Vec<String>, usize) {
+        let want = |r: &Record<'_>| {
+            r.issuer_str("arn")
+                .or(r.identity_str("arn"))
+                .is_some_and(|a| a.ends_with("/ci"))
+        };
+        let input = || if gzip { gz(doc) } else { doc.to_vec() };
+        let mut whole = Vec::new();
+        let r = Decoder::default().decode(&mut input(), &mut |i, rec| {
+            let line = show(i, rec.clone());
+            whole.push(match rec {
+                Ok(r) if !want(&r) => line.split(" FULL ").next().unwrap().to_string(),
+                _ => line,
+            });
+        });
+        whole.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        let seen = std::cell::RefCell::new(Vec::new());
+        let mut restarts = 0;
+        let r = Decoder::default().decode_selecting(
+            &mut input(),
+            &mut |i, rec| {
+                let line = show(i, rec.clone());
+                seen.borrow_mut().push(match rec {
+                    // Records the skimmer leaves to the parser come whole; compare what
+                    // a light one shows.
+                    Ok(r) if !want(&r) => line.split(" FULL ").next().unwrap().to_string(),
+                    Ok(r) => {
+                        assert!(!r.is_light(), "a wanted record came light");
+                        line
+                    }
+                    _ => line,
+                })
+            },
+            Some(&mut || {
+                restarts += 1;
+                seen.borrow_mut().clear();
+            }),
+            Some(&want),
+        );
+        let mut skimmed = seen.into_inner();
+        skimmed.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        (whole, skimmed, restarts)
+    }
+
+    #[test]
+    fn skimming_gives_what_parsing_gives() {
+        use serde_json::json;
+        let role = |name: &str, session: &str| {
+            json!({"type":"AssumedRole","principalId":"AROAX:s","arn":format!("arn:aws:sts::111122223333:assumed-role/{name}/{session}"),
+                "accountId":"111122223333","accessKeyId":"ASIAEXAMPLE",
+                "sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAX","arn":format!("arn:aws:iam::111122223333:role/{name}"),"accountId":"111122223333","userName":name},
+                    "attributes":{"creationDate":"2026-11-20T09:00:00Z","mfaAuthenticated":"false"}}})
+        };
+        let rec = |i: usize, who: serde_json::Value| {
+            json!({"eventVersion":"1.08","userIdentity":who,"eventTime":format!("2026-11-20T09:{:02}:00Z", i % 60),
+                "eventSource":"sqs.amazonaws.com","eventName":"SendMessage","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1",
+                "requestParameters":{"queueUrl":"https://sqs.us-east-1.amazonaws.com/111122223333/q","body":"}]\"{[,\\","n":[1,2.5,-3e2,true,false,null,{"x":[[]]}]},
+                "responseElements":null,"eventID":format!("id-{i}"),"eventType":"AwsApiCall","recipientAccountId":"111122223333",
+                "resources":[{"ARN":"arn:aws:sqs:us-east-1:111122223333:q","type":"AWS::SQS::Queue"}]})
+        };
+        let mut recs = Vec::new();
+        for i in 0..40 {
+            let who = match i % 5 {
+                0 => role("ci", "build-1"),
+                1 => role("other", "s"),
+                2 => {
+                    json!({"type":"IAMUser","principalId":"AIDAX","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"})
+                }
+                3 => json!({"type":"AWSService","invokedBy":"lambda.amazonaws.com"}),
+                _ => {
+                    json!({"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"})
+                }
+            };
+            recs.push(rec(i, who).to_string());
+        }
+        // Records the skimmer must leave to the parser: escapes in the fields it reads
+        // (one of them is the wanted role), repeated fields, fields of other types,
+        // missing required fields, and a record without userIdentity.
+        recs.push(recs[0].replace("role/ci\"", "role/\\u0063i\""));
+        recs.push(recs[1].replace("role/other\"", "role/\\u0063i\""));
+        recs.push(recs[1].replace("\"awsRegion\"", "\"awsRegion\":\"eu-west-1\",\"awsRegion\""));
+        recs.push(recs[2].replace("\"eventTime\":\"2026-11-20T09:02:00Z\"", "\"eventTime\":1"));
+        recs.push(recs[1].replace("\"eventName\":\"SendMessage\",", ""));
+        recs.push(recs[0].replace(
+            "\"eventSource\":\"sqs.amazonaws.com\"",
+            "\"eventSource\":\"\"",
+        ));
+        recs.push(r#"{"eventSource":"s3.amazonaws.com","eventName":"ListBuckets"}"#.to_string());
+        recs.push(recs[0].replace(
+            "\"sessionContext\":{",
+            "\"sessionContext\":{\"sessionIssuer\":null,",
+        ));
+        recs.push(recs[1].replace(
+            "\"userIdentity\":{",
+            "\"userIdentity\":{\"arn\":\"arn:aws:iam::1:role/ci\",",
+        ));
+        let compact = format!("{{\"Records\":[{}]}}", recs.join(","));
+        let value: serde_json::Value = serde_json::from_str(&compact).unwrap();
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        for (doc, gzip) in [(&compact, true), (&compact, false), (&pretty, true)] {
+            let (whole, skimmed, restarts) = skim_both_ways(doc.as_bytes(), gzip);
+            assert_eq!(whole.len(), recs.len() + 1);
+            assert_eq!(restarts, 0);
+            for (a, b) in whole.iter().zip(&skimmed) {
+                assert_eq!(a, b);
+            }
+            assert_eq!(whole, skimmed);
+            assert!(
+                whole.iter().filter(|l| l.contains(" FULL ")).count() >= 8,
+                "{whole:#?}"
+            );
+        }
+        // A record that does not parse, after records were handed over: the document's
+        // error, after one restart.
+        let bad = format!(
+            "{{\"Records\":[{},{}]}}",
+            recs[0],
+            recs[0].replace("true", "tru")
+        );
+        let (whole, skimmed, restarts) = skim_both_ways(bad.as_bytes(), true);
+        assert_eq!((skimmed, restarts), (whole.clone(), 1));
+        assert!(whole[0].contains("not valid JSON"), "{whole:?}");
+        // Broken structure: the same, and no records.
+        let bad = format!("{{\"Records\":[{},{}]}}", recs[0], &recs[1][..100]);
+        let (whole, skimmed, restarts) = skim_both_ways(bad.as_bytes(), false);
+        assert_eq!((skimmed, restarts), (whole, 1));
+        // Damage inside a record of another principal is not read: its object is kept.
+        let other = format!(
+            "{{\"Records\":[{},{}]}}",
+            recs[0],
+            recs[1].replace("true", "tru")
+        );
+        let (whole, skimmed, _) = skim_both_ways(other.as_bytes(), true);
+        assert!(whole[0].contains("not valid JSON"));
+        assert_eq!(skimmed.len(), 3);
+        assert!(
+            skimmed[0].contains(" FULL ") && skimmed[2] == "Ok(Records)",
+            "{skimmed:?}"
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ pub type Json<'a> = Value<'a, 'a>;
 /// demand would rescan the record a dozen times).
 #[derive(Clone, Copy)]
 pub struct Record<'a> {
-    v: Json<'a>,
+    /// `None` for a light record (see [`Record::is_light`]).
+    v: Option<Json<'a>>,
     event_source: Option<&'a str>,
     event_name: Option<&'a str>,
     event_time: Option<&'a str>,
@@ -80,7 +81,7 @@ impl<'a> Record<'a> {
         let obj = v.as_object()?;
         let mut first: [Option<Option<&'a str>>; 2] = [None, None];
         let mut r = Record {
-            v,
+            v: Some(v),
             event_source: None,
             event_name: None,
             event_time: None,
@@ -144,8 +145,48 @@ impl<'a> Record<'a> {
         Some((r, first))
     }
 
-    /// The whole record as JSON.
-    pub fn json(&self) -> Json<'a> {
+    /// A record known only by the fields selection reads (see `decode::skim`): its
+    /// caller, time, event, region and account, nothing mapping needs. The decoder hands
+    /// one over only for a record the caller's `want` turned down.
+    pub(crate) fn light(h: super::skim::Head<'a>) -> Self {
+        Record {
+            v: None,
+            event_source: h.event_source,
+            event_name: h.event_name,
+            event_time: h.event_time,
+            event_id: None,
+            event_type: h.event_type,
+            region: h.region,
+            recipient: h.recipient,
+            error_code: None,
+            error_message: None,
+            user_identity: None,
+            request_parameters: None,
+            response_elements: None,
+            resources: None,
+            identity: Identity {
+                ty: h.ty,
+                arn: h.arn,
+                account_id: h.account_id,
+                access_key_id: h.access_key_id,
+                user_name: h.user_name,
+                principal_id: h.principal_id,
+                invoked_by: h.invoked_by,
+                issuer_arn: h.issuer_arn,
+            },
+        }
+    }
+
+    /// Whether this is a light record: only the fields selection reads are there
+    /// (`eventSource`, `eventName`, `eventTime`, `eventType`, `awsRegion`,
+    /// `recipientAccountId`, the common `userIdentity` strings and the session issuer's
+    /// ARN); everything else reads as absent.
+    pub fn is_light(&self) -> bool {
+        self.v.is_none()
+    }
+
+    /// The whole record as JSON (`None` for a light record).
+    pub fn json(&self) -> Option<Json<'a>> {
         self.v
     }
     /// `eventSource`, e.g. `s3.amazonaws.com`.
