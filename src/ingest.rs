@@ -25,6 +25,10 @@ pub struct Config {
     /// needs (see `Decoder::decode_selecting`); `false` parses every record in full, which
     /// also reports damage inside records the run does not use.
     pub skim: bool,
+    /// Objects smaller than this (bytes as read, compressed) are parsed whole even when
+    /// skimming: keeping a small object's results apart, which a skim that must start
+    /// over needs, costs what skimming it saves.
+    pub skim_min: usize,
 }
 
 impl Default for Config {
@@ -33,6 +37,7 @@ impl Default for Config {
             selection: Selection::default(),
             counted: FailureClass::DEFAULT.to_vec(),
             skim: true,
+            skim_min: ISOLATE,
         }
     }
 }
@@ -127,12 +132,14 @@ impl<'c> Worker<'c> {
     }
 
     fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
-        // An object large enough to be parsed in slices keeps its results apart until it
-        // is decoded, so a slice that fails late can take back what earlier ones added
-        // (see `Decoder::decode_selecting`).
-        // Skimming (see `Decoder::decode_selecting`) pays off when most records belong to
-        // principals the run does not ask about; it may also have to start over.
-        let skim = self.cfg.skim && !self.cfg.selection.principals.is_empty();
+        // An object large enough to be parsed in slices or skimmed keeps its results apart
+        // until it is decoded, so a slice that fails late (or a skim that must start
+        // over) can take back what earlier ones added (see `Decoder::decode_selecting`).
+        // Skimming pays off when most records belong to principals the run does not ask
+        // about; on small objects keeping results apart costs what skimming saves.
+        let skim = self.cfg.skim
+            && data.len() >= self.cfg.skim_min
+            && !self.cfg.selection.principals.is_empty();
         let apart = skim || data.len() >= ISOLATE;
         let before = apart.then(|| std::mem::take(&mut self.out));
         let restarted = std::cell::Cell::new(false);
@@ -271,7 +278,11 @@ impl<'c> Worker<'c> {
         match bytes {
             Ok(bytes) => {
                 progress.inc(bytes.len() as u64);
+                let before = self.out.summary.records.read;
                 self.object(name, bytes);
+                if !progress.is_hidden() {
+                    seen(self.out.summary.records.read - before);
+                }
             }
             Err(e) => self.unreadable(name, e.to_string()),
         }
@@ -377,6 +388,24 @@ fn on_every_thread<T>(
     done
 }
 
+/// Records read while a progress bar is shown, for its records/s (display only: one
+/// count per process, reset by [`records_seen_reset`] when a bar starts).
+static RECORDS_SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn seen(n: u64) {
+    RECORDS_SEEN.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Records read so far by runs with a visible progress bar.
+pub fn records_seen() -> u64 {
+    RECORDS_SEEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Starts [`records_seen`] over (when a new progress bar starts).
+pub fn records_seen_reset() {
+    RECORDS_SEEN.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Hands out the items of an iterator to several threads, one at a time.
 fn shared<I: Iterator + Send>(objects: I) -> impl Fn() -> Option<I::Item> + Sync {
     let objects = std::sync::Mutex::new(objects);
@@ -402,6 +431,9 @@ where
         Piece::Fetched(obj, Ok(bytes), tag) => {
             progress.inc(bytes.len() as u64);
             let (own, span) = w.object_own(&obj.name, bytes);
+            if !progress.is_hidden() {
+                seen(own.summary.records.read);
+            }
             keep(tag, &own, &span);
             w.add(own);
         }

@@ -58,6 +58,7 @@ fn check(bytes: Vec<u8>) -> Result<(), TestCaseError> {
             principals: vec!["arn:aws:iam::111122223333:role/ci".parse().unwrap()],
             ..Default::default()
         },
+        skim_min: 0,
         ..Config::default()
     };
     let out = iamtrail::generate::from_objects(vec![("fuzz".into(), bytes.clone())], &skimmed);

@@ -17,6 +17,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         selection: sel,
         counted: a.failed_calls.0.clone(),
         skim: !a.parse_all,
+        ..Config::default()
     };
     let mut got = ingest(&a.input, &cfg)?;
     let stdin_taken = a.input.inputs.iter().any(|p| p.as_os_str() == "-");

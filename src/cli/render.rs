@@ -77,7 +77,7 @@ pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
         let bar = progress_bar(
             a,
             Some(total),
-            "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, eta {eta}) {wide_bar}",
+            "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, {records_per_sec}, eta {eta}) {wide_bar}",
         );
         out = Some(run(&source, &objects, cfg, &bar));
         bar.finish_and_clear();
@@ -99,7 +99,11 @@ pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
             concurrency: a.s3.s3_concurrency,
             cache: a.s3.cache.clone(),
         })?;
-        let bar = progress_bar(a, None, "{spinner} {bytes} read from S3 ({bytes_per_sec})");
+        let bar = progress_bar(
+            a,
+            None,
+            "{spinner} {bytes} read from S3 ({bytes_per_sec}, {records_per_sec})",
+        );
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
@@ -123,7 +127,18 @@ fn progress_bar(a: &InputArgs, total: Option<u64>, template: &str) -> ProgressBa
         return ProgressBar::hidden();
     }
     let b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    b.set_style(ProgressStyle::with_template(template).expect("valid template"));
+    crate::ingest::records_seen_reset();
+    let style = ProgressStyle::with_template(template)
+        .expect("valid template")
+        .with_key(
+            "records_per_sec",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let secs = s.elapsed().as_secs_f64().max(1e-3);
+                let rate = crate::ingest::records_seen() as f64 / secs;
+                let _ = write!(w, "{:.0}k records/s", rate / 1e3);
+            },
+        );
+    b.set_style(style);
     b
 }
 
