@@ -80,23 +80,7 @@ impl<'a> Record<'a> {
     fn read(v: Json<'a>) -> Option<(Self, [Option<Option<&'a str>>; 2])> {
         let obj = v.as_object()?;
         let mut first: [Option<Option<&'a str>>; 2] = [None, None];
-        let mut r = Record {
-            v: Some(v),
-            event_source: None,
-            event_name: None,
-            event_time: None,
-            event_id: None,
-            event_type: None,
-            region: None,
-            recipient: None,
-            error_code: None,
-            error_message: None,
-            user_identity: None,
-            request_parameters: None,
-            response_elements: None,
-            resources: None,
-            identity: Identity::default(),
-        };
+        let mut r = Record::blank(Some(v));
         for (k, val) in obj.iter() {
             match k {
                 "eventSource" => {
@@ -150,20 +134,12 @@ impl<'a> Record<'a> {
     /// one over only for a record the caller's `want` turned down.
     pub(crate) fn light(h: super::skim::Head<'a>) -> Self {
         Record {
-            v: None,
             event_source: h.event_source,
             event_name: h.event_name,
             event_time: h.event_time,
-            event_id: None,
             event_type: h.event_type,
             region: h.region,
             recipient: h.recipient,
-            error_code: None,
-            error_message: None,
-            user_identity: None,
-            request_parameters: None,
-            response_elements: None,
-            resources: None,
             identity: Identity {
                 ty: h.ty,
                 arn: h.arn,
@@ -174,6 +150,28 @@ impl<'a> Record<'a> {
                 invoked_by: h.invoked_by,
                 issuer_arn: h.issuer_arn,
             },
+            ..Record::blank(None)
+        }
+    }
+
+    /// A record with no fields read yet.
+    fn blank(v: Option<Json<'a>>) -> Self {
+        Record {
+            v,
+            event_source: None,
+            event_name: None,
+            event_time: None,
+            event_id: None,
+            event_type: None,
+            region: None,
+            recipient: None,
+            error_code: None,
+            error_message: None,
+            user_identity: None,
+            request_parameters: None,
+            response_elements: None,
+            resources: None,
+            identity: Identity::default(),
         }
     }
 
