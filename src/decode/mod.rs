@@ -226,17 +226,9 @@ impl Decoder {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
             let r = match (restart, want) {
-                (Some(restart), Some(want)) => match self.skimmed(&doc, len, sink, want) {
-                    Chunked::Done(r) => Ok(r),
-                    Chunked::NotApplicable => self.document(&mut doc, len, sink),
-                    Chunked::Failed { emitted } => {
-                        // Skimming leaves the text as it was: parse it whole.
-                        if emitted {
-                            restart();
-                        }
-                        self.document(&mut doc, len, sink)
-                    }
-                },
+                (Some(restart), Some(want)) => {
+                    self.skimmed_or_whole(&mut doc, len, sink, restart, want)
+                }
                 (Some(restart), None) => match self.chunked(&mut doc, len, sink) {
                     Chunked::Done(r) => Ok(r),
                     Chunked::NotApplicable => self.document(&mut doc, len, sink),
@@ -260,20 +252,12 @@ impl Decoder {
             // The parser reads up to INPUT_PADDING bytes past the document.
             let len = data.len();
             data.resize(len + INPUT_PADDING, b' ');
-            let skim = match (restart, want) {
-                (Some(restart), Some(want)) => match self.skimmed(data, len, sink, want) {
-                    Chunked::Done(r) => Some(Ok(r)),
-                    Chunked::NotApplicable => None,
-                    Chunked::Failed { emitted } => {
-                        if emitted {
-                            restart();
-                        }
-                        None
-                    }
-                },
-                _ => None,
+            let r = match (restart, want) {
+                (Some(restart), Some(want)) => {
+                    self.skimmed_or_whole(data, len, sink, restart, want)
+                }
+                _ => self.document(data, len, sink),
             };
-            let r = skim.unwrap_or_else(|| self.document(data, len, sink));
             data.truncate(len);
             r
         };
@@ -281,6 +265,25 @@ impl Decoder {
             self.release();
         }
         result
+    }
+
+    /// Skims `buf[..len]`, or parses it whole when it is not `{"Records":[…]}` or the skim
+    /// fails (then, if records were handed over, after `restart`). Skimming leaves the
+    /// text as it was, so the whole parse reads the original.
+    fn skimmed_or_whole(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        sink: &mut Sink<'_>,
+        restart: &mut dyn FnMut(),
+        want: &Want<'_>,
+    ) -> Result<ObjectKind, ObjectError> {
+        match self.skimmed(buf, len, sink, want) {
+            Chunked::Done(r) => return Ok(r),
+            Chunked::NotApplicable | Chunked::Failed { emitted: false } => {}
+            Chunked::Failed { emitted: true } => restart(),
+        }
+        self.document(buf, len, sink)
     }
 
     /// Skims `{"Records":[…]}` in `buf[..len]` (see [`Decoder::decode_selecting`]). The

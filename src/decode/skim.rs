@@ -9,8 +9,9 @@
 //! then parsed in full, so mapping sees exactly what a whole-document parse gives.
 //!
 //! What is checked, and what is not:
-//! - The structure is checked everywhere: every string must end, brackets must balance,
-//!   keys and values must alternate. Any surprise ends the skim ([`record`] gives `None`) and the
+//! - The structure is checked everywhere: every string must end and brackets must balance
+//!   in number; in the objects the skimmer walks (a record, `userIdentity`), keys and
+//!   values must alternate. Any surprise ends the skim ([`record`] gives `None`) and the
 //!   caller decodes the document whole, with the parser's own error.
 //! - The strings selection reads are checked as UTF-8; a field written with escapes, a
 //!   repeated field, a field of an unexpected type or a missing `eventSource` or
@@ -107,9 +108,7 @@ pub(crate) fn record(text: &[u8], at: usize) -> Option<Scan<'_>> {
     let mut head = Head::default();
     let mut odd = false;
     let mut seen = 0u32;
-    let mut identity: Option<(usize, usize)> = None;
-    let r = c.object(|c, key, escaped| {
-        // Field number in `seen` (a repeated field makes the record odd).
+    c.object(|c, key, escaped| {
         let slot = match key {
             b"eventSource" => 0,
             b"eventName" => 1,
@@ -123,53 +122,43 @@ pub(crate) fn record(text: &[u8], at: usize) -> Option<Scan<'_>> {
                 return c.skip_value();
             }
         };
-        if seen & (1 << slot) != 0 {
-            odd = true;
-        }
-        seen |= 1 << slot;
-        if slot == 6 {
-            let start = c.i;
-            c.skip_value()?;
-            if text[start] == b'{' {
-                identity = Some((start, c.i));
-            } else {
-                odd = true;
-            }
-            return Some(());
-        }
-        let v = c.string_value(&mut odd)?;
+        odd |= repeated(&mut seen, slot);
         let field = match slot {
             0 => &mut head.event_source,
             1 => &mut head.event_name,
             2 => &mut head.event_time,
             3 => &mut head.event_type,
             4 => &mut head.region,
-            _ => &mut head.recipient,
+            5 => &mut head.recipient,
+            _ => return identity_fields(c, &mut head, &mut odd),
         };
-        *field = v;
+        *field = c.string_value(&mut odd)?;
         Some(())
-    });
-    r?;
-    let end = c.i;
-    if let Some((start, _)) = identity
-        && !odd
-    {
-        identity_fields(text, start, &mut head, &mut odd)?;
-    }
+    })?;
     if head.event_source.is_none_or(str::is_empty) || head.event_name.is_none_or(str::is_empty) {
         odd = true;
     }
-    Some(Scan { head, end, odd })
+    Some(Scan {
+        head,
+        end: c.i,
+        odd,
+    })
 }
 
-/// Reads `userIdentity` (an object at `text[at]`) into `head`.
-fn identity_fields<'a>(
-    text: &'a [u8],
-    at: usize,
-    head: &mut Head<'a>,
-    odd: &mut bool,
-) -> Option<()> {
-    let mut c = Cursor { b: text, i: at };
+/// Marks `slot` in `seen`; whether it was marked already (a repeated field, which makes
+/// the record odd: the parser decides which occurrence counts).
+fn repeated(seen: &mut u32, slot: u32) -> bool {
+    let again = *seen & (1 << slot) != 0;
+    *seen |= 1 << slot;
+    again
+}
+
+/// Reads `userIdentity`, with `c` at its value, into `head`.
+fn identity_fields<'a>(c: &mut Cursor<'a>, head: &mut Head<'a>, odd: &mut bool) -> Option<()> {
+    if c.peek() != Some(b'{') {
+        *odd = true;
+        return c.skip_value();
+    }
     let mut seen = 0u32;
     c.object(|c, key, escaped| {
         let slot = match key {
@@ -186,14 +175,7 @@ fn identity_fields<'a>(
                 return c.skip_value();
             }
         };
-        if seen & (1 << slot) != 0 {
-            *odd = true;
-        }
-        seen |= 1 << slot;
-        if slot == 7 {
-            return session_issuer_arn(c, head, odd);
-        }
-        let v = c.string_value(odd)?;
+        *odd |= repeated(&mut seen, slot);
         let field = match slot {
             0 => &mut head.ty,
             1 => &mut head.arn,
@@ -201,43 +183,19 @@ fn identity_fields<'a>(
             3 => &mut head.access_key_id,
             4 => &mut head.user_name,
             5 => &mut head.principal_id,
-            _ => &mut head.invoked_by,
-        };
-        *field = v;
-        Some(())
-    })
-}
-
-/// `sessionContext.sessionIssuer.arn`, with `c` at the `sessionContext` value.
-fn session_issuer_arn<'a>(c: &mut Cursor<'a>, head: &mut Head<'a>, odd: &mut bool) -> Option<()> {
-    if c.peek() != Some(b'{') {
-        // The parser's view of a non-object here is "no issuer"; leave it to it.
-        *odd = true;
-        return c.skip_value();
-    }
-    let mut issuers = 0;
-    c.object(|c, key, escaped| {
-        if key != b"sessionIssuer" {
-            *odd |= escaped;
-            return c.skip_value();
-        }
-        issuers += 1;
-        *odd |= issuers > 1;
-        if c.peek() != Some(b'{') {
-            *odd = true;
-            return c.skip_value();
-        }
-        let mut arns = 0;
-        c.object(|c, key, escaped| {
-            if key != b"arn" {
-                *odd |= escaped;
-                return c.skip_value();
+            6 => &mut head.invoked_by,
+            // sessionContext.sessionIssuer.arn
+            _ => {
+                return c.only(b"sessionIssuer", odd, |c, odd| {
+                    c.only(b"arn", odd, |c, odd| {
+                        head.issuer_arn = c.string_value(odd)?;
+                        Some(())
+                    })
+                });
             }
-            arns += 1;
-            *odd |= arns > 1;
-            head.issuer_arn = c.string_value(odd)?;
-            Some(())
-        })
+        };
+        *field = c.string_value(odd)?;
+        Some(())
     })
 }
 
@@ -366,6 +324,30 @@ impl<'a> Cursor<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// With the cursor at an object, calls `value` at the value of its key `key` and skips
+    /// the rest. Anything the parser may read differently (not an object, the key
+    /// repeated, a key written with escapes) makes the record `odd`.
+    fn only(
+        &mut self,
+        key: &[u8],
+        odd: &mut bool,
+        mut value: impl FnMut(&mut Self, &mut bool) -> Option<()>,
+    ) -> Option<()> {
+        if self.peek() != Some(b'{') {
+            *odd = true;
+            return self.skip_value();
+        }
+        let mut seen = 0u32;
+        self.object(|c, k, escaped| {
+            if k != key {
+                *odd |= escaped;
+                return c.skip_value();
+            }
+            *odd |= repeated(&mut seen, 0);
+            value(c, odd)
+        })
     }
 
     /// Moves past one value. Containers are skipped by counting brackets outside strings
