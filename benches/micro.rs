@@ -51,15 +51,13 @@ fn map(c: &mut Criterion) {
         .expect("a Records array");
     let records: Vec<Record<'_>> = items.iter().filter_map(Record::new).collect();
     let mut mapper = Mapper::new(&FailureClass::DEFAULT);
-    let mut needs = Vec::new();
     let mut g = c.benchmark_group("map");
     g.throughput(Throughput::Elements(records.len() as u64));
     g.bench_function("Mapper::map, records of one 1 MB object", |b| {
         b.iter(|| {
             let mut n = 0usize;
             for r in &records {
-                needs.clear();
-                if let Outcome::Mapped = mapper.map(r, &mut needs) {
+                if let (Outcome::Mapped, needs) = mapper.map(r) {
                     n += needs.len();
                 }
             }

@@ -8,7 +8,7 @@
 use indicatif::ProgressBar;
 
 use crate::decode::{Decoder, ObjectKind, RecordError, parse_time};
-use crate::map::{FailureClass, Mapper, Need, Outcome};
+use crate::map::{FailureClass, Mapper, Outcome};
 use crate::report::{Problem, Summary};
 use crate::select::{Selection, caller};
 use crate::source::{ObjectRef, Source};
@@ -72,7 +72,6 @@ pub struct Worker<'c> {
     cfg: &'c Config,
     decoder: Decoder,
     mapper: Mapper,
-    needs: Vec<Need>,
     /// Scratch for summary keys.
     key: String,
     out: Ingested,
@@ -93,7 +92,6 @@ impl<'c> Worker<'c> {
             cfg,
             decoder: Decoder::default(),
             mapper: Mapper::new(&cfg.counted),
-            needs: Vec::new(),
             key: String::new(),
             out: Ingested::default(),
         }
@@ -147,7 +145,6 @@ impl<'c> Worker<'c> {
             cfg,
             decoder,
             mapper,
-            needs,
             key,
             out,
         } = self;
@@ -179,7 +176,7 @@ impl<'c> Worker<'c> {
                     s.note(r.event_time().and_then(parse_time));
                 }
                 if let Some(c) = caller(&r) {
-                    summary.principal(&c.id, c.kind);
+                    summary.principal(c.id.as_str(key), c.kind);
                 }
                 if let Err(reason) = cfg.selection.check(&r) {
                     summary.records.filtered += 1;
@@ -188,8 +185,8 @@ impl<'c> Worker<'c> {
                 }
                 // Light records are only handed over when selection turned them down.
                 debug_assert!(!r.is_light(), "a light record was selected");
-                needs.clear();
-                match mapper.map(&r, needs) {
+                let (outcome, needs) = mapper.map(&r);
+                match outcome {
                     Outcome::Mapped => {
                         summary.records.used += 1;
                         if let Some(code) = r.error_code() {
@@ -199,7 +196,7 @@ impl<'c> Worker<'c> {
                                 .or_default() += 1;
                         }
                         let time = r.event_time().and_then(parse_time);
-                        for n in needs.drain(..) {
+                        for &n in needs {
                             usage.add(n, time, r.event_id());
                         }
                     }

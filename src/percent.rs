@@ -4,8 +4,28 @@
 
 /// Decodes `%XX` escapes; with `plus_is_space`, `+` is a space too (form encoding).
 pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    decode_bytes(s, plus_is_space, |b| out.push(b));
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`percent_decode`] into an arena (the mapper's per-record scratch): `s` itself when
+/// it has nothing to decode.
+pub fn percent_decode_in<'a>(bump: &'a bumpalo::Bump, s: &'a str, plus_is_space: bool) -> &'a str {
+    let encoded = s.contains('%') || (plus_is_space && s.contains('+'));
+    if !encoded {
+        return s;
+    }
+    let mut out = bumpalo::collections::Vec::with_capacity_in(s.len(), bump);
+    decode_bytes(s, plus_is_space, |b| out.push(b));
+    match bumpalo::collections::String::from_utf8(out) {
+        Ok(text) => text.into_bump_str(),
+        Err(e) => bump.alloc_str(&String::from_utf8_lossy(e.as_bytes())),
+    }
+}
+
+fn decode_bytes(s: &str, plus_is_space: bool, mut push: impl FnMut(u8)) {
     let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
@@ -15,23 +35,22 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
                 b.get(i + 2).copied().and_then(hex),
             )
         {
-            out.push((h * 16 + l) as u8);
+            push((h * 16 + l) as u8);
             i += 3;
             continue;
         }
-        out.push(if plus_is_space && b[i] == b'+' {
+        push(if plus_is_space && b[i] == b'+' {
             b' '
         } else {
             b[i]
         });
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::{percent_decode, percent_decode_in};
 
     #[test]
     fn decodes_escapes_and_keeps_malformed_ones() {
@@ -42,5 +61,16 @@ mod tests {
         assert_eq!(percent_decode("%41", false), "A");
         assert_eq!(percent_decode("%", true), "%");
         assert_eq!(percent_decode("%C3%A9", false), "é");
+        let bump = bumpalo::Bump::new();
+        for (s, plus) in [
+            ("a%20b%2Fc", false),
+            ("a+b", true),
+            ("a+b", false),
+            ("%zz%4", true),
+            ("%ff", false),
+            ("plain", true),
+        ] {
+            assert_eq!(percent_decode_in(&bump, s, plus), percent_decode(s, plus));
+        }
     }
 }

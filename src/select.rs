@@ -20,12 +20,60 @@ pub enum PrincipalKind {
 }
 
 /// Who made a call: the IAM identity whose policy governs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
     /// User/role/root ARN (role ARN for assumed-role sessions), or a descriptive id.
-    pub id: std::borrow::Cow<'a, str>,
+    pub id: CallerId<'a>,
     /// What `id` is.
     pub kind: PrincipalKind,
+}
+
+/// A caller's id, borrowed from the record: telling a record's caller allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallerId<'a> {
+    /// The record names it whole.
+    Named(&'a str),
+    /// An IAM user the record names only by account and user name (console sign-in
+    /// steps such as `CheckMfa`): `arn:{partition}:iam::{account}:user/{name}`.
+    User {
+        /// Partition, from the region.
+        partition: &'static str,
+        /// `userIdentity.accountId`.
+        account: &'a str,
+        /// `userIdentity.userName`.
+        name: &'a str,
+    },
+}
+
+impl<'a> CallerId<'a> {
+    /// The id as text; built in `buf` when the record does not hold it whole.
+    pub fn as_str<'b>(&self, buf: &'b mut String) -> &'b str
+    where
+        'a: 'b,
+    {
+        match *self {
+            CallerId::Named(id) => id,
+            CallerId::User { .. } => {
+                buf.clear();
+                use std::fmt::Write;
+                let _ = write!(buf, "{self}");
+                buf
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for CallerId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallerId::Named(id) => f.write_str(id),
+            CallerId::User {
+                partition,
+                account,
+                name,
+            } => write!(f, "arn:{partition}:iam::{account}:user/{name}"),
+        }
+    }
 }
 
 /// Whether AWS itself made the call (`AwsServiceEvent`, `userIdentity.type` `AWSService`):
@@ -43,7 +91,7 @@ pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
     let arn = r.identity_str("arn");
     let c = |id: &'a str, kind| {
         Some(Caller {
-            id: id.into(),
+            id: CallerId::Named(id),
             kind,
         })
     };
@@ -55,14 +103,14 @@ pub fn caller<'a>(r: &Record<'a>) -> Option<Caller<'a>> {
         "IAMUser" => match (arn, r.identity_str("accountId"), r.identity_str("userName")) {
             (Some(arn), _, _) => c(arn, PrincipalKind::User),
             // Console sign-in steps (CheckMfa) name the user without an ARN.
-            (None, Some(acct), Some(name)) => {
-                let partition =
-                    crate::map::resources::partition_of_region(r.region().unwrap_or(""));
-                Some(Caller {
-                    id: format!("arn:{partition}:iam::{acct}:user/{name}").into(),
-                    kind: PrincipalKind::User,
-                })
-            }
+            (None, Some(account), Some(name)) => Some(Caller {
+                id: CallerId::User {
+                    partition: crate::map::resources::partition_of_region(r.region().unwrap_or("")),
+                    account,
+                    name,
+                },
+                kind: PrincipalKind::User,
+            }),
             (None, _, name) => c(name.unwrap_or("unknown IAM user"), PrincipalKind::User),
         },
         "FederatedUser" => match r.issuer_str("arn") {
@@ -217,11 +265,24 @@ impl PrincipalMatch {
                 } else {
                     "user"
                 };
-                caller(r).is_some_and(|c| {
+                caller(r).is_some_and(|c| match c.id {
                     // Most records are someone else's: the name settles that cheaply.
-                    c.id.ends_with(name.as_str())
-                        && iam_arn_parts(&c.id)
-                            .is_some_and(|(a, kind, n)| a == account && kind == want && n == name)
+                    CallerId::Named(id) => {
+                        id.ends_with(name.as_str())
+                            && iam_arn_parts(id).is_some_and(|(a, kind, n)| {
+                                a == account && kind == want && n == name
+                            })
+                    }
+                    CallerId::User {
+                        account: a,
+                        name: n,
+                        ..
+                    } => {
+                        want == "user"
+                            && a == account
+                            && !a.contains(':')
+                            && n.rsplit('/').next() == Some(name.as_str())
+                    }
                 })
             }
         }
@@ -339,7 +400,7 @@ mod tests {
         with_record(ROLE_SESSION, |r| {
             let c = caller(&r).unwrap();
             assert_eq!(
-                (c.id.as_ref(), c.kind),
+                (c.id.to_string().as_str(), c.kind),
                 (
                     "arn:aws:iam::111122223333:role/service-role/ci",
                     PrincipalKind::Role
@@ -371,8 +432,10 @@ mod tests {
         let rec = r#"{"eventSource":"signin.amazonaws.com","eventName":"CheckMfa","awsRegion":"us-east-1",
           "userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","accountId":"111122223333","accessKeyId":"","userName":"bert"}}"#;
         with_record(rec, |r| {
+            let id = caller(&r).unwrap().id;
+            assert_eq!(id.to_string(), "arn:aws:iam::111122223333:user/bert");
             assert_eq!(
-                caller(&r).unwrap().id,
+                id.as_str(&mut String::new()),
                 "arn:aws:iam::111122223333:user/bert"
             );
             assert!(

@@ -2,17 +2,19 @@
 //! evidence behind each. Memory grows with distinct triples, never with records.
 
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 
-use rustc_hash::FxHashMap;
+use hashbrown::{Equivalent, HashMap};
+use rustc_hash::FxBuildHasher;
 
 use crate::catalog::ActionId;
-use crate::map::{Condition, Need, Via};
+use crate::map::{Condition, ConditionRef, NeedRef, Via};
 
 /// How many sample eventIDs to keep per entry (the smallest, so merges are order-free).
 pub const SAMPLES: usize = 3;
 
 /// The key of a usage entry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UsageKey {
     /// Action.
     pub action: ActionId,
@@ -20,6 +22,47 @@ pub struct UsageKey {
     pub resource: String,
     /// Condition.
     pub condition: Option<Condition>,
+}
+
+impl UsageKey {
+    fn as_ref(&self) -> KeyRef<'_> {
+        KeyRef {
+            action: self.action,
+            resource: &self.resource,
+            condition: self.condition.as_ref().map(Condition::as_ref),
+        }
+    }
+}
+
+// Hashed through its borrowed view, so a `KeyRef` finds the entry it equals.
+impl Hash for UsageKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_ref().hash(state);
+    }
+}
+
+/// A [`UsageKey`] that borrows: looks an entry up without copying the resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct KeyRef<'a> {
+    action: ActionId,
+    resource: &'a str,
+    condition: Option<ConditionRef<'a>>,
+}
+
+impl Equivalent<UsageKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &UsageKey) -> bool {
+        *self == key.as_ref()
+    }
+}
+
+impl From<&KeyRef<'_>> for UsageKey {
+    fn from(k: &KeyRef<'_>) -> UsageKey {
+        UsageKey {
+            action: k.action,
+            resource: k.resource.to_owned(),
+            condition: k.condition.map(ConditionRef::to_condition),
+        }
+    }
 }
 
 /// Evidence for one entry.
@@ -87,21 +130,31 @@ fn add_sample(samples: &mut Vec<String>, id: &str) {
 /// Distinct needs with evidence.
 #[derive(Debug, Clone, Default)]
 pub struct UsageSet {
-    map: FxHashMap<UsageKey, Usage>,
+    map: HashMap<UsageKey, Usage, FxBuildHasher>,
 }
 
 impl UsageSet {
-    /// Records one need of one record.
-    pub fn add(&mut self, need: Need, time: Option<i64>, event_id: Option<&str>) {
-        let key = UsageKey {
+    /// Records one need of one record. A need already known costs no allocation: the
+    /// key is copied only when it is new.
+    pub fn add(&mut self, need: NeedRef<'_>, time: Option<i64>, event_id: Option<&str>) {
+        let key = KeyRef {
             action: need.action,
             resource: need.resource,
             condition: need.condition,
         };
-        let u = self.map.entry(key).or_default();
-        u.note(time, event_id);
-        u.vias.insert(need.via);
-        u.unknown.extend(need.unknown);
+        let note = |u: &mut Usage| {
+            u.note(time, event_id);
+            u.vias.insert(need.via);
+            u.unknown.extend(need.unknown);
+        };
+        match self.map.get_mut(&key) {
+            Some(u) => note(u),
+            None => {
+                let mut u = Usage::default();
+                note(&mut u);
+                self.map.insert(UsageKey::from(&key), u);
+            }
+        }
     }
 
     /// Adds an entry with its evidence as is (denials, cached summaries).
@@ -158,14 +211,59 @@ impl UsageSet {
 mod tests {
     use super::*;
 
-    fn need(res: &str) -> Need {
-        Need {
+    fn need(res: &str) -> NeedRef<'_> {
+        NeedRef {
             action: ActionId::lookup("s3:GetObject").unwrap(),
-            resource: res.into(),
+            resource: res,
             condition: None,
             via: Via::Catalog,
-            unknown: vec![],
+            unknown: &[],
         }
+    }
+
+    /// A borrowed need finds the entry an owned one made (same hash, same key), and
+    /// differs from it in any part of the key.
+    #[test]
+    fn borrowed_and_owned_keys_agree() {
+        let pass = |value: &str, resource: &str| crate::map::Need {
+            action: ActionId::lookup("iam:PassRole").unwrap(),
+            resource: resource.into(),
+            condition: Some(Condition {
+                op: "StringEquals",
+                key: "iam:PassedToService",
+                value: value.into(),
+            }),
+            via: Via::Catalog,
+            unknown: vec!["RoleNameWithPath"],
+        };
+        let mut set = UsageSet::default();
+        let role = "arn:aws:iam::1:role/r";
+        set.add(
+            pass("lambda.amazonaws.com", role).as_ref(),
+            Some(1),
+            Some("a"),
+        );
+        let value = String::from("lambda.amazonaws.com");
+        set.add(pass(&value, role).as_ref(), Some(2), Some("b"));
+        assert_eq!(set.len(), 1);
+        set.add(pass("ecs-tasks.amazonaws.com", role).as_ref(), None, None);
+        set.add(pass(&value, "arn:aws:iam::1:role/s").as_ref(), None, None);
+        set.add(need(role), None, None);
+        assert_eq!(set.len(), 4);
+        let sorted = set.sorted();
+        let (key, usage) = sorted
+            .iter()
+            .find(|(k, _)| k.condition.as_ref().is_some_and(|c| c.value == value))
+            .unwrap();
+        assert_eq!(key.resource, role);
+        assert_eq!(
+            (usage.count, usage.first, usage.last),
+            (2, Some(1), Some(2))
+        );
+        assert_eq!(
+            usage.unknown.iter().copied().collect::<Vec<_>>(),
+            ["RoleNameWithPath"]
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ fn map(rec: Value) -> (Outcome, Vec<String>) {
     let mut m = Mapper::new(&FailureClass::DEFAULT);
     Decoder::default()
         .decode(&mut buf, &mut |_, r| {
-            outcome = Some(m.map(&r.unwrap(), &mut needs))
+            let (o, found) = m.map(&r.unwrap());
+            outcome = Some(o);
+            needs.extend(found.iter().map(|n| n.to_need()));
         })
         .unwrap();
     let mut out: Vec<String> = needs

@@ -78,7 +78,7 @@ proptest! {
         let mut needs: Vec<Need> = Vec::new();
         let mut mapper = Mapper::default();
         let mut buf = body.clone();
-        iamtrail::decode::Decoder::default().decode(&mut buf, &mut |_, r| { mapper.map(&r.unwrap(), &mut needs); }).unwrap();
+        iamtrail::decode::Decoder::default().decode(&mut buf, &mut |_, r| { needs.extend(mapper.map(&r.unwrap()).1.iter().map(|n| n.to_need())); }).unwrap();
 
         for n in &needs {
             let mut context = BTreeMap::new();

@@ -264,32 +264,7 @@ fn filters_by_time_region_account_and_session() {
 /// every record (`--parse-all`) gives.
 #[test]
 fn skimming_and_parsing_every_record_agree() {
-    let mut records = Vec::new();
-    let mut stack = vec![root().join("sample-trails/AWSLogs")];
-    while let Some(d) = stack.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(&d)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            let gz = std::fs::read(&p).unwrap();
-            let mut text = String::new();
-            let mut inflate = flate2::read::MultiGzDecoder::new(&gz[..]);
-            if std::io::Read::read_to_string(&mut inflate, &mut text).is_err() {
-                continue; // the deliberately corrupt object
-            }
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-                && let Some(r) = v["Records"].as_array()
-            {
-                records.extend(r.iter().cloned());
-            }
-        }
-    }
+    let mut records = sample_records();
     assert!(records.len() > 100, "{} sample records", records.len());
     // Another principal's record with a large nested value that does not compress, so
     // the object passes the skimming threshold.

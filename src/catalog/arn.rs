@@ -55,19 +55,21 @@ impl ArnTemplate {
         match_from(&self.segments, arn)
     }
 
-    /// Fills the template: `value(var)` gives a variable's (already escaped) value or
-    /// `None`. Unknown variables become `*` and are returned in the second element.
-    pub fn fill(
+    /// Fills the template in `bump`: `value(var)` gives a variable's (already escaped)
+    /// value or `None`. Unknown variables become `*` and are returned in the second
+    /// element.
+    pub fn fill<'a>(
         &self,
-        mut value: impl FnMut(&str) -> Option<String>,
-    ) -> (String, Vec<&'static str>) {
-        let mut out = String::with_capacity(self.text.len() + 32);
-        let mut unknown = Vec::new();
+        bump: &'a bumpalo::Bump,
+        mut value: impl FnMut(&str) -> Option<&'a str>,
+    ) -> (&'a str, &'a [&'static str]) {
+        let mut out = bumpalo::collections::String::with_capacity_in(self.text.len() + 32, bump);
+        let mut unknown = bumpalo::collections::Vec::new_in(bump);
         for seg in &self.segments {
             match seg {
                 Segment::Literal(l) => out.push_str(l),
                 Segment::Var(v) => match value(v) {
-                    Some(val) => out.push_str(&val),
+                    Some(val) => out.push_str(val),
                     None => {
                         out.push('*');
                         unknown.push(*v);
@@ -75,7 +77,7 @@ impl ArnTemplate {
                 },
             }
         }
-        (out, unknown)
+        (out.into_bump_str(), unknown.into_bump_slice())
     }
 }
 
@@ -111,9 +113,12 @@ mod tests {
         let t = ArnTemplate::parse(
             "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}",
         );
-        let (s, unknown) = t.fill(|v| (v != "FunctionName").then(|| format!("<{v}>")));
+        let bump = bumpalo::Bump::new();
+        let (s, unknown) = t.fill(&bump, |v| {
+            (v != "FunctionName").then(|| bumpalo::format!(in &bump, "<{}>", v).into_bump_str())
+        });
         assert_eq!(s, "arn:<Partition>:lambda:<Region>:<Account>:function:*");
-        assert_eq!(unknown, vec!["FunctionName"]);
+        assert_eq!(unknown, ["FunctionName"]);
         assert_eq!(
             t.vars().collect::<Vec<_>>(),
             ["Partition", "Region", "Account", "FunctionName"]

@@ -18,7 +18,7 @@ mod skim;
 use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
-use simd_json::prelude::*;
+use simd_json::prelude::ValueIntoString as _;
 use simd_json::tape::Tape;
 use simd_json::{Buffers, INPUT_PADDING, fill_tape, fill_tape_padded};
 

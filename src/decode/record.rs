@@ -1,7 +1,7 @@
 //! A read-only view of one CloudTrail record over simd-json's tape: field access walks
 //! the parsed tape in place, so reading a record allocates nothing.
 
-use simd_json::prelude::*;
+use simd_json::prelude::ValueIntoString as _;
 // `into_string` (not `as_str`) keeps the input's lifetime on tape values.
 use simd_json::tape::Value;
 

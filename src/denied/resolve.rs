@@ -270,11 +270,13 @@ fn map_event(prefix: &'static str, event: &str, ctx: &Context) -> Result<Vec<Gra
     let mut result: Result<Vec<Grant>, String> = Err("not a record".into());
     let _ = Decoder::default().decode(&mut bytes, &mut |_, r| {
         let Ok(record) = r else { return };
-        let mut needs = Vec::new();
-        result = match Mapper::new(&[FailureClass::Denied]).map(&record, &mut needs) {
+        let mut mapper = Mapper::new(&[FailureClass::Denied]);
+        let (outcome, needs) = mapper.map(&record);
+        result = match outcome {
             Outcome::Mapped => Ok(dedupe(
                 needs
-                    .into_iter()
+                    .iter()
+                    .map(|n| n.to_need())
                     .map(|n| Grant {
                         action: n.action,
                         resource: n.resource,

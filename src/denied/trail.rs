@@ -68,10 +68,10 @@ fn denial(
         );
         return Some(d);
     }
-    let mut needs = Vec::new();
-    let outcome = mapper.map(r, &mut needs);
+    let (outcome, needs) = mapper.map(r);
     let from_record: Vec<Grant> = needs
-        .into_iter()
+        .iter()
+        .map(|n| n.to_need())
         .map(|n| Grant {
             action: n.action,
             resource: n.resource,

@@ -8,13 +8,15 @@
 //!   the statement's verb is authorized as `dynamodb:PartiQLSelect|Insert|Update|Delete`
 //!   (DynamoDB Developer Guide, "IAM security policies with PartiQL for DynamoDB").
 
-use simd_json::prelude::*;
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BumpVec;
+use simd_json::prelude::ValueIntoString as _;
 
 use super::resources::Place;
 use crate::catalog::ActionId;
 use crate::decode::Record;
 use crate::decode::record::Json;
-use crate::policy::escape::escape;
+use crate::policy::escape::escape_in;
 
 /// The rule, if the event has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,17 +40,18 @@ impl ContentRule {
     }
 }
 
-fn table_arn(place: &Place<'_>, name: &str) -> String {
+fn table_arn<'a>(bump: &'a Bump, place: &Place<'a>, name: &'a str) -> &'a str {
     if name.starts_with("arn:") {
-        return escape(name).into_owned();
+        return escape_in(bump, name);
     }
-    format!(
+    bumpalo::format!(in bump,
         "arn:{}:dynamodb:{}:{}:table/{}",
         place.partition,
-        escape(place.region),
-        escape(place.account),
-        escape(name)
+        escape_in(bump, place.region),
+        escape_in(bump, place.account),
+        escape_in(bump, name)
     )
+    .into_bump_str()
 }
 
 fn str_field<'v>(v: Json<'v>, keys: &[&str]) -> Option<&'v str> {
@@ -57,61 +60,74 @@ fn str_field<'v>(v: Json<'v>, keys: &[&str]) -> Option<&'v str> {
 }
 
 fn partiql_action(statement: &str) -> Option<&'static str> {
-    let verb = statement.split_whitespace().next()?.to_ascii_uppercase();
-    Some(match verb.as_str() {
-        "SELECT" => "PartiQLSelect",
-        "INSERT" => "PartiQLInsert",
-        "UPDATE" => "PartiQLUpdate",
-        "DELETE" => "PartiQLDelete",
-        _ => return None,
-    })
+    let verb = statement.split_whitespace().next()?;
+    ["SELECT", "INSERT", "UPDATE", "DELETE"]
+        .into_iter()
+        .zip([
+            "PartiQLSelect",
+            "PartiQLInsert",
+            "PartiQLUpdate",
+            "PartiQLDelete",
+        ])
+        .find(|(v, _)| verb.eq_ignore_ascii_case(v))
+        .map(|(_, action)| action)
 }
 
 /// The table a PartiQL statement names (`FROM t`, `INTO t`, `UPDATE t`), quotes removed.
 fn partiql_table(statement: &str) -> Option<&str> {
-    let words: Vec<&str> = statement.split_whitespace().collect();
-    let i = words.iter().position(|w| {
+    let mut words = statement.split_whitespace();
+    words.find(|w| {
         w.eq_ignore_ascii_case("FROM")
             || w.eq_ignore_ascii_case("INTO")
             || w.eq_ignore_ascii_case("UPDATE")
     })?;
     let t = words
-        .get(i + 1)?
+        .next()?
         .split('.')
         .next()?
         .trim_matches(|c| c == '"' || c == '\'');
     (!t.is_empty()).then_some(t)
 }
 
-/// The (action, resource) pairs the record needed under `rule`. Empty when the request
-/// does not show them (the event is then unmapped, and reported).
-pub fn needs(rule: ContentRule, r: &Record<'_>, place: &Place<'_>) -> Vec<(ActionId, String)> {
-    let mut out = Vec::new();
+/// The (action, resource) pairs the record needed under `rule`, sorted and distinct, in
+/// the mapper's arena. Empty when the request does not show them (the event is then
+/// unmapped, and reported).
+pub fn needs<'a>(
+    bump: &'a Bump,
+    rule: ContentRule,
+    r: &Record<'a>,
+    place: &Place<'a>,
+) -> BumpVec<'a, (ActionId, &'a str)> {
+    let mut out = BumpVec::new_in(bump);
     let Some(params) = r.request_parameters() else {
         return out;
     };
-    let from_resources: Vec<&str> = r
-        .resources()
-        .map(|(a, _)| a)
-        .filter(|a| a.contains(":table/"))
-        .collect();
-    let mut push = |action: &str, table: Option<&str>| {
+    let tables = || {
+        r.resources()
+            .map(|(a, _)| a)
+            .filter(|a| a.contains(":table/"))
+    };
+    let mut push = |action: &str, table: Option<&'a str>| {
         let Some(a) = ActionId::find("dynamodb", action) else {
             return;
         };
         // The ARN AWS wrote in `resources` wins over one built from the name.
         let written = table.and_then(|t| {
-            from_resources
-                .iter()
-                .find(|arn| arn.ends_with(&format!(":table/{t}")))
+            tables().find(|arn| {
+                arn.strip_suffix(t)
+                    .is_some_and(|head| head.ends_with(":table/"))
+            })
         });
         match (table, written) {
-            (_, Some(arn)) => out.push((a, escape(arn).into_owned())),
-            (Some(t), None) => out.push((a, table_arn(place, t))),
-            (None, None) if !from_resources.is_empty() => {
-                out.extend(from_resources.iter().map(|t| (a, escape(t).into_owned())))
+            (_, Some(arn)) => out.push((a, escape_in(bump, arn))),
+            (Some(t), None) => out.push((a, table_arn(bump, place, t))),
+            (None, None) if tables().next().is_some() => {
+                out.extend(tables().map(|t| (a, escape_in(bump, t))))
             }
-            (None, None) => out.push((a, table_arn(place, "*").replace("${*}", "*"))),
+            (None, None) => {
+                let any = table_arn(bump, place, "");
+                out.push((a, bumpalo::format!(in bump, "{}*", any).into_bump_str()))
+            }
         }
     };
     match rule {
@@ -125,40 +141,40 @@ pub fn needs(rule: ContentRule, r: &Record<'_>, place: &Place<'_>) -> Vec<(Actio
                 let Some(op) = str_field(item, &["operation", "Operation"]) else {
                     continue;
                 };
-                let action = format!("{op}Item");
+                let action = bumpalo::format!(in bump, "{}Item", op);
                 push(&action, str_field(item, &["tableName", "TableName"]));
             }
         }
         ContentRule::PartiQl => {
-            let mut statements: Vec<&str> = Vec::new();
-            if let Some(s) = str_field(params, &["statement", "Statement"]) {
-                statements.push(s);
-            }
-            for key in ["requestItems", "statements", "transactStatements"] {
-                for item in params
-                    .get(key)
-                    .and_then(|x| x.as_array())
-                    .into_iter()
-                    .flat_map(|a| a.iter())
-                {
-                    if let Some(s) = str_field(item, &["statement", "Statement"]) {
-                        statements.push(s);
-                    }
-                }
-            }
-            for s in statements {
+            let from_resources = tables().next().is_some();
+            let single = str_field(params, &["statement", "Statement"]);
+            let listed = ["requestItems", "statements", "transactStatements"]
+                .into_iter()
+                .filter_map(|key| params.get(key).and_then(|x| x.as_array()))
+                .flat_map(|a| a.iter())
+                .filter_map(|item| str_field(item, &["statement", "Statement"]));
+            for s in single.into_iter().chain(listed) {
                 if let Some(action) = partiql_action(s) {
-                    push(
-                        action,
-                        partiql_table(s).filter(|_| from_resources.is_empty()),
-                    );
+                    push(action, partiql_table(s).filter(|_| !from_resources));
                 }
             }
         }
     }
-    out.sort();
-    out.dedup();
+    out.sort_unstable();
+    dedup(&mut out);
     out
+}
+
+/// Drops repeats from a sorted list, in place.
+fn dedup<T: PartialEq + Copy>(v: &mut BumpVec<'_, T>) {
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if kept == 0 || v[kept - 1] != v[i] {
+            v[kept] = v[i];
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
 }
 
 #[cfg(test)]

@@ -18,14 +18,17 @@ pub mod resources;
 
 use std::sync::Arc;
 
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BumpVec;
 use rustc_hash::FxHashMap;
+use simd_json::prelude::ValueIntoString;
 
 use crate::catalog::curated::{
     EventRule, LineRef, PassRoleRule, ResourceRole, TagRule, Transform, curated,
 };
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
-use crate::policy::escape::{escape, literal_of};
+use crate::policy::escape::{escape_in, literal_in};
 pub use failure::FailureClass;
 use resources::{Place, Resolved, resolve, root_of, values_at};
 
@@ -70,7 +73,41 @@ pub struct Condition {
     pub value: String,
 }
 
-/// One (action, resource[, condition]) a record needed.
+impl Condition {
+    /// A borrowed view.
+    pub fn as_ref(&self) -> ConditionRef<'_> {
+        ConditionRef {
+            op: self.op,
+            key: self.key,
+            value: &self.value,
+        }
+    }
+}
+
+/// A [`Condition`] that borrows its value. Hashes and compares as the `Condition` it
+/// stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConditionRef<'a> {
+    /// Operator.
+    pub op: &'static str,
+    /// Key.
+    pub key: &'static str,
+    /// Value.
+    pub value: &'a str,
+}
+
+impl ConditionRef<'_> {
+    /// An owned copy.
+    pub fn to_condition(self) -> Condition {
+        Condition {
+            op: self.op,
+            key: self.key,
+            value: self.value.to_owned(),
+        }
+    }
+}
+
+/// One (action, resource[, condition]) a record needed, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
     /// The action.
@@ -83,6 +120,48 @@ pub struct Need {
     pub via: Via,
     /// Parts of the resource that were unknown and written as `*`.
     pub unknown: Vec<&'static str>,
+}
+
+impl Need {
+    /// A borrowed view.
+    pub fn as_ref(&self) -> NeedRef<'_> {
+        NeedRef {
+            action: self.action,
+            resource: &self.resource,
+            condition: self.condition.as_ref().map(Condition::as_ref),
+            via: self.via,
+            unknown: &self.unknown,
+        }
+    }
+}
+
+/// One need as [`Mapper::map`] gives it: borrowed from the mapper's per-record arena
+/// (and the record), valid until the mapper maps the next record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NeedRef<'a> {
+    /// The action.
+    pub action: ActionId,
+    /// Policy-ready resource.
+    pub resource: &'a str,
+    /// Condition, if any.
+    pub condition: Option<ConditionRef<'a>>,
+    /// Why.
+    pub via: Via,
+    /// Parts of the resource that were unknown and written as `*`.
+    pub unknown: &'a [&'static str],
+}
+
+impl NeedRef<'_> {
+    /// An owned copy.
+    pub fn to_need(self) -> Need {
+        Need {
+            action: self.action,
+            resource: self.resource.to_owned(),
+            condition: self.condition.map(ConditionRef::to_condition),
+            via: self.via,
+            unknown: self.unknown.to_vec(),
+        }
+    }
 }
 
 /// Why an event maps to nothing.
@@ -135,11 +214,15 @@ enum Plan {
 }
 
 /// Maps records; holds a per-thread plan cache, so make one per worker.
+///
+/// Everything one record's mapping builds (ARNs, escaped names, candidate fills) goes
+/// into an arena that is reset when the next record is mapped: once it has grown to the
+/// largest record's needs, mapping allocates nothing (`tests/no_alloc.rs`).
 #[derive(Debug)]
 pub struct Mapper {
     plans: FxHashMap<Box<str>, FxHashMap<Box<str>, Arc<Plan>>>,
     counted: [bool; 7],
-    needs_buf: Vec<Resolved>,
+    scratch: Bump,
 }
 
 impl Default for Mapper {
@@ -261,61 +344,54 @@ impl Mapper {
         Mapper {
             plans: FxHashMap::default(),
             counted: c,
-            needs_buf: Vec::new(),
+            scratch: Bump::new(),
         }
     }
 
-    fn plan(&mut self, source: &str, name: &str) -> Arc<Plan> {
-        if let Some(p) = self.plans.get(source).and_then(|m| m.get(name)) {
-            return Arc::clone(p);
-        }
-        let p = Arc::new(plan(source, name));
-        self.plans
-            .entry(source.into())
-            .or_default()
-            .insert(name.into(), Arc::clone(&p));
-        p
-    }
-
-    /// Maps one record (already selected), appending its needs to `out`.
-    pub fn map(&mut self, r: &Record<'_>, out: &mut Vec<Need>) -> Outcome {
+    /// Maps one record (already selected): what it needed, valid until the next call.
+    pub fn map<'m, 'r: 'm>(&'m mut self, r: &Record<'r>) -> (Outcome, &'m [NeedRef<'m>]) {
+        let Mapper {
+            plans,
+            counted,
+            scratch,
+        } = self;
+        scratch.reset();
+        let bump: &'m Bump = scratch;
+        let r: &Record<'m> = r;
         let (Some(source), Some(name)) = (r.event_source(), r.event_name()) else {
-            return Outcome::Unmapped(Unmapped::UnknownService);
+            return (Outcome::Unmapped(Unmapped::UnknownService), &[]);
         };
         // AWS documentation shows an eventName with a trailing space; no API has one.
         let (source, name) = (source.trim(), name.trim());
         if let Some(code) = r.error_code() {
             let class = FailureClass::of(code);
-            if !self.counted[FailureClass::ALL
+            if !counted[FailureClass::ALL
                 .iter()
                 .position(|x| *x == class)
                 .unwrap_or(0)]
             {
-                return Outcome::FailedNotCounted(class);
+                return (Outcome::FailedNotCounted(class), &[]);
             }
         }
-        let plan = self.plan(source, name);
+        let plan = cached_plan(plans, source, name);
+        let mut out = BumpVec::new_in(bump);
         let (scope, actions, passrole, tags) = match &*plan {
-            Plan::Free(reason) => return Outcome::Free(reason),
-            Plan::Unmapped(u) => return Outcome::Unmapped(u.clone()),
+            Plan::Free(reason) => return (Outcome::Free(reason), &[]),
+            Plan::Unmapped(u) => return (Outcome::Unmapped(u.clone()), &[]),
             Plan::Content(rule) => {
-                let rule = *rule;
-                let found = content::needs(rule, r, &Place::of(r));
+                let found = content::needs(bump, *rule, r, &Place::of(r));
                 if found.is_empty() {
-                    return Outcome::Unmapped(Unmapped::UnknownAction(
-                        prefix_of(source).unwrap_or("?"),
-                    ));
+                    let prefix = prefix_of(source).unwrap_or("?");
+                    return (Outcome::Unmapped(Unmapped::UnknownAction(prefix)), &[]);
                 }
-                for (action, resource) in found {
-                    out.push(Need {
-                        action,
-                        resource,
-                        condition: None,
-                        via: Via::Content,
-                        unknown: Vec::new(),
-                    });
-                }
-                return Outcome::Mapped;
+                out.extend(found.iter().map(|&(action, resource)| NeedRef {
+                    action,
+                    resource,
+                    condition: None,
+                    via: Via::Content,
+                    unknown: &[],
+                }));
+                return (Outcome::Mapped, out.into_bump_slice());
             }
             Plan::Actions {
                 scope,
@@ -325,11 +401,9 @@ impl Mapper {
             } => (scope.as_str(), actions, *passrole, *tags),
         };
         let place = Place::of(r);
-        let first = out.len();
-        for (action, role, via) in actions.iter().copied() {
-            self.needs_buf = resolve(r, &place, scope, action, role);
-            for res in self.needs_buf.drain(..) {
-                out.push(Need {
+        for &(action, role, via) in actions {
+            for res in resolve(bump, r, &place, scope, action, role) {
+                out.push(NeedRef {
                     action,
                     resource: res.arn,
                     condition: None,
@@ -338,16 +412,39 @@ impl Mapper {
                 });
             }
         }
-        add_passrole(r, &place, passrole, out);
+        add_passrole(bump, r, &place, passrole, &mut out);
+        let created = out.len();
         if !tags.is_empty() {
-            let created: Vec<String> = out[first..].iter().map(|n| n.resource.clone()).collect();
-            add_tag_on_create(r, &place, scope, tags, &created, out);
+            add_tag_on_create(bump, r, &place, scope, tags, created, &mut out);
         }
-        Outcome::Mapped
+        (Outcome::Mapped, out.into_bump_slice())
     }
 }
 
-fn add_passrole(r: &Record<'_>, place: &Place<'_>, rules: &[PassRoleRule], out: &mut Vec<Need>) {
+/// The plan for an event, worked out on its first record.
+fn cached_plan(
+    plans: &mut FxHashMap<Box<str>, FxHashMap<Box<str>, Arc<Plan>>>,
+    source: &str,
+    name: &str,
+) -> Arc<Plan> {
+    if let Some(p) = plans.get(source).and_then(|m| m.get(name)) {
+        return Arc::clone(p);
+    }
+    let p = Arc::new(plan(source, name));
+    plans
+        .entry(source.into())
+        .or_default()
+        .insert(name.into(), Arc::clone(&p));
+    p
+}
+
+fn add_passrole<'a>(
+    bump: &'a Bump,
+    r: &Record<'a>,
+    place: &Place<'a>,
+    rules: &[PassRoleRule],
+    out: &mut BumpVec<'a, NeedRef<'a>>,
+) {
     if rules.is_empty() {
         return;
     }
@@ -356,76 +453,75 @@ fn add_passrole(r: &Record<'_>, place: &Place<'_>, rules: &[PassRoleRule], out: 
         let Some((root, path)) = root_of(r, &rule.source.path) else {
             continue;
         };
-        let mut vals = Vec::new();
-        values_at(root, path, &mut vals);
         let profile = rule.source.transform == Transform::InstanceProfile;
-        for v in vals
-            .iter()
-            .filter_map(|v| simd_json::prelude::ValueAsScalar::as_str(v))
-            .filter(|s| !s.is_empty())
-        {
-            let (resource, unknown) = role_resource(v, place, profile);
-            out.push(Need {
+        values_at(root, path, &mut |v| {
+            let Some(v) = v.into_string().filter(|s| !s.is_empty()) else {
+                return;
+            };
+            let role = role_resource(bump, v, place, profile);
+            out.push(NeedRef {
                 action: pass,
-                resource,
-                condition: Some(Condition {
+                resource: role.arn,
+                condition: Some(ConditionRef {
                     op: "StringEquals",
                     key: "iam:PassedToService",
-                    value: rule.service.to_owned(),
+                    value: rule.service,
                 }),
                 via: Via::PassRole(rule.at),
-                unknown,
+                unknown: role.unknown,
             });
-        }
+        });
     }
 }
 
 /// The role resource for a value that names a role (ARN or name) or an instance profile.
-fn role_resource(v: &str, place: &Place<'_>, profile: bool) -> (String, Vec<&'static str>) {
-    if profile && !v.starts_with("arn:") {
-        // The role inside an instance profile is not in the record.
-        return (
-            format!(
-                "arn:{}:iam::{}:role/*",
-                place.partition,
-                escape(place.account)
-            ),
-            vec!["RoleNameWithPath"],
-        );
-    }
-    if v.starts_with("arn:") {
-        if v.contains(":role/") {
-            return (escape(v).into_owned(), Vec::new());
-        }
-        if let Some(i) = v.find(":instance-profile/") {
-            // The role inside an instance profile is not in the record.
-            return (
-                format!("{}:role/*", escape(&v[..i])),
-                vec!["RoleNameWithPath"],
+fn role_resource<'a>(bump: &'a Bump, v: &'a str, place: &Place<'a>, profile: bool) -> Resolved<'a> {
+    // The role inside an instance profile is not in the record.
+    let inside_profile = |arn: &str| Resolved {
+        arn: bumpalo::format!(in bump, "{}:role/*", arn).into_bump_str(),
+        unknown: &["RoleNameWithPath"],
+    };
+    let account = || escape_in(bump, place.account);
+    if !v.starts_with("arn:") {
+        if profile {
+            return inside_profile(
+                bumpalo::format!(in bump, "arn:{}:iam::{}", place.partition, account())
+                    .into_bump_str(),
             );
         }
-        return (escape(v).into_owned(), Vec::new());
+        return Resolved {
+            arn: bumpalo::format!(in bump,
+                "arn:{}:iam::{}:role/{}",
+                place.partition,
+                account(),
+                escape_in(bump, v)
+            )
+            .into_bump_str(),
+            unknown: &[],
+        };
     }
-    (
-        format!(
-            "arn:{}:iam::{}:role/{}",
-            place.partition,
-            escape(place.account),
-            escape(v)
-        ),
-        Vec::new(),
-    )
+    if !v.contains(":role/")
+        && let Some(i) = v.find(":instance-profile/")
+    {
+        return inside_profile(escape_in(bump, &v[..i]));
+    }
+    Resolved {
+        arn: escape_in(bump, v),
+        unknown: &[],
+    }
 }
 
 /// Tags on a create call are authorized on the resource being created: the event's own
-/// resources where they are of a type the tagging action takes, else resolved afresh.
-fn add_tag_on_create(
-    r: &Record<'_>,
-    place: &Place<'_>,
+/// resources (`out[..created]`) where they are of a type the tagging action takes, else
+/// resolved afresh.
+fn add_tag_on_create<'a>(
+    bump: &'a Bump,
+    r: &Record<'a>,
+    place: &Place<'a>,
     scope: &str,
     rules: &[TagRule],
-    created: &[String],
-    out: &mut Vec<Need>,
+    created: usize,
+    out: &mut BumpVec<'a, NeedRef<'a>>,
 ) {
     for rule in rules {
         let Some((root, path)) = root_of(r, &rule.source.path) else {
@@ -435,35 +531,36 @@ fn add_tag_on_create(
             continue;
         }
         let svc = rule.action.service();
-        let fits = |arn: &String| {
+        let fits = |arn: &'a str| {
+            let arn = literal_in(bump, arn);
             rule.action
                 .def()
                 .resources
                 .iter()
-                .any(|t| svc.resources[t.index].arn.matches(&literal_of(arn)))
+                .any(|t| svc.resources[t.index].arn.matches(arn))
         };
-        let same: Vec<Resolved> = created
-            .iter()
-            .filter(|a| fits(a))
-            .map(|a| Resolved {
-                arn: a.clone(),
-                unknown: Vec::new(),
-            })
-            .collect();
+        let mut same: BumpVec<'a, Resolved<'a>> = BumpVec::new_in(bump);
+        same.extend(
+            out[..created]
+                .iter()
+                .filter(|n| fits(n.resource))
+                .map(|n| Resolved {
+                    arn: n.resource,
+                    unknown: &[],
+                }),
+        );
         let targets = if same.is_empty() {
-            resolve(r, place, scope, rule.action, ResourceRole::Target)
+            resolve(bump, r, place, scope, rule.action, ResourceRole::Target)
         } else {
             same
         };
-        for res in targets {
-            out.push(Need {
-                action: rule.action,
-                resource: res.arn,
-                condition: None,
-                via: Via::TagOnCreate(rule.at),
-                unknown: res.unknown,
-            });
-        }
+        out.extend(targets.iter().map(|res| NeedRef {
+            action: rule.action,
+            resource: res.arn,
+            condition: None,
+            via: Via::TagOnCreate(rule.at),
+            unknown: res.unknown,
+        }));
     }
 }
 

@@ -1,30 +1,40 @@
 //! Which resources (ARNs) an action was authorized on, from a record: the record's
 //! `resources` array first, then request parameters through the catalog's ARN templates
 //! and the variable rules of `action-map/curated/resources.tsv`.
+//!
+//! Everything a record's resolution builds (escaped names, ARNs, candidate fills) lives
+//! in the mapper's per-record arena, which is reset for the next record: resolving takes
+//! no heap allocation once the arena has grown (see `Mapper`).
 
-use std::borrow::Cow;
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BumpVec;
+use simd_json::prelude::{TypedValue as _, ValueAsScalar as _, ValueIntoString as _};
 
-use rustc_hash::FxHashSet;
-
-use simd_json::prelude::*;
-
-use crate::catalog::curated::{ParamSource, PathStep, ResourceRole, Transform, VarRule, curated};
+use crate::catalog::curated::{PathStep, ResourceRole, Transform, VarRule, curated};
 use crate::catalog::{ActionId, ResourceType, Service};
 use crate::decode::Record;
 use crate::decode::record::Json;
-use crate::percent::percent_decode;
-use crate::policy::escape::escape;
+use crate::percent::percent_decode_in;
+use crate::policy::escape::escape_in;
 
 /// Upper bound on resources one action of one record expands to (arrays of names).
 const MAX_PER_ACTION: usize = 256;
 
-/// A resolved resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
+/// A resolved resource, in the mapper's arena (or borrowed from the record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved<'a> {
     /// Policy-ready resource string (data escaped, unknown parts `*`).
-    pub arn: String,
+    pub arn: &'a str,
     /// Template variables that could not be known (written as `*`).
-    pub unknown: Vec<&'static str>,
+    pub unknown: &'a [&'static str],
+}
+
+impl Resolved<'_> {
+    /// Every resource: for actions without resource-level permissions.
+    const ANY: Resolved<'static> = Resolved {
+        arn: "*",
+        unknown: &[],
+    };
 }
 
 /// What the record says about where the call happened.
@@ -75,13 +85,14 @@ pub fn partition_of_region(region: &str) -> &'static str {
     }
 }
 
-/// Values found at a parameter path (walking arrays). Only strings and numbers count.
-pub fn values_at<'v>(root: Json<'v>, path: &[PathStep], out: &mut Vec<Json<'v>>) {
+/// Visits the values found at a parameter path (walking arrays). Only strings and
+/// numbers count.
+pub fn values_at<'v>(root: Json<'v>, path: &[PathStep], visit: &mut impl FnMut(Json<'v>)) {
     let scalar = |v: &Json<'v>| v.as_str().is_some() || v.as_f64().is_some();
     let Some((step, rest)) = path.split_first() else {
         match root.as_array() {
-            Some(items) => out.extend(items.iter().filter(|v| scalar(v))),
-            None if scalar(&root) => out.push(root),
+            Some(items) => items.iter().filter(|v| scalar(v)).for_each(visit),
+            None if scalar(&root) => visit(root),
             None => {}
         }
         return;
@@ -91,10 +102,10 @@ pub fn values_at<'v>(root: Json<'v>, path: &[PathStep], out: &mut Vec<Json<'v>>)
     };
     if step.array {
         for item in next.as_array().into_iter().flat_map(|a| a.iter()) {
-            values_at(item, rest, out);
+            values_at(item, rest, visit);
         }
     } else {
-        values_at(next, rest, out);
+        values_at(next, rest, visit);
     }
 }
 
@@ -120,15 +131,20 @@ pub fn present(root: Json<'_>, path: &[PathStep]) -> bool {
     }
 }
 
-fn text(v: Json<'_>) -> Option<Cow<'_, str>> {
+fn text<'a>(bump: &'a Bump, v: Json<'a>) -> Option<&'a str> {
     if let Some(s) = v.into_string() {
-        return Some(Cow::Borrowed(s));
+        return Some(s);
     }
-    v.as_i64()
-        .map(|n| n.to_string())
-        .or_else(|| v.as_u64().map(|n| n.to_string()))
-        .or_else(|| v.as_f64().map(|n| n.to_string()))
-        .map(Cow::Owned)
+    if let Some(n) = v.as_i64() {
+        return Some(bumpalo::format!(in bump, "{}", n).into_bump_str());
+    }
+    if let Some(n) = v.as_u64() {
+        return Some(bumpalo::format!(in bump, "{}", n).into_bump_str());
+    }
+    if let Some(n) = v.as_f64() {
+        return Some(bumpalo::format!(in bump, "{}", n).into_bump_str());
+    }
+    None
 }
 
 /// The tree a path reads from: `responseElements.…` reads the response,
@@ -147,18 +163,19 @@ pub fn root_of<'a, 'p>(r: &Record<'a>, path: &'p [PathStep]) -> Option<(Json<'a>
 }
 
 /// One way of filling variables, from one value.
-#[derive(Debug, Clone, Default)]
-struct Fill {
-    vars: Vec<(&'static str, String)>,
-    arn: Option<String>,
+#[derive(Debug, Clone, Copy, Default)]
+struct Fill<'a> {
+    vars: &'a [(&'static str, &'a str)],
+    arn: Option<&'a str>,
 }
 
-fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
-    let esc = |s: &str| escape(s).into_owned();
-    let whole = |s: &str| {
+fn apply<'a>(bump: &'a Bump, t: Transform, raw: &'a str, var: &'static str) -> Option<Fill<'a>> {
+    let esc = |s: &'a str| escape_in(bump, s);
+    let vars = |v: &[(&'static str, &'a str)]| &*bump.alloc_slice_copy(v);
+    let whole = |s: &'a str| {
         Some(Fill {
             arn: Some(esc(s)),
-            ..Default::default()
+            vars: &[],
         })
     };
     if raw.is_empty() {
@@ -167,9 +184,9 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
     if raw.starts_with("arn:") && !matches!(t, Transform::CopySource | Transform::InstanceProfile) {
         return whole(raw);
     }
-    let one = |v: &str| {
+    let one = |v: &'a str| {
         (!v.is_empty()).then(|| Fill {
-            vars: vec![(var, esc(v))],
+            vars: vars(&[(var, esc(v))]),
             arn: None,
         })
     };
@@ -177,10 +194,13 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
         Transform::None | Transform::InstanceProfile => one(raw),
         Transform::TrimSlash => one(raw.strip_prefix('/').unwrap_or(raw)),
         Transform::Last => one(raw.rsplit(['/', ':']).next().unwrap_or(raw)),
-        Transform::Secret => one(raw).map(|mut f| {
-            // Secret ARNs end in `-` and six random characters the record never shows.
-            f.vars[0].1.push_str("-??????");
-            f
+        // Secret ARNs end in `-` and six random characters the record never shows.
+        Transform::Secret => Some(Fill {
+            vars: vars(&[(
+                var,
+                bumpalo::format!(in bump, "{}-??????", esc(raw)).into_bump_str(),
+            )]),
+            arn: None,
         }),
         Transform::SqsUrl => {
             // https://sqs.us-east-1.amazonaws.com/111122223333/name (also legacy hosts)
@@ -192,35 +212,41 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
             {
                 return None;
             }
-            let mut vars = vec![("QueueName", esc(name)), ("Account", esc(account))];
+            let mut found = [
+                ("QueueName", esc(name)),
+                ("Account", esc(account)),
+                ("Region", ""),
+            ];
+            let mut n = 2;
             if let Some(region) = host.strip_prefix("sqs.").and_then(|h| h.split('.').next())
                 && region.contains('-')
             {
-                vars.push(("Region", esc(region)));
+                found[2].1 = esc(region);
+                n = 3;
             }
-            Some(Fill { vars, arn: None })
+            Some(Fill {
+                vars: vars(&found[..n]),
+                arn: None,
+            })
         }
-        Transform::KmsKey => match raw.strip_prefix("alias/") {
-            Some(alias) => Some(Fill {
-                vars: vec![("Alias", esc(alias))],
-                arn: None,
-            }),
-            None => Some(Fill {
-                vars: vec![("KeyId", esc(raw))],
-                arn: None,
-            }),
-        },
+        Transform::KmsKey => Some(Fill {
+            vars: match raw.strip_prefix("alias/") {
+                Some(alias) => vars(&[("Alias", esc(alias))]),
+                None => vars(&[("KeyId", esc(raw))]),
+            },
+            arn: None,
+        }),
         Transform::CopySource => {
-            let decoded =
-                percent_decode(raw.split_once("?versionId=").map_or(raw, |(p, _)| p), true);
-            let path = decoded.strip_prefix('/').unwrap_or(&decoded);
-            if let Some(arn) = path.strip_prefix("arn:") {
+            let path = raw.split_once("?versionId=").map_or(raw, |(p, _)| p);
+            let decoded = percent_decode_in(bump, path, true);
+            let path = decoded.strip_prefix('/').unwrap_or(decoded);
+            if path.starts_with("arn:") {
                 // Access point form: arn:aws:s3:region:acct:accesspoint/name/object/key
-                return whole(&format!("arn:{arn}"));
+                return whole(path);
             }
             let (bucket, key) = path.split_once('/')?;
             (!bucket.is_empty() && !key.is_empty()).then(|| Fill {
-                vars: vec![("BucketName", esc(bucket)), ("ObjectName", esc(key))],
+                vars: vars(&[("BucketName", esc(bucket)), ("ObjectName", esc(key))]),
                 arn: None,
             })
         }
@@ -228,9 +254,14 @@ fn apply(t: Transform, raw: &str, var: &'static str) -> Option<Fill> {
 }
 
 /// The variable rules that apply to a resource type for an event, event scope first.
-fn rules_for(scope: &str, prefix: &str, rt: &ResourceType) -> Vec<&'static VarRule> {
+fn rules_for<'a>(
+    bump: &'a Bump,
+    scope: &str,
+    prefix: &str,
+    rt: &ResourceType,
+) -> BumpVec<'a, &'static VarRule> {
     let c = curated();
-    let mut out: Vec<&'static VarRule> = Vec::new();
+    let mut out = BumpVec::new_in(bump);
     // Event-scoped lines first, then service-wide ones for variables still open; within a
     // scope, lines for the same variable are tried in file order (see fills_from_params).
     if let Some(rules) = c.resources.get(scope).and_then(|m| m.get(rt.name)) {
@@ -250,42 +281,45 @@ fn rules_for(scope: &str, prefix: &str, rt: &ResourceType) -> Vec<&'static VarRu
 /// Candidate fills of one template for the record, from parameters. For each variable
 /// the first source (across its lines, in order) that is present wins; copy-source
 /// sources only describe the `@source` resource and are skipped here.
-fn fills_from_params(r: &Record<'_>, rules: &[&VarRule]) -> Vec<Fill> {
-    let mut combos: Vec<Fill> = vec![Fill::default()];
-    let mut filled: Vec<&'static str> = Vec::new();
+fn fills_from_params<'a>(
+    bump: &'a Bump,
+    r: &Record<'a>,
+    rules: &[&VarRule],
+) -> BumpVec<'a, Fill<'a>> {
+    let mut combos = bumpalo::vec![in bump; Fill::default()];
+    let mut filled: BumpVec<'a, &'static str> = BumpVec::new_in(bump);
     for rule in rules {
         if filled.contains(&rule.var) {
             continue;
         }
-        let mut options: Vec<Fill> = Vec::new();
-        for src in rule
+        let Some(options) = rule
             .sources
             .iter()
             .filter(|s| s.transform != Transform::CopySource)
-        {
-            if let Some(found) = values_from(r, src, rule.var) {
-                options = found;
-                break;
-            }
-        }
-        if !options.is_empty() {
-            filled.push(rule.var);
-        }
-        if options.is_empty() {
+            .find_map(|src| values_from(bump, r, &src.path, src.transform, rule.var))
+        else {
             continue;
-        }
-        let mut next = Vec::with_capacity(combos.len() * options.len());
-        for c in &combos {
+        };
+        filled.push(rule.var);
+        let mut next =
+            BumpVec::with_capacity_in((combos.len() * options.len()).min(MAX_PER_ACTION), bump);
+        'combos: for c in &combos {
             for o in &options {
                 if next.len() >= MAX_PER_ACTION {
-                    break;
+                    break 'combos;
                 }
-                let mut f = c.clone();
-                f.vars.extend(o.vars.iter().cloned());
-                if f.arn.is_none() {
-                    f.arn.clone_from(&o.arn);
-                }
-                next.push(f);
+                let vars = if c.vars.is_empty() {
+                    o.vars
+                } else {
+                    let mut v = BumpVec::with_capacity_in(c.vars.len() + o.vars.len(), bump);
+                    v.extend_from_slice(c.vars);
+                    v.extend_from_slice(o.vars);
+                    v.into_bump_slice()
+                };
+                next.push(Fill {
+                    vars,
+                    arn: c.arn.or(o.arn),
+                });
             }
         }
         combos = next;
@@ -293,52 +327,57 @@ fn fills_from_params(r: &Record<'_>, rules: &[&VarRule]) -> Vec<Fill> {
     combos
 }
 
-fn values_from(r: &Record<'_>, src: &ParamSource, var: &'static str) -> Option<Vec<Fill>> {
-    let (root, path) = root_of(r, &src.path)?;
-    let mut vals = Vec::new();
-    values_at(root, path, &mut vals);
-    let fills: Vec<Fill> = vals
-        .iter()
-        .filter_map(|v| text(*v))
-        .filter_map(|t| apply(src.transform, &t, var))
-        .collect();
+fn values_from<'a>(
+    bump: &'a Bump,
+    r: &Record<'a>,
+    path: &[PathStep],
+    transform: Transform,
+    var: &'static str,
+) -> Option<BumpVec<'a, Fill<'a>>> {
+    let (root, path) = root_of(r, path)?;
+    let mut fills = BumpVec::new_in(bump);
+    values_at(root, path, &mut |v| {
+        if let Some(f) = text(bump, v).and_then(|t| apply(bump, transform, t, var)) {
+            fills.push(f);
+        }
+    });
     (!fills.is_empty()).then_some(fills)
 }
 
 /// Resources of one resource type for this record.
-fn resolve_type(
-    place: &Place<'_>,
+fn resolve_type<'a>(
+    bump: &'a Bump,
+    place: &Place<'a>,
     rt: &ResourceType,
-    fills: &[Fill],
-    from_record: &[&str],
-) -> Vec<Resolved> {
-    let mut out: Vec<Resolved> = from_record
-        .iter()
-        .filter(|a| rt.arn.matches(a))
-        .map(|a| Resolved {
-            arn: escape(a).into_owned(),
-            unknown: Vec::new(),
-        })
-        .collect();
+    fills: &[Fill<'a>],
+    from_record: &[&'a str],
+) -> BumpVec<'a, Resolved<'a>> {
+    let mut out = BumpVec::new_in(bump);
+    out.extend(
+        from_record
+            .iter()
+            .filter(|a| rt.arn.matches(a))
+            .map(|a| Resolved {
+                arn: escape_in(bump, a),
+                unknown: &[],
+            }),
+    );
     if !out.is_empty() {
         return out;
     }
     for f in fills {
-        if let Some(arn) = f.arn.as_ref().filter(|a| rt.arn.matches(a)) {
-            out.push(Resolved {
-                arn: arn.clone(),
-                unknown: Vec::new(),
-            });
+        if let Some(arn) = f.arn.filter(|a| rt.arn.matches(a)) {
+            out.push(Resolved { arn, unknown: &[] });
             continue;
         }
-        let (arn, unknown) = rt.arn.fill(|v| {
-            if let Some((_, val)) = f.vars[..].iter().rev().find(|(k, _)| *k == v) {
-                return Some(val.clone());
+        let (arn, unknown) = rt.arn.fill(bump, |v| {
+            if let Some((_, val)) = f.vars.iter().rev().find(|(k, _)| *k == v) {
+                return Some(*val);
             }
             match v {
-                "Partition" => Some(place.partition.to_owned()),
-                "Region" if !place.region.is_empty() => Some(escape(place.region).into_owned()),
-                "Account" if !place.account.is_empty() => Some(escape(place.account).into_owned()),
+                "Partition" => Some(place.partition),
+                "Region" if !place.region.is_empty() => Some(escape_in(bump, place.region)),
+                "Account" if !place.account.is_empty() => Some(escape_in(bump, place.account)),
                 _ => None,
             }
         });
@@ -363,71 +402,68 @@ pub fn denied_resource<'a>(r: &Record<'a>) -> Option<&'a str> {
     (arn.starts_with("arn:") && !arn.contains(['*', '?'])).then_some(arn)
 }
 
-/// Resolves the resources `action` was authorized on in this record. `scope` is the
-/// event key (`prefix:EventName`) for event-scoped rules. Returns `[("*", [])]` when the
-/// action supports no resource-level permission.
-pub fn resolve(
-    r: &Record<'_>,
-    place: &Place<'_>,
+/// Where the source of a copy is named: only `x-amz-copy-source` says what it is.
+const COPY_SOURCE: &[PathStep] = &[PathStep {
+    key: "x-amz-copy-source",
+    array: false,
+}];
+
+/// Resolves the resources `action` was authorized on in this record, in `bump` (the
+/// mapper's per-record arena). `scope` is the event key (`prefix:EventName`) for
+/// event-scoped rules. Returns `["*"]` when the action supports no resource-level
+/// permission.
+pub fn resolve<'a>(
+    bump: &'a Bump,
+    r: &Record<'a>,
+    place: &Place<'a>,
     scope: &str,
     action: ActionId,
     role: ResourceRole,
-) -> Vec<Resolved> {
+) -> BumpVec<'a, Resolved<'a>> {
     let svc: &Service = action.service();
     let def = action.def();
     if def.resources.is_empty() {
-        return vec![Resolved {
-            arn: "*".into(),
-            unknown: Vec::new(),
-        }];
+        return bumpalo::vec![in bump; Resolved::ANY];
     }
     if role == ResourceRole::Source {
-        // The source of a copy: only `x-amz-copy-source` says what it is.
-        let src = ParamSource {
-            path: vec![PathStep {
-                key: "x-amz-copy-source",
-                array: false,
-            }],
-            transform: Transform::CopySource,
-        };
-        let fills = values_from(r, &src, "ObjectName").unwrap_or_default();
+        let fills = values_from(bump, r, COPY_SOURCE, Transform::CopySource, "ObjectName")
+            .unwrap_or_else(|| BumpVec::new_in(bump));
         let Some(rt) = def
             .resources
             .iter()
             .map(|x| &svc.resources[x.index])
             .find(|rt| rt.name == "object")
         else {
-            return vec![Resolved {
-                arn: "*".into(),
-                unknown: vec!["source"],
+            return bumpalo::vec![in bump; Resolved {
+                arn: "*",
+                unknown: &["source"],
             }];
         };
-        return resolve_type(place, rt, &fills, &[]);
+        return resolve_type(bump, place, rt, &fills, &[]);
     }
-    let mut from_record: Vec<&str> = r.resources().map(|(a, _)| a).collect();
+    let mut from_record: BumpVec<'a, &'a str> = BumpVec::new_in(bump);
+    from_record.extend(r.resources().map(|(a, _)| a));
     if let Some(arn) = denied_resource(r) {
         from_record.push(arn);
     }
     let prefix = action.prefix;
-    let mut per_type: Vec<(bool, &ResourceType, Vec<Resolved>)> = def
-        .resources
-        .iter()
-        .map(|ar| {
-            let rt = &svc.resources[ar.index];
-            let rules = rules_for(scope, prefix, rt);
-            let fills = fills_from_params(r, &rules);
-            (
-                ar.required,
-                rt,
-                resolve_type(place, rt, &fills, &from_record),
-            )
-        })
-        .collect();
-    let mut out = Vec::new();
+    let mut per_type: BumpVec<'a, (bool, &ResourceType, BumpVec<'a, Resolved<'a>>)> =
+        BumpVec::with_capacity_in(def.resources.len(), bump);
+    for ar in &def.resources {
+        let rt = &svc.resources[ar.index];
+        let rules = rules_for(bump, scope, prefix, rt);
+        let fills = fills_from_params(bump, r, &rules);
+        per_type.push((
+            ar.required,
+            rt,
+            resolve_type(bump, place, rt, &fills, &from_record),
+        ));
+    }
+    let mut out = BumpVec::new_in(bump);
     if per_type.iter().any(|(req, _, _)| *req) {
-        for (req, _, res) in per_type.iter_mut() {
+        for (req, _, res) in &per_type {
             if *req {
-                out.append(res);
+                out.extend_from_slice(res);
             }
         }
     } else {
@@ -442,9 +478,9 @@ pub fn resolve(
         let complete =
             |res: &[Resolved]| !res.is_empty() && res.iter().all(|x| x.unknown.is_empty());
         if per_type.iter().any(|(_, _, res)| complete(res)) {
-            for (_, _, res) in per_type.iter_mut() {
+            for (_, _, res) in &per_type {
                 if complete(res) {
-                    out.append(res);
+                    out.extend_from_slice(res);
                 }
             }
         } else {
@@ -459,25 +495,33 @@ pub fn resolve(
                 })
                 .max();
             match best {
-                Some((_, std::cmp::Reverse(i))) => out.append(&mut per_type[i].2),
+                Some((_, std::cmp::Reverse(i))) => out.extend_from_slice(&per_type[i].2),
                 None => out.push(Resolved {
-                    arn: "*".into(),
-                    unknown: vec!["resource"],
+                    arn: "*",
+                    unknown: &["resource"],
                 }),
             }
         }
     }
-    if out.len() > 1 {
-        // First occurrence of each ARN, without copying them.
-        let keep: Vec<bool> = {
-            let mut seen = FxHashSet::default();
-            out.iter().map(|x| seen.insert(x.arn.as_str())).collect()
-        };
-        let mut keep = keep.into_iter();
-        out.retain(|_| keep.next().unwrap_or(false));
-    }
-    out.truncate(MAX_PER_ACTION);
+    first_of_each(&mut out);
     out
+}
+
+/// Keeps the first occurrence of each ARN, at most [`MAX_PER_ACTION`] of them, in order.
+/// Quadratic, but bounded by the cap and allocation-free (lists are short).
+fn first_of_each(out: &mut BumpVec<'_, Resolved<'_>>) {
+    let mut kept = 0;
+    for i in 0..out.len() {
+        if kept == MAX_PER_ACTION {
+            break;
+        }
+        let x = out[i];
+        if !out[..kept].iter().any(|k| k.arn == x.arn) {
+            out[kept] = x;
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
 }
 
 #[cfg(test)]
@@ -486,6 +530,8 @@ mod tests {
 
     #[test]
     fn transforms() {
+        let bump = Bump::new();
+        let apply = |t, raw, var| apply(&bump, t, raw, var);
         let f = apply(
             Transform::SqsUrl,
             "https://sqs.us-west-2.amazonaws.com/444455556666/jobs",
@@ -495,9 +541,9 @@ mod tests {
         assert_eq!(
             f.vars,
             [
-                ("QueueName", "jobs".into()),
-                ("Account", "444455556666".into()),
-                ("Region", "us-west-2".into())
+                ("QueueName", "jobs"),
+                ("Account", "444455556666"),
+                ("Region", "us-west-2")
             ]
         );
         let f = apply(
@@ -508,10 +554,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             f.vars,
-            [
-                ("BucketName", "src-bucket".into()),
-                ("ObjectName", "a/b${*}.txt".into())
-            ]
+            [("BucketName", "src-bucket"), ("ObjectName", "a/b${*}.txt")]
         );
         assert_eq!(
             apply(Transform::Secret, "ci/docker", "SecretId")
@@ -536,7 +579,7 @@ mod tests {
         );
         assert_eq!(
             apply(Transform::KmsKey, "alias/app", "KeyId").unwrap().vars,
-            [("Alias", "app".into())]
+            [("Alias", "app")]
         );
         assert!(apply(Transform::SqsUrl, "not a url", "QueueName").is_none());
     }

@@ -7,33 +7,66 @@
 //! [`escape`]; only wildcards iamtrail decides on (unknown parts, generalization) are
 //! written bare.
 
+use bumpalo::Bump;
+
+fn needs_escape(s: &str) -> bool {
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'$'))
+}
+
+fn escape_into(s: &str, out: &mut impl std::fmt::Write) {
+    for c in s.chars() {
+        // Writing to a string cannot fail.
+        let _ = match c {
+            '*' => out.write_str("${*}"),
+            '?' => out.write_str("${?}"),
+            '$' => out.write_str("${$}"),
+            c => out.write_char(c),
+        };
+    }
+}
+
 /// Escapes `*`, `?` and `$` so the result matches exactly the literal input.
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.bytes().any(|b| matches!(b, b'*' | b'?' | b'$')) {
+    if !needs_escape(s) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '*' => out.push_str("${*}"),
-            '?' => out.push_str("${?}"),
-            '$' => out.push_str("${$}"),
-            c => out.push(c),
-        }
-    }
+    escape_into(s, &mut out);
     std::borrow::Cow::Owned(out)
+}
+
+/// [`escape`] into an arena (the mapper's per-record scratch): `s` itself when nothing
+/// needs escaping.
+pub fn escape_in<'a>(bump: &'a Bump, s: &'a str) -> &'a str {
+    if !needs_escape(s) {
+        return s;
+    }
+    let mut out = bumpalo::collections::String::with_capacity_in(s.len() + 8, bump);
+    escape_into(s, &mut out);
+    out.into_bump_str()
+}
+
+fn literal_chars(pattern: &str) -> impl Iterator<Item = char> + '_ {
+    Tokens(pattern).map(|t| match t {
+        Tok::Lit(c) => c,
+        Tok::Star | Tok::One => 'x',
+    })
 }
 
 /// A concrete string a pattern stands for: escapes resolved to their characters and
 /// wildcards filled with `x`. Used to check a pattern's shape against an ARN template.
 pub fn literal_of(pattern: &str) -> String {
-    tokens(pattern)
-        .into_iter()
-        .map(|t| match t {
-            Tok::Lit(c) => c,
-            Tok::Star | Tok::One => 'x',
-        })
-        .collect()
+    literal_chars(pattern).collect()
+}
+
+/// [`literal_of`] into an arena: `pattern` itself when it has no wildcard or escape.
+pub fn literal_in<'a>(bump: &'a Bump, pattern: &'a str) -> &'a str {
+    if !needs_escape(pattern) {
+        return pattern;
+    }
+    let mut out = bumpalo::collections::String::with_capacity_in(pattern.len(), bump);
+    out.extend(literal_chars(pattern));
+    out.into_bump_str()
 }
 
 /// Matches an IAM resource pattern (with `*`, `?` wildcards and the `${*}`, `${?}`,
@@ -55,25 +88,29 @@ enum Tok {
 }
 
 /// A pattern as tokens: escapes resolved to literals, `*` and `?` to wildcards.
-fn tokens(s: &str) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut rest = s;
-    'next: while let Some(c) = rest.chars().next() {
+struct Tokens<'a>(&'a str);
+
+impl Iterator for Tokens<'_> {
+    type Item = Tok;
+    fn next(&mut self) -> Option<Tok> {
+        let c = self.0.chars().next()?;
         for (esc, lit) in [("${*}", '*'), ("${?}", '?'), ("${$}", '$')] {
-            if let Some(r) = rest.strip_prefix(esc) {
-                out.push(Tok::Lit(lit));
-                rest = r;
-                continue 'next;
+            if let Some(r) = self.0.strip_prefix(esc) {
+                self.0 = r;
+                return Some(Tok::Lit(lit));
             }
         }
-        out.push(match c {
+        self.0 = &self.0[c.len_utf8()..];
+        Some(match c {
             '*' => Tok::Star,
             '?' => Tok::One,
             c => Tok::Lit(c),
-        });
-        rest = &rest[c.len_utf8()..];
+        })
     }
-    out
+}
+
+fn tokens(s: &str) -> Vec<Tok> {
+    Tokens(s).collect()
 }
 
 /// Whether IAM pattern `pattern` (wildcards, escapes) matches the literal `value`.
@@ -128,6 +165,17 @@ mod tests {
         assert_eq!(escape("plain/key.txt"), "plain/key.txt");
         assert_eq!(escape("reports/*latest?.csv"), "reports/${*}latest${?}.csv");
         assert_eq!(escape("a${aws:username}"), "a${$}{aws:username}");
+        let bump = Bump::new();
+        for s in [
+            "plain/key.txt",
+            "reports/*latest?.csv",
+            "a${aws:username}",
+            "é*",
+        ] {
+            assert_eq!(escape_in(&bump, s), escape(s));
+            assert_eq!(literal_in(&bump, &escape(s)), s);
+            assert_eq!(literal_in(&bump, s), literal_of(s));
+        }
     }
 
     #[test]

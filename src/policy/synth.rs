@@ -364,16 +364,16 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::{Need, Via};
+    use crate::map::{NeedRef, Via};
 
     fn add(set: &mut UsageSet, action: &str, res: &str) {
         set.add(
-            Need {
+            NeedRef {
                 action: ActionId::lookup(action).unwrap(),
-                resource: res.into(),
+                resource: res,
                 condition: None,
                 via: Via::Catalog,
-                unknown: vec![],
+                unknown: &[],
             },
             None,
             None,

@@ -136,3 +136,56 @@ pub fn grants(doc: &serde_json::Value) -> Vec<(String, String)> {
     out.sort();
     out
 }
+
+/// Every record of the bundled sample trails, in path order (the deliberately corrupt
+/// object is left out).
+pub fn sample_records() -> Vec<serde_json::Value> {
+    let mut records = Vec::new();
+    let mut stack = vec![root().join("sample-trails/AWSLogs")];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let gz = std::fs::read(&p).unwrap();
+            let mut text = String::new();
+            let mut inflate = flate2::read::MultiGzDecoder::new(&gz[..]);
+            if std::io::Read::read_to_string(&mut inflate, &mut text).is_err() {
+                continue; // the deliberately corrupt object
+            }
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
+                && let Some(r) = v["Records"].as_array()
+            {
+                records.extend(r.iter().cloned());
+            }
+        }
+    }
+    records
+}
+
+/// Every record of the AWS documentation fixtures (`tests/fixtures/aws-docs`).
+pub fn aws_doc_records() -> Vec<serde_json::Value> {
+    let dir = root().join("tests/fixtures/aws-docs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut records = Vec::new();
+    for p in files {
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        match v.get("Records").and_then(|r| r.as_array()) {
+            Some(r) => records.extend(r.iter().cloned()),
+            None => records.push(v),
+        }
+    }
+    records
+}
