@@ -357,7 +357,9 @@ impl Eq for Phases {}
 pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     let t0 = Instant::now();
     let source = iamtrail::source::local::LocalSource::default();
-    let objects = source.list(&[dir.to_path_buf()]).expect("listable corpus");
+    let objects = source
+        .list(&[dir.to_path_buf()], false)
+        .expect("listable corpus");
     let t1 = Instant::now();
     let mut selection = iamtrail::select::Selection::default();
     selection

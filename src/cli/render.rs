@@ -72,13 +72,11 @@ pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
     if !local.is_empty() {
         let local: Vec<PathBuf> = local.into_iter().cloned().collect();
         let source = LocalSource::default();
-        let objects = source.list(&local)?;
-        let total: u64 = objects.iter().filter_map(|o| o.size).sum();
-        let bar = progress_bar(
-            a,
-            Some(total),
-            "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, {records_per_sec}, eta {eta}) {wide_bar}",
-        );
+        let template = "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, {records_per_sec}, eta {eta}) {wide_bar}";
+        // Sizes cost a system call per file: list them only for a bar that shows.
+        let bar = progress_bar(a, Some(0), template);
+        let objects = source.list(&local, !bar.is_hidden())?;
+        bar.set_length(objects.iter().filter_map(|o| o.size).sum());
         out = Some(run(&source, &objects, cfg, &bar));
         bar.finish_and_clear();
         if a.s3.cache.is_some() && remote.is_empty() {

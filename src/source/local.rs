@@ -29,8 +29,10 @@ pub struct LocalSource {
 
 impl LocalSource {
     /// Lists every file under `inputs` (directories recursively, in sorted order).
-    /// Standard input (`-`) is read now, once.
-    pub fn list(&self, inputs: &[PathBuf]) -> Result<Vec<ObjectRef>, ListError> {
+    /// Standard input (`-`) is read now, once. With `sizes`, each file's size is looked
+    /// up (a system call per file, which shows with many small objects): only a progress
+    /// bar needs them, reading does without.
+    pub fn list(&self, inputs: &[PathBuf], sizes: bool) -> Result<Vec<ObjectRef>, ListError> {
         let mut out = Vec::new();
         for p in inputs {
             if p.as_os_str() == "-" {
@@ -48,68 +50,100 @@ impl LocalSource {
                 *self.stdin.lock().unwrap_or_else(|e| e.into_inner()) = Some(buf);
                 continue;
             }
-            walk(p, &mut out)?;
+            let meta = std::fs::metadata(p).map_err(|source| ListError {
+                path: p.display().to_string(),
+                source,
+            })?;
+            walk(p, Kind::of(&meta, sizes), sizes, &mut out)?;
         }
         Ok(out)
     }
 }
 
-fn walk(p: &Path, out: &mut Vec<ObjectRef>) -> Result<(), ListError> {
-    let meta = std::fs::metadata(p).map_err(|source| ListError {
-        path: p.display().to_string(),
-        source,
-    })?;
-    walk_meta(p, &meta, out)
+/// What a listed path is.
+enum Kind {
+    Dir,
+    File(Option<u64>),
+    Other,
 }
 
-fn walk_meta(
-    p: &Path,
-    meta: &std::fs::Metadata,
-    out: &mut Vec<ObjectRef>,
-) -> Result<(), ListError> {
+impl Kind {
+    fn of(meta: &std::fs::Metadata, sizes: bool) -> Kind {
+        if meta.is_dir() {
+            Kind::Dir
+        } else if meta.is_file() {
+            Kind::File(sizes.then_some(meta.len()))
+        } else {
+            Kind::Other
+        }
+    }
+
+    /// The kind of a directory entry: from the directory listing itself when it says
+    /// (no system call), else from the entry's metadata; symbolic links are followed.
+    fn of_entry(e: &std::fs::DirEntry, path: &Path, sizes: bool) -> std::io::Result<Kind> {
+        match e.file_type() {
+            Ok(t) if t.is_dir() => Ok(Kind::Dir),
+            Ok(t) if t.is_file() && !sizes => Ok(Kind::File(None)),
+            Ok(t) if !t.is_symlink() => e.metadata().map(|m| Kind::of(&m, sizes)),
+            _ => std::fs::metadata(path).map(|m| Kind::of(&m, sizes)),
+        }
+    }
+}
+
+fn walk(p: &Path, kind: Kind, sizes: bool, out: &mut Vec<ObjectRef>) -> Result<(), ListError> {
     let err = |source| ListError {
         path: p.display().to_string(),
         source,
     };
-    if meta.is_dir() {
-        // Sorted by name: the same order as sorting the paths, since they share the
-        // directory. The entry's own type and metadata (looked up relative to the open
-        // directory) save a path walk per file; symbolic links are followed as before.
-        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)
-            .map_err(err)?
-            .filter_map(Result::ok)
-            .collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        // Entries are looked at in parallel (a bucket holds ~100,000 small objects per
-        // day and listing them is a system call or two each) and put together in order;
-        // the first error in that order is the one reported, as when listing one by one.
-        let listed: Vec<Result<Vec<ObjectRef>, ListError>> = entries
-            .par_iter()
-            .map(|e| {
-                let path = e.path();
-                let meta = match e.file_type() {
-                    Ok(t) if !t.is_symlink() => e.metadata(),
-                    _ => std::fs::metadata(&path),
-                }
-                .map_err(|source| ListError {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                let mut found = Vec::new();
-                walk_meta(&path, &meta, &mut found)?;
-                Ok(found)
-            })
-            .collect();
-        for l in listed {
-            out.append(&mut l?);
+    match kind {
+        Kind::Dir => {
+            // Sorted by name: the same order as sorting the paths, since they share the
+            // directory.
+            let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(p)
+                .map_err(err)?
+                .filter_map(Result::ok)
+                .collect();
+            entries.sort_by_key(std::fs::DirEntry::file_name);
+            // Entries are looked at in parallel (a bucket holds ~100,000 small objects
+            // per day) and put together in order; the first error in that order is the
+            // one reported, as when listing one by one.
+            let listed: Vec<Result<Vec<ObjectRef>, ListError>> = entries
+                .par_iter()
+                .map(|e| {
+                    let path = e.path();
+                    let kind = Kind::of_entry(e, &path, sizes).map_err(|source| ListError {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                    let mut found = Vec::new();
+                    walk(&path, kind, sizes, &mut found)?;
+                    Ok(found)
+                })
+                .collect();
+            for l in listed {
+                out.append(&mut l?);
+            }
         }
-    } else if meta.is_file() {
-        out.push(ObjectRef {
+        Kind::File(size) => out.push(ObjectRef {
             name: p.display().to_string(),
-            size: Some(meta.len()),
-        });
+            size,
+        }),
+        Kind::Other => {}
     }
     Ok(())
+}
+
+/// Bytes read first from a file whose size was not listed: most CloudTrail objects are
+/// smaller; larger ones grow the buffer.
+const UNLISTED: usize = 64 << 10;
+
+/// Reads `r` to its end into a buffer of `capacity` bytes to start with (grown when the
+/// file turns out larger than listed). Through `Take`, because `File::read_to_end` asks
+/// the file for its size and position first.
+fn read_all(r: &mut impl Read, capacity: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(capacity);
+    r.take(u64::MAX).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 impl Source for LocalSource {
@@ -122,16 +156,83 @@ impl Source for LocalSource {
                 .take()
                 .ok_or_else(|| FetchError("standard input was already read".into()));
         }
-        // The size listed saves asking for it again (one system call per object, which
-        // shows with many small objects); the spare bytes find the end in the same read
-        // and leave the decoder room to parse plain JSON in place.
+        // The size listed (else room for a typical object) saves asking for it: `fs::read`
+        // and `File::read_to_end` ask the file its size and position first (two system
+        // calls per object, which show with many small objects). The spare bytes find the
+        // end in the same read and leave the decoder room to parse plain JSON in place.
         let read = || -> std::io::Result<Vec<u8>> {
             let mut f = std::fs::File::open(&obj.name)?;
-            let hint = obj.size.map_or(0, |n| usize::try_from(n).unwrap_or(0));
-            let mut buf = Vec::with_capacity(hint.saturating_add(crate::decode::SLACK + 1));
-            f.read_to_end(&mut buf)?;
-            Ok(buf)
+            let hint = obj
+                .size
+                .map_or(UNLISTED, |n| usize::try_from(n).unwrap_or(UNLISTED));
+            read_all(&mut f, hint.saturating_add(crate::decode::SLACK + 1))
         };
         read().map_err(|e| FetchError(format!("cannot read: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Listing with and without sizes names the same files in the same order (nested
+    /// directories, a symbolic link to a file and one to a directory followed).
+    #[test]
+    fn lists_the_same_files_with_or_without_sizes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b/c")).unwrap();
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("b/c/2.json"), b"{}").unwrap();
+        std::fs::write(root.join("b/1.json.gz"), b"12345").unwrap();
+        std::fs::write(root.join("a/0.json"), b"[]\n").unwrap();
+        std::os::unix::fs::symlink(root.join("b/1.json.gz"), root.join("a/link.json")).unwrap();
+        std::os::unix::fs::symlink(root.join("b/c"), root.join("d")).unwrap();
+        let src = LocalSource::default();
+        let sized = src.list(&[root.to_path_buf()], true).unwrap();
+        let bare = src.list(&[root.to_path_buf()], false).unwrap();
+        let names = |l: &[ObjectRef]| l.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
+        let want: Vec<String> = [
+            "a/0.json",
+            "a/link.json",
+            "b/1.json.gz",
+            "b/c/2.json",
+            "d/2.json",
+        ]
+        .iter()
+        .map(|n| root.join(n).display().to_string())
+        .collect();
+        assert_eq!(names(&sized), want);
+        assert_eq!(names(&bare), want);
+        let sizes: Vec<Option<u64>> = sized.iter().map(|o| o.size).collect();
+        assert_eq!(sizes, [Some(3), Some(5), Some(5), Some(2), Some(2)]);
+        // Only a symbolic link is looked up when sizes are not wanted.
+        assert!(
+            bare.iter()
+                .all(|o| o.size.is_none() || o.name.ends_with("link.json"))
+        );
+        for o in &bare {
+            assert_eq!(src.fetch(o).unwrap(), std::fs::read(&o.name).unwrap());
+        }
+    }
+
+    /// Whatever size was listed, reading gives the file's bytes.
+    #[test]
+    fn reads_whole_files_whatever_the_hint() {
+        // A reader that hands out at most 777 bytes per call, as pipes do.
+        struct Trickle<'a>(&'a [u8]);
+        impl std::io::Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = out.len().min(self.0.len()).min(777);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        for capacity in [0, 1, 9_999, 10_000, 10_001, 100_000] {
+            assert_eq!(read_all(&mut Trickle(&data), capacity).unwrap(), data);
+        }
+        assert!(read_all(&mut Trickle(&[]), 0).unwrap().is_empty());
     }
 }
