@@ -69,15 +69,34 @@ pub fn literal_in<'a>(bump: &'a Bump, pattern: &'a str) -> &'a str {
     out.into_bump_str()
 }
 
+/// Whether a resource has a wildcard of its own (a bare `*` or `?`, not an escape).
+pub fn is_pattern(resource: &str) -> bool {
+    Tokens(resource).any(|t| matches!(t, Tok::Star | Tok::One))
+}
+
 /// Matches an IAM resource pattern (with `*`, `?` wildcards and the `${*}`, `${?}`,
 /// `${$}` escapes) against a pattern or literal `target`, treating the target's own
 /// wildcards as literals: `covers(p, t)` means every resource `t` names, `p` also
 /// names, provided `t` has no wildcard that `p` does not also cover at that place.
 /// Used to drop resources already covered by a wider one in the same statement.
 pub fn covers(pattern: &str, target: &str) -> bool {
-    let p = tokens(pattern);
-    let t = tokens(target);
-    glob(&p, &t)
+    Tokenized::new(pattern).covers(&Tokenized::new(target))
+}
+
+/// A resource tokenized once, for many [`covers`] checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tokenized(Vec<Tok>);
+
+impl Tokenized {
+    /// Tokenizes a resource (pattern or literal).
+    pub fn new(resource: &str) -> Self {
+        Tokenized(tokens(resource))
+    }
+
+    /// [`covers`]`(self, target)`.
+    pub fn covers(&self, target: &Tokenized) -> bool {
+        glob(&self.0, &target.0)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +194,20 @@ mod tests {
             assert_eq!(escape_in(&bump, s), escape(s));
             assert_eq!(literal_in(&bump, &escape(s)), s);
             assert_eq!(literal_in(&bump, s), literal_of(s));
+        }
+    }
+
+    #[test]
+    fn patterns_are_bare_wildcards() {
+        for (r, yes) in [
+            ("arn:aws:s3:::b/*", true),
+            ("arn:aws:s3:::b/k?", true),
+            ("arn:aws:s3:::b/${*}", false),
+            ("arn:aws:s3:::b/${?}${$}", false),
+            ("arn:aws:s3:::b/k", false),
+            ("*", true),
+        ] {
+            assert_eq!(is_pattern(r), yes, "{r}");
         }
     }
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
 use crate::map::Condition;
-use crate::policy::escape::{covers, literal_of};
+use crate::policy::escape::{Tokenized, is_pattern};
 use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
 use crate::usage::{Usage, UsageKey, UsageSet};
 
@@ -203,21 +203,22 @@ fn generalize(
 /// patterns only: linear in the resources for the usual few patterns, never quadratic in
 /// the thousands of literal keys a big trail holds.
 fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
-    let is_pattern = |r: &str| literal_of(r) != unescaped(r);
-    let patterns: Vec<String> = resources
+    let patterns: Vec<(String, Tokenized)> = resources
         .keys()
         .filter(|k| is_pattern(k))
-        .cloned()
+        .map(|k| (k.clone(), Tokenized::new(k)))
         .collect();
     if patterns.is_empty() {
         return;
     }
     let keys: Vec<String> = resources.keys().cloned().collect();
     for k in &keys {
+        let kt = Tokenized::new(k);
         // Between two patterns covering each other (equal), keep the smaller one.
         let wider = patterns
             .iter()
-            .find(|o| *o != k && covers(o, k) && !(covers(k, o) && k < *o));
+            .find(|(o, ot)| o != k && ot.covers(&kt) && !(kt.covers(ot) && k < o))
+            .map(|(o, _)| o);
         if let Some(wider) = wider
             && let Some(u) = resources.remove(k)
         {
@@ -229,13 +230,6 @@ fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
             }
         }
     }
-}
-
-/// The literal a resource names when it has no wildcard (escapes resolved).
-fn unescaped(r: &str) -> String {
-    r.replace("${*}", "*")
-        .replace("${?}", "?")
-        .replace("${$}", "$")
 }
 
 fn pascal(prefix: &str) -> String {
