@@ -25,10 +25,12 @@ pub struct Config {
     /// needs (see `Decoder::decode_selecting`); `false` parses every record in full, which
     /// also reports damage inside records the run does not use.
     pub skim: bool,
-    /// Objects smaller than this (bytes as read, compressed) are parsed whole even when
-    /// skimming: keeping a small object's results apart, which a skim that must start
-    /// over needs, costs what skimming it saves.
-    pub skim_min: usize,
+    /// Objects at least this large (bytes as read, compressed) are decoded a part at a
+    /// time (slices of records, or records as they are skimmed) with their results kept
+    /// apart until the object is decoded, so memory stays bounded and a part that fails
+    /// late can be taken back. Smaller objects are checked whole before any record
+    /// counts, which is cheaper than keeping their results apart.
+    pub isolate: usize,
 }
 
 impl Default for Config {
@@ -37,7 +39,7 @@ impl Default for Config {
             selection: Selection::default(),
             counted: FailureClass::DEFAULT.to_vec(),
             skim: true,
-            skim_min: ISOLATE,
+            isolate: ISOLATE,
         }
     }
 }
@@ -59,8 +61,8 @@ impl Ingested {
     }
 }
 
-/// Compressed objects at least this large may be parsed in slices (their JSON can
-/// exceed `decode::CHUNK`), so their results are kept apart until they are decoded.
+/// The default [`Config::isolate`]: compressed objects this large may hold more JSON
+/// than `decode::CHUNK`, the most parsed at once.
 const ISOLATE: usize = 64 << 10;
 
 /// How many usage entries a worker holds before handing them over (see
@@ -130,15 +132,13 @@ impl<'c> Worker<'c> {
     }
 
     fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
-        // An object large enough to be parsed in slices or skimmed keeps its results apart
-        // until it is decoded, so a slice that fails late (or a skim that must start
-        // over) can take back what earlier ones added (see `Decoder::decode_selecting`).
-        // Skimming pays off when most records belong to principals the run does not ask
-        // about; on small objects keeping results apart costs what skimming saves.
-        let skim = self.cfg.skim
-            && data.len() >= self.cfg.skim_min
-            && !self.cfg.selection.principals.is_empty();
-        let apart = skim || data.len() >= ISOLATE;
+        // A large object is decoded a part at a time and keeps its results apart until it
+        // is decoded, so a slice that fails late (or a skim that must start over) can take
+        // back what earlier ones added; a smaller one is checked whole before any record
+        // counts (see `Decoder::decode_selecting`). Skimming pays off when most records
+        // belong to principals the run does not ask about.
+        let skim = self.cfg.skim && !self.cfg.selection.principals.is_empty();
+        let apart = data.len() >= self.cfg.isolate;
         let before = apart.then(|| std::mem::take(&mut self.out));
         let restarted = std::cell::Cell::new(false);
         let Worker {

@@ -150,11 +150,25 @@ fn one_principal_skimming_the_rest() {
             },
             counted: FailureClass::ALL.to_vec(),
             skim: true,
-            // Small objects skimmed too, so every layout keeps results apart.
-            skim_min: 0,
+            isolate: usize::MAX,
         };
-        for layout in [Objects::LargeGzip, Objects::SmallGzip] {
-            check(principal, &cfg, layout);
+        // Small objects are skimmed checking the object first; with `isolate: 0` every
+        // object is skimmed as large ones are, records handed over as they come and the
+        // object's results kept apart.
+        for (isolate, layout) in [
+            (usize::MAX, Objects::SmallGzip),
+            (usize::MAX, Objects::LargeGzip),
+            (0, Objects::SmallGzip),
+            (0, Objects::LargeGzip),
+        ] {
+            check(
+                principal,
+                &Config {
+                    isolate,
+                    ..cfg.clone()
+                },
+                layout,
+            );
         }
     }
 }

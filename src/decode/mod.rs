@@ -117,6 +117,9 @@ pub struct Decoder {
     /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
     scratch: Vec<u8>,
+    /// What a checked skim found, record by record (empty between calls: kept for its
+    /// allocation, see [`relifetime`]).
+    skimmed: Vec<Skimmed<'static>>,
     // Empty between calls; `Tape::reset` re-lifetimes them for each input.
     tape: Option<Tape<'static>>,
     inner_tape: Option<Tape<'static>>,
@@ -131,10 +134,23 @@ impl Default for Decoder {
             record_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 2),
             inflated: Vec::new(),
             scratch: Vec::new(),
+            skimmed: Vec::new(),
             tape: Some(Tape::null().reset()),
             inner_tape: Some(Tape::null().reset()),
         }
     }
+}
+
+/// One record of a checked skim: its head when it goes over light, `None` when it is
+/// parsed in full (wanted, or odd).
+type Skimmed<'a> = Option<skim::Head<'a>>;
+
+/// An empty vector of another lifetime on the same allocation (collecting a vector's
+/// iterator into one of the same layout reuses its buffer), so the buffer outlives the
+/// text its entries borrowed.
+fn relifetime<'x, 'y>(mut v: Vec<Skimmed<'x>>) -> Vec<Skimmed<'y>> {
+    v.clear();
+    v.into_iter().map(|_| None).collect()
 }
 
 impl std::fmt::Debug for Decoder {
@@ -203,13 +219,17 @@ impl Decoder {
         self.decode_selecting(data, sink, restart, None)
     }
 
-    /// Like [`Decoder::decode_staged`], and when both `restart` and `want` are given, a
-    /// `{"Records":[…]}` object is skimmed instead of parsed: each record is first read
-    /// only as far as selection needs (module `skim`), and parsed in full only when `want`
-    /// takes it; the others reach `sink` light. That is several times cheaper than
-    /// parsing records a run does not use. A structure the skimmer cannot follow, or a
-    /// wanted record that does not parse, calls `restart` (when records were handed
-    /// over) and decodes the object whole, with the whole document's result.
+    /// Like [`Decoder::decode_staged`], and when `want` is given, a `{"Records":[…]}`
+    /// object is skimmed instead of parsed: each record is first read only as far as
+    /// selection needs (module `skim`), and parsed in full only when `want` takes it; the
+    /// others reach `sink` light. That is several times cheaper than parsing records a
+    /// run does not use. A structure the skimmer cannot follow, or a wanted record that
+    /// does not parse, decodes the object whole, with the whole document's result:
+    /// - with `restart`, records are handed over as they are skimmed, and `restart` is
+    ///   called first if some were;
+    /// - without, the whole object is skimmed and its wanted records parsed before any
+    ///   record is handed over (the object's records are held meanwhile: for objects of
+    ///   ordinary size, whose results the caller does not keep apart).
     ///
     /// Skimming does not validate what it does not read: damage inside the values of
     /// records `want` turns down (a bad literal, invalid UTF-8 in their parameters) is
@@ -244,7 +264,8 @@ impl Decoder {
                         self.document(&mut doc, len, sink)
                     }
                 },
-                (None, _) => self.document(&mut doc, len, sink),
+                (None, Some(want)) => self.checked_or_whole(&mut doc, len, sink, want),
+                (None, None) => self.document(&mut doc, len, sink),
             };
             self.inflated = doc;
             r
@@ -256,7 +277,8 @@ impl Decoder {
                 (Some(restart), Some(want)) => {
                     self.skimmed_or_whole(data, len, sink, restart, want)
                 }
-                _ => self.document(data, len, sink),
+                (None, Some(want)) => self.checked_or_whole(data, len, sink, want),
+                (_, None) => self.document(data, len, sink),
             };
             data.truncate(len);
             r
@@ -332,6 +354,103 @@ impl Decoder {
             emitted = true;
         };
         self.tape = Some(tape);
+        if self.scratch.capacity() > RETAIN {
+            self.scratch = Vec::new();
+        }
+        result
+    }
+
+    /// Skims `buf[..len]` checking it all before handing anything over, or parses it
+    /// whole when it is not `{"Records":[…]}` or the skim fails.
+    fn checked_or_whole(
+        &mut self,
+        buf: &mut [u8],
+        len: usize,
+        sink: &mut Sink<'_>,
+        want: &Want<'_>,
+    ) -> Result<ObjectKind, ObjectError> {
+        match self.skimmed_checked(buf, len, sink, want) {
+            Chunked::Done(r) => Ok(r),
+            Chunked::NotApplicable | Chunked::Failed { .. } => self.document(buf, len, sink),
+        }
+    }
+
+    /// Skims `{"Records":[…]}` in `buf[..len]` and hands records over only once the
+    /// whole object is known to decode: light records from their heads, the others
+    /// (wanted or odd) copied out and parsed together as one array, `[r, r, …]`. That
+    /// array sits one level higher than the records do in the document, so it is parsed
+    /// one level less deep (as slices are): it parses exactly when its records would in
+    /// the document. A failure has handed nothing over and needs no restart.
+    fn skimmed_checked(
+        &mut self,
+        buf: &[u8],
+        len: usize,
+        sink: &mut Sink<'_>,
+        want: &Want<'_>,
+    ) -> Chunked {
+        let text = &buf[..len];
+        let Some(mut at) = skim::records_start(text) else {
+            return Chunked::NotApplicable;
+        };
+        let mut found: Vec<Skimmed<'_>> = relifetime(std::mem::take(&mut self.skimmed));
+        let (mut whole, mut copied) = (0usize, false);
+        self.scratch.clear();
+        self.scratch.push(b'[');
+        let skimmed = loop {
+            let start = match skim::next_record(text, at, found.is_empty()) {
+                Ok(Some(start)) => start,
+                Ok(None) => break true,
+                Err(()) => break false,
+            };
+            let Some(scan) = skim::record(text, start) else {
+                break false;
+            };
+            at = scan.end;
+            if !scan.odd && !want(&Record::light(scan.head)) {
+                found.push(Some(scan.head));
+                continue;
+            }
+            if copied {
+                self.scratch.push(b',');
+            }
+            self.scratch.extend_from_slice(&text[start..scan.end]);
+            copied = true;
+            whole += 1;
+            found.push(None);
+        };
+        let result = if skimmed {
+            self.scratch.push(b']');
+            let n = self.scratch.len();
+            self.scratch.resize(n + INPUT_PADDING, b' ');
+            let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
+            let mut t = tape.reset();
+            let parsed = fill_tape_padded(&mut self.scratch, n, &mut self.chunk_buffers, &mut t);
+            let items = t.as_value().as_array();
+            let result = match (parsed, items) {
+                (Ok(()), Some(items)) if items.len() == whole => {
+                    let mut items = items.iter();
+                    for (i, f) in found.iter().enumerate() {
+                        match f {
+                            Some(head) => sink(i, Ok(Record::light(*head))),
+                            // Counted above: one item per record parsed whole.
+                            None => {
+                                if let Some(v) = items.next() {
+                                    emit(sink, i, v);
+                                }
+                            }
+                        }
+                    }
+                    Chunked::Done(ObjectKind::Records)
+                }
+                _ => Chunked::Failed { emitted: false },
+            };
+            tape = t.reset();
+            self.tape = Some(tape);
+            result
+        } else {
+            Chunked::Failed { emitted: false }
+        };
+        self.skimmed = relifetime(found);
         if self.scratch.capacity() > RETAIN {
             self.scratch = Vec::new();
         }
@@ -871,6 +990,23 @@ mod tests {
         );
         let mut skimmed = seen.into_inner();
         skimmed.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        // Checked first, handed over after (what objects of ordinary size get): the same
+        // records, with no restart to undo anything.
+        let mut checked = Vec::new();
+        let r = Decoder::default().decode_selecting(
+            &mut input(),
+            &mut |i, rec| {
+                let line = show(i, rec.clone());
+                checked.push(match rec {
+                    Ok(r) if !want(&r) => line.split(" FULL ").next().unwrap().to_string(),
+                    _ => line,
+                })
+            },
+            None,
+            Some(&want),
+        );
+        checked.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        assert_eq!(checked, skimmed, "checked vs streamed skim");
         (whole, skimmed, restarts)
     }
 
