@@ -125,7 +125,10 @@ fn walk(p: &Path, kind: Kind, sizes: bool, out: &mut Vec<ObjectRef>) -> Result<(
             }
         }
         Kind::File(size) => out.push(ObjectRef {
-            name: p.display().to_string(),
+            // `display` formats a character at a time; most paths are UTF-8 already.
+            name: p
+                .to_str()
+                .map_or_else(|| p.display().to_string(), str::to_owned),
             size,
         }),
         Kind::Other => {}
