@@ -136,6 +136,50 @@ fn walk(p: &Path, kind: Kind, sizes: bool, out: &mut Vec<ObjectRef>) -> Result<(
     Ok(())
 }
 
+/// Opens a listed file. Objects are read about in listing order, so a worker's next file
+/// is mostly in the directory of its last one: opened relative to that directory
+/// (`openat`, one directory handle kept per thread), the kernel looks up one name instead
+/// of walking the whole path, which was ~10% of a run over 100,000 small objects.
+#[cfg(unix)]
+fn open(path: &str) -> std::io::Result<std::fs::File> {
+    use std::cell::RefCell;
+    use std::fs::File;
+    thread_local! {
+        static DIR: RefCell<Option<(String, File)>> = const { RefCell::new(None) };
+    }
+    let Some((dir, name)) = path
+        .rsplit_once('/')
+        .filter(|(d, n)| !d.is_empty() && !n.is_empty())
+    else {
+        return File::open(path);
+    };
+    DIR.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.as_ref().is_none_or(|(d, _)| d != dir) {
+            // A directory that cannot be opened itself (execute permission only) still
+            // lets its files be opened by path.
+            *cell = File::open(dir).ok().map(|handle| (dir.to_owned(), handle));
+        }
+        match cell.as_ref() {
+            Some((_, handle)) => {
+                let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC;
+                Ok(File::from(rustix::fs::openat(
+                    handle,
+                    name,
+                    flags,
+                    rustix::fs::Mode::empty(),
+                )?))
+            }
+            None => File::open(path),
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn open(path: &str) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
 /// Bytes read first from a file whose size was not listed: most CloudTrail objects are
 /// smaller; larger ones grow the buffer.
 const UNLISTED: usize = 64 << 10;
@@ -164,7 +208,7 @@ impl Source for LocalSource {
         // calls per object, which show with many small objects). The spare bytes find the
         // end in the same read and leave the decoder room to parse plain JSON in place.
         let read = || -> std::io::Result<Vec<u8>> {
-            let mut f = std::fs::File::open(&obj.name)?;
+            let mut f = open(&obj.name)?;
             let hint = obj
                 .size
                 .map_or(UNLISTED, |n| usize::try_from(n).unwrap_or(UNLISTED));
@@ -214,9 +258,17 @@ mod tests {
             bare.iter()
                 .all(|o| o.size.is_none() || o.name.ends_with("link.json"))
         );
-        for o in &bare {
+        // Read in an order that changes directory at every step and comes back (files
+        // are opened relative to the last directory used).
+        for o in bare.iter().rev().chain(&bare).chain(bare.iter().step_by(2)) {
             assert_eq!(src.fetch(o).unwrap(), std::fs::read(&o.name).unwrap());
         }
+        // Gone since listing: an error, also when its directory is the one last used.
+        std::fs::remove_file(root.join("b/c/2.json")).unwrap();
+        src.fetch(&bare[3]).unwrap_err();
+        let err = src.fetch(&bare[3]).unwrap_err().to_string();
+        assert!(err.contains("cannot read"), "{err}");
+        assert_eq!(src.fetch(&bare[2]).unwrap(), b"12345");
     }
 
     /// Whatever size was listed, reading gives the file's bytes.
