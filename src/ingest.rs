@@ -74,6 +74,8 @@ pub struct Worker<'c> {
     cfg: &'c Config,
     decoder: Decoder,
     mapper: Mapper,
+    /// The bytes of the object being read, kept for the next one.
+    read_buf: Vec<u8>,
     /// Scratch for summary keys.
     key: String,
     out: Ingested,
@@ -94,6 +96,7 @@ impl<'c> Worker<'c> {
             cfg,
             decoder: Decoder::default(),
             mapper: Mapper::new(&cfg.counted),
+            read_buf: Vec::new(),
             key: String::new(),
             out: Ingested::default(),
         }
@@ -111,8 +114,8 @@ impl<'c> Worker<'c> {
     }
 
     /// Processes one object's bytes.
-    pub fn object(&mut self, name: &str, data: Vec<u8>) {
-        self.object_with_span(name, data, None);
+    pub fn object(&mut self, name: &str, mut data: Vec<u8>) {
+        self.object_with_span(name, &mut data, None);
     }
 
     /// Processes one object's bytes into results of its own (merge them in with
@@ -121,7 +124,8 @@ impl<'c> Worker<'c> {
     pub fn object_own(&mut self, name: &str, data: Vec<u8>) -> (Ingested, TimeSpan) {
         let mine = std::mem::take(&mut self.out);
         let mut span = TimeSpan::default();
-        self.object_with_span(name, data, Some(&mut span));
+        let mut data = data;
+        self.object_with_span(name, &mut data, Some(&mut span));
         (std::mem::replace(&mut self.out, mine), span)
     }
 
@@ -131,7 +135,12 @@ impl<'c> Worker<'c> {
         self.out = mine.merge(other);
     }
 
-    fn object_with_span(&mut self, name: &str, mut data: Vec<u8>, mut span: Option<&mut TimeSpan>) {
+    fn object_with_span(
+        &mut self,
+        name: &str,
+        data: &mut Vec<u8>,
+        mut span: Option<&mut TimeSpan>,
+    ) {
         // A large object is decoded a part at a time and keeps its results apart until it
         // is decoded, so a slice that fails late (or a skim that must start over) can take
         // back what earlier ones added; a smaller one is checked whole before any record
@@ -147,6 +156,7 @@ impl<'c> Worker<'c> {
             mapper,
             key,
             out,
+            ..
         } = self;
         let result = {
             let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
@@ -231,7 +241,7 @@ impl<'c> Worker<'c> {
             let mut restart = || restarted.set(true);
             let want = |r: &crate::decode::Record<'_>| cfg.selection.check(r).is_ok();
             decoder.decode_selecting(
-                &mut data,
+                data,
                 &mut on_record,
                 apart.then_some(&mut restart as &mut dyn FnMut()),
                 skim.then_some(&want as &crate::decode::Want<'_>),
@@ -269,19 +279,30 @@ impl<'c> Worker<'c> {
     fn feed(
         &mut self,
         name: &str,
-        bytes: Result<Vec<u8>, crate::source::FetchError>,
+        bytes: Result<&mut Vec<u8>, crate::source::FetchError>,
         progress: &ProgressBar,
     ) {
         match bytes {
             Ok(bytes) => {
                 progress.inc(bytes.len() as u64);
                 let before = self.out.summary.records.read;
-                self.object(name, bytes);
+                self.object_with_span(name, bytes, None);
                 if !progress.is_hidden() {
                     seen(self.out.summary.records.read - before);
                 }
             }
             Err(e) => self.unreadable(name, e.to_string()),
+        }
+    }
+
+    /// Reads one object from `source` into the worker's reused buffer and processes it:
+    /// no allocation (or fresh pages to fault in) per object once the buffer has grown.
+    fn read_and_feed(&mut self, source: &dyn Source, obj: &ObjectRef, progress: &ProgressBar) {
+        let mut buf = std::mem::take(&mut self.read_buf);
+        let fetched = source.fetch_into(obj, &mut buf);
+        self.feed(&obj.name, fetched.map(|()| &mut buf), progress);
+        if buf.capacity() <= crate::decode::RETAIN {
+            self.read_buf = buf;
         }
     }
 
@@ -450,8 +471,9 @@ pub fn run_stream<I>(objects: I, cfg: &Config, progress: &ProgressBar) -> Ingest
 where
     I: Iterator<Item = Fetched> + Send,
 {
-    on_every_thread(cfg, shared(objects), |w, (obj, bytes)| {
-        w.feed(&obj.name, bytes, progress)
+    on_every_thread(cfg, shared(objects), |w, (obj, bytes)| match bytes {
+        Ok(mut bytes) => w.feed(&obj.name, Ok(&mut bytes), progress),
+        Err(e) => w.feed(&obj.name, Err(e), progress),
     })
 }
 
@@ -464,9 +486,7 @@ pub fn run(
 ) -> Ingested {
     let at = std::sync::atomic::AtomicUsize::new(0);
     let next = || objects.get(at.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    on_every_thread(cfg, next, |w, obj| {
-        w.feed(&obj.name, source.fetch(obj), progress)
-    })
+    on_every_thread(cfg, next, |w, obj| w.read_and_feed(source, obj, progress))
 }
 
 #[cfg(test)]

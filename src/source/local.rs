@@ -184,37 +184,43 @@ fn open(path: &str) -> std::io::Result<std::fs::File> {
 /// smaller; larger ones grow the buffer.
 const UNLISTED: usize = 64 << 10;
 
-/// Reads `r` to its end into a buffer of `capacity` bytes to start with (grown when the
-/// file turns out larger than listed). Through `Take`, because `File::read_to_end` asks
-/// the file for its size and position first.
-fn read_all(r: &mut impl Read, capacity: usize) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(capacity);
-    r.take(u64::MAX).read_to_end(&mut buf)?;
-    Ok(buf)
+/// Reads `r` to its end into `buf` (its contents replaced), with room for `capacity`
+/// bytes to start with (grown when the file turns out larger than listed). Through
+/// `Take`, because `File::read_to_end` asks the file for its size and position first.
+fn read_into(r: impl Read, buf: &mut Vec<u8>, capacity: usize) -> std::io::Result<()> {
+    buf.clear();
+    buf.reserve(capacity);
+    r.take(u64::MAX).read_to_end(buf)?;
+    Ok(())
 }
 
 impl Source for LocalSource {
     fn fetch(&self, obj: &ObjectRef) -> Result<Vec<u8>, FetchError> {
+        let mut buf = Vec::new();
+        self.fetch_into(obj, &mut buf)?;
+        Ok(buf)
+    }
+
+    fn fetch_into(&self, obj: &ObjectRef, buf: &mut Vec<u8>) -> Result<(), FetchError> {
         if obj.name == STDIN {
-            return self
+            *buf = self
                 .stdin
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
-                .ok_or_else(|| FetchError("standard input was already read".into()));
+                .ok_or_else(|| FetchError("standard input was already read".into()))?;
+            return Ok(());
         }
         // The size listed (else room for a typical object) saves asking for it: `fs::read`
         // and `File::read_to_end` ask the file its size and position first (two system
         // calls per object, which show with many small objects). The spare bytes find the
         // end in the same read and leave the decoder room to parse plain JSON in place.
-        let read = || -> std::io::Result<Vec<u8>> {
-            let mut f = open(&obj.name)?;
-            let hint = obj
-                .size
-                .map_or(UNLISTED, |n| usize::try_from(n).unwrap_or(UNLISTED));
-            read_all(&mut f, hint.saturating_add(crate::decode::SLACK + 1))
-        };
-        read().map_err(|e| FetchError(format!("cannot read: {e}")))
+        let hint = obj
+            .size
+            .map_or(UNLISTED, |n| usize::try_from(n).unwrap_or(UNLISTED));
+        open(&obj.name)
+            .and_then(|f| read_into(f, buf, hint.saturating_add(crate::decode::SLACK + 1)))
+            .map_err(|e| FetchError(format!("cannot read: {e}")))
     }
 }
 
@@ -286,8 +292,13 @@ mod tests {
         }
         let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
         for capacity in [0, 1, 9_999, 10_000, 10_001, 100_000] {
-            assert_eq!(read_all(&mut Trickle(&data), capacity).unwrap(), data);
+            // A buffer that held a larger file before.
+            let mut buf = vec![7u8; 20_000];
+            read_into(Trickle(&data), &mut buf, capacity).unwrap();
+            assert_eq!(buf, data);
         }
-        assert!(read_all(&mut Trickle(&[]), 0).unwrap().is_empty());
+        let mut buf = data.clone();
+        read_into(Trickle(&[]), &mut buf, 0).unwrap();
+        assert!(buf.is_empty());
     }
 }

@@ -22,4 +22,11 @@ pub struct FetchError(pub String);
 pub trait Source: Sync {
     /// Fetches one listed object's bytes.
     fn fetch(&self, obj: &ObjectRef) -> Result<Vec<u8>, FetchError>;
+
+    /// Fetches one listed object's bytes into `buf` (its contents replaced), so a worker
+    /// can reuse one buffer for every object it reads.
+    fn fetch_into(&self, obj: &ObjectRef, buf: &mut Vec<u8>) -> Result<(), FetchError> {
+        *buf = self.fetch(obj)?;
+        Ok(())
+    }
 }
