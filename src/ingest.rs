@@ -121,10 +121,9 @@ impl<'c> Worker<'c> {
     /// Processes one object's bytes into results of its own (merge them in with
     /// [`Worker::add`]), with the time span of its records: what a per-object cache
     /// stores.
-    pub fn object_own(&mut self, name: &str, data: Vec<u8>) -> (Ingested, TimeSpan) {
+    pub fn object_own(&mut self, name: &str, mut data: Vec<u8>) -> (Ingested, TimeSpan) {
         let mine = std::mem::take(&mut self.out);
         let mut span = TimeSpan::default();
-        let mut data = data;
         self.object_with_span(name, &mut data, Some(&mut span));
         (std::mem::replace(&mut self.out, mine), span)
     }

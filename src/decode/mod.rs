@@ -313,45 +313,43 @@ impl Decoder {
     /// and parsed alone, so the document stays intact for a whole parse after a failure.
     fn skimmed(&mut self, buf: &[u8], len: usize, sink: &mut Sink<'_>, want: &Want<'_>) -> Chunked {
         let text = &buf[..len];
-        let Some(mut at) = skim::records_start(text) else {
+        let Some(records) = skim::records(text) else {
             return Chunked::NotApplicable;
         };
         let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
         let (mut index, mut emitted) = (0usize, false);
-        let result = loop {
-            let start = match skim::next_record(text, at, index == 0) {
-                Ok(Some(start)) => start,
-                Ok(None) => break Chunked::Done(ObjectKind::Records),
-                Err(()) => break Chunked::Failed { emitted },
-            };
-            let Some(scan) = skim::record(text, start) else {
-                break Chunked::Failed { emitted };
-            };
-            at = scan.end;
-            if !scan.odd {
-                let light = Record::light(scan.head);
-                if !want(&light) {
-                    sink(index, Ok(light));
-                    index += 1;
-                    emitted = true;
-                    continue;
+        let result = 'skim: {
+            for item in records {
+                let Ok((start, scan)) = item else {
+                    break 'skim Chunked::Failed { emitted };
+                };
+                if !scan.odd {
+                    let light = Record::light(scan.head);
+                    if !want(&light) {
+                        sink(index, Ok(light));
+                        index += 1;
+                        emitted = true;
+                        continue;
+                    }
                 }
+                let n = scan.end - start;
+                self.scratch.clear();
+                self.scratch.extend_from_slice(&text[start..scan.end]);
+                self.scratch.resize(n + INPUT_PADDING, b' ');
+                let mut t = tape.reset();
+                let parsed =
+                    fill_tape_padded(&mut self.scratch, n, &mut self.record_buffers, &mut t);
+                if parsed.is_ok() {
+                    emit(sink, index, t.as_value());
+                }
+                tape = t.reset();
+                if parsed.is_err() {
+                    break 'skim Chunked::Failed { emitted };
+                }
+                index += 1;
+                emitted = true;
             }
-            let n = scan.end - start;
-            self.scratch.clear();
-            self.scratch.extend_from_slice(&text[start..scan.end]);
-            self.scratch.resize(n + INPUT_PADDING, b' ');
-            let mut t = tape.reset();
-            let parsed = fill_tape_padded(&mut self.scratch, n, &mut self.record_buffers, &mut t);
-            if parsed.is_ok() {
-                emit(sink, index, t.as_value());
-            }
-            tape = t.reset();
-            if parsed.is_err() {
-                break Chunked::Failed { emitted };
-            }
-            index += 1;
-            emitted = true;
+            Chunked::Done(ObjectKind::Records)
         };
         self.tape = Some(tape);
         if self.scratch.capacity() > RETAIN {
@@ -389,34 +387,31 @@ impl Decoder {
         want: &Want<'_>,
     ) -> Chunked {
         let text = &buf[..len];
-        let Some(mut at) = skim::records_start(text) else {
+        let Some(records) = skim::records(text) else {
             return Chunked::NotApplicable;
         };
         let mut found: Vec<Skimmed<'_>> = relifetime(std::mem::take(&mut self.skimmed));
-        let (mut whole, mut copied) = (0usize, false);
+        // Records parsed whole, copied into `scratch` as one array.
+        let mut whole = 0usize;
         self.scratch.clear();
         self.scratch.push(b'[');
-        let skimmed = loop {
-            let start = match skim::next_record(text, at, found.is_empty()) {
-                Ok(Some(start)) => start,
-                Ok(None) => break true,
-                Err(()) => break false,
-            };
-            let Some(scan) = skim::record(text, start) else {
-                break false;
-            };
-            at = scan.end;
-            if !scan.odd && !want(&Record::light(scan.head)) {
-                found.push(Some(scan.head));
-                continue;
+        let skimmed = 'skim: {
+            for item in records {
+                let Ok((start, scan)) = item else {
+                    break 'skim false;
+                };
+                if !scan.odd && !want(&Record::light(scan.head)) {
+                    found.push(Some(scan.head));
+                    continue;
+                }
+                if whole > 0 {
+                    self.scratch.push(b',');
+                }
+                self.scratch.extend_from_slice(&text[start..scan.end]);
+                whole += 1;
+                found.push(None);
             }
-            if copied {
-                self.scratch.push(b',');
-            }
-            self.scratch.extend_from_slice(&text[start..scan.end]);
-            copied = true;
-            whole += 1;
-            found.push(None);
+            true
         };
         let result = if skimmed {
             self.scratch.push(b']');

@@ -54,7 +54,7 @@ pub(crate) struct Scan<'a> {
 /// Where the records of a `{"Records":[…]}` document start: the index after `[`, when the
 /// text (after leading whitespace) opens so and ends with `]}` (whitespace allowed
 /// between and after). Anything else is read by the whole-document parser.
-pub(crate) fn records_start(text: &[u8]) -> Option<usize> {
+fn records_start(text: &[u8]) -> Option<usize> {
     let mut c = Cursor { b: text, i: 0 };
     c.ws();
     c.eat(b'{')?;
@@ -76,7 +76,7 @@ pub(crate) fn records_start(text: &[u8]) -> Option<usize> {
 /// After a record (or at the array's start): the start of the next record, `Ok(None)` at
 /// the array's end (the document must then end with `}`), `Err(())` when the text is not
 /// a list of objects.
-pub(crate) fn next_record(text: &[u8], at: usize, first: bool) -> Result<Option<usize>, ()> {
+fn next_record(text: &[u8], at: usize, first: bool) -> Result<Option<usize>, ()> {
     let mut c = Cursor { b: text, i: at };
     c.ws();
     match c.peek() {
@@ -98,6 +98,58 @@ pub(crate) fn next_record(text: &[u8], at: usize, first: bool) -> Result<Option<
         }
         Some(b'{') if first => Ok(Some(c.i)),
         _ => Err(()),
+    }
+}
+
+/// The records of a `{"Records":[…]}` document, skimmed one after another, each with
+/// where it starts. An `Err(())` (the last item) means the structure is not what this
+/// module reads: then decode the whole document.
+pub(crate) struct Records<'a> {
+    text: &'a [u8],
+    at: usize,
+    first: bool,
+    done: bool,
+}
+
+/// The records of `text`, or `None` when it is not a `{"Records":[…]}` document (see
+/// [`records_start`]).
+pub(crate) fn records(text: &[u8]) -> Option<Records<'_>> {
+    records_start(text).map(|at| Records {
+        text,
+        at,
+        first: true,
+        done: false,
+    })
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<(usize, Scan<'a>), ()>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let step = next_record(self.text, self.at, self.first).and_then(|start| match start {
+            Some(start) => record(self.text, start)
+                .map(|scan| Some((start, scan)))
+                .ok_or(()),
+            None => Ok(None),
+        });
+        match step {
+            Ok(Some((start, scan))) => {
+                self.at = scan.end;
+                self.first = false;
+                Some(Ok((start, scan)))
+            }
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(()) => {
+                self.done = true;
+                Some(Err(()))
+            }
+        }
     }
 }
 
@@ -654,15 +706,20 @@ mod tests {
     fn documents() {
         let doc = format!(" {{ \"Records\" : [ {REC} , {REC} ] }}\n");
         let b = doc.as_bytes();
-        let mut at = records_start(b).unwrap();
         let mut n = 0;
-        while let Some(start) = next_record(b, at, n == 0).unwrap() {
-            let s = record(b, start).unwrap();
+        for item in records(b).unwrap() {
+            let (start, s) = item.unwrap();
+            assert_eq!(b[start], b'{');
             assert!(!s.odd);
-            at = s.end;
             n += 1;
         }
         assert_eq!(n, 2);
+        // Broken after the first record: that record, then the error, then nothing.
+        let broken = format!("{{\"Records\":[{REC},x]}}");
+        let mut it = records(broken.as_bytes()).unwrap();
+        assert!(matches!(it.next(), Some(Ok(_))));
+        assert!(matches!(it.next(), Some(Err(()))));
+        assert!(it.next().is_none());
         assert_eq!(next_record(b"{\"Records\":[]}", 12, true), Ok(None));
         assert_eq!(next_record(b"]}x", 0, false), Err(()));
         assert!(records_start(b"{\"Records\":[],\"x\":1}").is_none());
