@@ -35,6 +35,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent          # .../sample-trails
 REPO = HERE.parent
 FORMATS_DIR = REPO / "tests" / "fixtures" / "formats"
+# The deliberately damaged delivery lives beside the corpus, not in it, so the README's first
+# command reads a corpus where everything parses (and exits 0).
+DAMAGED_DIR = REPO / "tests" / "fixtures" / "damaged-trails"
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -989,8 +992,8 @@ def compact(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def log_dir(region: str, when: datetime, kind: str = "CloudTrail") -> Path:
-    return HERE / "AWSLogs" / ORG_ID / ACCOUNT / kind / region / when.strftime("%Y/%m/%d")
+def log_dir(region: str, when: datetime, kind: str = "CloudTrail", base: Path = HERE) -> Path:
+    return base / "AWSLogs" / ORG_ID / ACCOUNT / kind / region / when.strftime("%Y/%m/%d")
 
 
 def log_name(region: str, delivered: datetime) -> str:
@@ -1103,7 +1106,7 @@ def write_corrupt() -> Path:
     del RECORDS[saved:]                     # not part of the readable corpus
     delivered = at(22, 11, 47)
     data = gzip_bytes(compact({"Records": recs}))
-    path = log_dir("us-east-1", delivered) / log_name("us-east-1", delivered)
+    path = log_dir("us-east-1", delivered, base=DAMAGED_DIR) / log_name("us-east-1", delivered)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data[: len(data) // 2])
     return path
@@ -1187,7 +1190,7 @@ def build_corpus() -> None:
 
 
 def main() -> None:
-    for p in (HERE / "AWSLogs", FORMATS_DIR):
+    for p in (HERE / "AWSLogs", DAMAGED_DIR / "AWSLogs"):
         if p.exists():
             shutil.rmtree(p)
     build_corpus()

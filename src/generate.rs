@@ -116,15 +116,44 @@ pub struct Explained {
     pub sample_event_ids: Vec<String>,
     /// Why the action was needed.
     pub because: Vec<String>,
+    /// When the resource is a wildcard iamtrail wrote: the rules (`counter`, `uuid`,
+    /// `siblings`, …) and the first resources it stands for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generalized: Option<ExplainedGeneralization>,
+}
+
+/// The generalization behind an [`Explained`] line.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplainedGeneralization {
+    /// Rule names.
+    pub rules: Vec<&'static str>,
+    /// How many exact resources it stands for.
+    pub replaced: usize,
+    /// The first few of them.
+    pub examples: Vec<String>,
 }
 
 /// The evidence behind every (statement, action, resource).
 pub fn explain(g: &Generated) -> Vec<Explained> {
+    let made: std::collections::BTreeMap<(String, &str), &Generalization> = g
+        .synthesis
+        .generalizations
+        .iter()
+        .map(|x| ((x.action.to_string(), x.pattern.as_str()), x))
+        .collect();
     g.synthesis
         .statements
         .iter()
         .flat_map(|st| {
+            let made = &made;
             st.evidence.iter().map(move |((a, r), u)| Explained {
+                generalized: made.get(&(a.to_string(), r.as_str())).map(|x| {
+                    ExplainedGeneralization {
+                        rules: x.rules.iter().copied().collect(),
+                        replaced: x.replaced,
+                        examples: x.examples.clone(),
+                    }
+                }),
                 sid: st.sid.clone(),
                 action: a.to_string(),
                 resource: r.clone(),

@@ -284,6 +284,9 @@ fn splits_to_the_size_limit_and_reads_split_policies_back() {
             s(&input),
             "--size-limit",
             "1000",
+            // Exact keys, so there is something to split (by default the numbered keys
+            // become one `object-number-*.parquet`).
+            "--pin",
         ],
         None,
     );

@@ -17,6 +17,8 @@ use iamtrail::source::s3::layout::S3Url;
 use iamtrail::source::s3::{S3Options, S3Source};
 
 const CI: &str = "arn:aws:iam::111122223333:role/ci";
+/// The deliberately damaged delivery (a truncated gzip) beside the sample trails.
+const DAMAGED: &str = "tests/fixtures/damaged-trails/";
 
 /// A client for the test's own uploads, with moto's test credentials.
 fn client(moto: &Moto) -> Client {
@@ -72,17 +74,21 @@ impl Uploader {
             .unwrap_or_else(|e| panic!("delete {key}: {e:?}"));
     }
 
-    /// Uploads every file under `sample-trails/AWSLogs` as `<prefix>AWSLogs/…`; returns
-    /// the keys.
+    /// Uploads every file under `sample-trails/AWSLogs` and the damaged object of
+    /// `tests/fixtures/damaged-trails/AWSLogs` as `<prefix>AWSLogs/…` (one bucket, as a
+    /// real trail bucket with one bad delivery); returns the keys.
     fn sample_trails(&self, bucket: &str, prefix: &str) -> Vec<String> {
-        let root = root().join("sample-trails");
         let mut keys = Vec::new();
-        for f in files(&root.join("AWSLogs")) {
-            let rel = f.strip_prefix(&root).unwrap().to_str().unwrap();
-            let key = format!("{prefix}{rel}");
-            self.put(bucket, &key, std::fs::read(&f).unwrap());
-            keys.push(key);
+        for dir in ["sample-trails", DAMAGED] {
+            let root = root().join(dir);
+            for f in files(&root.join("AWSLogs")) {
+                let rel = f.strip_prefix(&root).unwrap().to_str().unwrap();
+                let key = format!("{prefix}{rel}");
+                self.put(bucket, &key, std::fs::read(&f).unwrap());
+                keys.push(key);
+            }
         }
+        keys.sort();
         keys
     }
 }
@@ -168,7 +174,7 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     up.bucket("prefixed");
     up.sample_trails("prefixed", "team/logs/");
 
-    let want = local(&["generate", "-p", CI, "sample-trails/"]);
+    let want = local(&["generate", "-p", CI, "sample-trails/", DAMAGED]);
     assert_eq!(code(&want), Some(3), "{}", stderr(&want));
     for url in [
         "s3://trail/",
@@ -191,7 +197,15 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
 
     // Every format, and the report's accounting: digests are never downloaded.
     for format in ["terraform", "cloudformation"] {
-        let want = local(&["generate", "-p", CI, "--format", format, "sample-trails/"]);
+        let want = local(&[
+            "generate",
+            "-p",
+            CI,
+            "--format",
+            format,
+            "sample-trails/",
+            DAMAGED,
+        ]);
         let got = run(
             &moto,
             &["generate", "-p", CI, "--format", format, "s3://trail/"],
@@ -210,13 +224,20 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     assert_eq!(s3["objects_listed"], 13, "{s3}");
     assert_eq!(s3["objects_downloaded"], 13, "{s3}");
     assert_eq!(s3["objects_failed"], 0, "{s3}");
-    let want = json(&local(&["generate", "--json", "-p", CI, "sample-trails/"]));
+    let want = json(&local(&[
+        "generate",
+        "--json",
+        "-p",
+        CI,
+        "sample-trails/",
+        DAMAGED,
+    ]));
     assert_eq!(got["policies"], want["policies"]);
     assert_eq!(got["report"]["records"], want["report"]["records"]);
 
     // `principals` reads S3 too.
     let p = run(&moto, &["principals", "--json", "s3://trail/"]);
-    let lp = local(&["principals", "--json", "sample-trails/"]);
+    let lp = local(&["principals", "--json", "sample-trails/", DAMAGED]);
     assert_eq!(json(&p)["principals"], json(&lp)["principals"]);
 
     // Local and S3 inputs mix: half the trail from each gives the whole policy.
@@ -232,7 +253,7 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     );
     assert_eq!(
         stdout(&mixed),
-        stdout(&local(&["generate", "-p", CI, "sample-trails/"]))
+        stdout(&local(&["generate", "-p", CI, "sample-trails/", DAMAGED]))
     );
 
     // --allow-partial: the corrupt object is still reported, the exit code is 0.
@@ -242,7 +263,14 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     );
     assert_eq!(code(&ok), Some(0), "{}", stderr(&ok));
     assert!(stderr(&ok).contains("1 unreadable"));
-    let ok = local(&["generate", "-p", CI, "--allow-partial", "sample-trails/"]);
+    let ok = local(&[
+        "generate",
+        "-p",
+        CI,
+        "--allow-partial",
+        "sample-trails/",
+        DAMAGED,
+    ]);
     assert_eq!(code(&ok), Some(0), "{}", stderr(&ok));
 }
 
@@ -293,7 +321,7 @@ fn profiles_and_the_client_region_come_from_the_standard_chain() {
     let up = Uploader::new(&moto);
     up.bucket("chain");
     up.sample_trails("chain", "");
-    let want = local(&["generate", "-p", CI, "sample-trails/"]);
+    let want = local(&["generate", "-p", CI, "sample-trails/", DAMAGED]);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("credentials"),
@@ -526,6 +554,7 @@ fn corrupt_and_vanished_objects_are_reported_by_key_and_the_rest_counts() {
     // The rest counts: the same as the local files without the vanished one.
     let objects: Vec<(String, Vec<u8>)> = files(&root().join("sample-trails/AWSLogs"))
         .into_iter()
+        .chain(files(&root().join(DAMAGED).join("AWSLogs")))
         .filter(|f| !f.ends_with(Path::new(gone.strip_prefix("AWSLogs/").unwrap())))
         .filter(|f| !f.to_str().unwrap().contains("Digest"))
         .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
@@ -582,7 +611,7 @@ fn the_cache_skips_objects_already_read_and_changes_nothing() {
     let (plain, _) = s3(&[]);
     assert_eq!(
         plain,
-        stdout(&local(&["generate", "-p", CI, "sample-trails/"]))
+        stdout(&local(&["generate", "-p", CI, "sample-trails/", DAMAGED]))
     );
 
     // First run: everything downloaded and stored.

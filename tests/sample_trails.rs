@@ -9,8 +9,8 @@ const ACCOUNT: &str = "arn:aws:iam::111122223333:";
 
 fn golden(name: &str, args: &[&str]) -> (String, String) {
     let o = iamtrail(args, None);
-    // The corpus holds one corrupt object on purpose: exit 3, named in the report.
-    assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+    // Every sample object parses (the damaged ones live in tests/fixtures/damaged-trails).
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
     let out = stdout(&o);
     let path = root().join("tests/fixtures/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -96,8 +96,8 @@ fn the_ci_policy_has_what_the_trail_shows() {
     // S3 data events, through the curated map.
     assert!(has("s3:ListBucket", bucket), "ListObjects → s3:ListBucket");
     assert!(
-        has("s3:PutObject", &format!("{bucket}/builds/1234/logs/*")),
-        "40 siblings generalized"
+        has("s3:PutObject", &format!("{bucket}/builds/*/logs/*")),
+        "build numbers that vary, then 40 siblings, generalized"
     );
     assert!(
         has(
@@ -148,8 +148,11 @@ fn the_ci_policy_has_what_the_trail_shows() {
     .map(|k| r[*k].as_u64().unwrap())
     .sum();
     assert_eq!(sum, 292);
-    assert_eq!(v["report"]["objects"]["unreadable"], 1);
+    assert_eq!(v["report"]["objects"]["unreadable"], 0);
     assert_eq!(v["report"]["objects"]["digest"], 1);
+    // The damaged delivery lives beside the corpus, and is named when read.
+    let damaged = generate_json(&root().join("tests/fixtures/damaged-trails"), &[]);
+    assert_eq!(damaged["report"]["objects"]["unreadable"], 1);
     assert_eq!(
         v["report"]["failed_not_counted"]["malformed"], 1,
         "the ValidationException call is not a need"
@@ -189,13 +192,12 @@ fn explain_names_the_records_behind_each_line() {
         .iter()
         .find(|x| {
             x["action"] == "s3:PutObject"
-                && x["resource"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with("builds/1234/logs/*")
+                && x["resource"].as_str().unwrap().ends_with("builds/*/logs/*")
         })
         .unwrap();
-    assert!(put["records"].as_u64().unwrap() >= 40);
+    assert!(put["records"].as_u64().unwrap() >= 72);
+    let rules = &put["generalized"]["rules"];
+    assert_eq!(rules, &serde_json::json!(["counter", "siblings"]), "{put}");
     assert_eq!(put["sample_event_ids"].as_array().unwrap().len(), 3);
     assert!(
         put["first_seen"]

@@ -55,6 +55,13 @@ impl ArnTemplate {
         match_from(&self.segments, arn)
     }
 
+    /// Where each variable's value lies in `arn`, if `arn` is an instance of this
+    /// template (same rules as [`ArnTemplate::matches`]; the first way to match wins).
+    pub fn captures(&self, arn: &str) -> Option<Vec<(&'static str, std::ops::Range<usize>)>> {
+        let mut out = Vec::new();
+        capture_from(&self.segments, arn, 0, &mut out).then_some(out)
+    }
+
     /// Fills the template in `bump`: `value(var)` gives a variable's (already escaped)
     /// value or `None`. Unknown variables become `*` and are returned in the second
     /// element.
@@ -96,6 +103,36 @@ fn match_from(segs: &[Segment], s: &str) -> bool {
     }
 }
 
+fn capture_from(
+    segs: &[Segment],
+    s: &str,
+    at: usize,
+    out: &mut Vec<(&'static str, std::ops::Range<usize>)>,
+) -> bool {
+    match segs.split_first() {
+        None => s.is_empty(),
+        Some((Segment::Literal(l), rest)) => s
+            .strip_prefix(l)
+            .is_some_and(|tail| capture_from(rest, tail, at + l.len(), out)),
+        Some((Segment::Var(v), [])) if !s.is_empty() => {
+            out.push((v, at..at + s.len()));
+            true
+        }
+        Some((Segment::Var(_), [])) => false,
+        Some((Segment::Var(v), rest)) => {
+            let limit = s.find(':').unwrap_or(s.len());
+            for i in (1..=limit).filter(|&i| s.is_char_boundary(i)) {
+                out.push((v, at..at + i));
+                if capture_from(rest, &s[i..], at + i, out) {
+                    return true;
+                }
+                out.pop();
+            }
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +147,27 @@ mod tests {
         );
         assert!(t.matches("arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:s/1"));
         assert!(!t.matches("arn:aws:logs:us-east-1:1:log-group:/aws/x"));
+        let arn = "arn:aws:logs:us-east-1:1:log-group:/aws/x:log-stream:s/1";
+        let got: Vec<_> = t
+            .captures(arn)
+            .unwrap()
+            .into_iter()
+            .map(|(v, r)| (v, &arn[r]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Partition", "aws"),
+                ("Region", "us-east-1"),
+                ("Account", "1"),
+                ("LogGroupName", "/aws/x"),
+                ("LogStreamName", "s/1")
+            ]
+        );
+        assert!(
+            t.captures("arn:aws:logs:us-east-1:1:log-group:/aws/x")
+                .is_none()
+        );
         let t = ArnTemplate::parse(
             "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}",
         );

@@ -69,6 +69,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
 
     let opts = Options {
         generalize: a.generalize,
+        pin: a.pin,
     };
     let generated = match build(&got.usage, opts, a.size_limit) {
         Ok(g) => g,
@@ -91,7 +92,12 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
     if a.json {
         let mut report = serde_json::to_value(s)?;
         report["generalizations"] = serde_json::to_value(
-            generated.synthesis.generalizations.iter().map(|g| serde_json::json!({"action": g.action.to_string(), "pattern": g.pattern, "replaced": g.replaced})).collect::<Vec<_>>(),
+            generated
+                .synthesis
+                .generalizations
+                .iter()
+                .map(|g| serde_json::json!({"action": g.action.to_string(), "pattern": g.pattern, "replaced": g.replaced, "rules": g.rules, "examples": g.examples}))
+                .collect::<Vec<_>>(),
         )?;
         report["sensitive"] = serde_json::to_value(&generated.sensitive)?;
         report["wide"] = serde_json::to_value(&generated.wide)?;
@@ -139,6 +145,14 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                         e.sample_event_ids.join(", "),
                         e.because.join("; ")
                     );
+                    if let Some(x) = &e.generalized {
+                        eprintln!(
+                            "    generalized by {} from {} exact resources, e.g. {}",
+                            x.rules.join("+"),
+                            x.replaced,
+                            x.examples.join(", ")
+                        );
+                    }
                 }
             }
         }

@@ -171,6 +171,12 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub generalize: usize,
 
+    /// Keep per-run identifiers exact. By default the parts of a resource that change
+    /// from run to run (build numbers that vary, UUIDs, hashes, timestamps, CodeBuild
+    /// build ids, log streams) are written `*` in place, each one reported.
+    #[arg(long)]
+    pub pin: bool,
+
     /// Size quota to split the policy by: managed (6144), inline-role (10240),
     /// inline-user (2048), inline-group (5120), or a number of characters.
     #[arg(long, value_name = "LIMIT", default_value = "managed")]

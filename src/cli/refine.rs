@@ -78,6 +78,12 @@ pub struct UnknownArgs {
     /// Same as `--unknown-resource parts`.
     #[arg(long, conflicts_with = "unknown_resource")]
     pub wildcard_unknown: bool,
+
+    /// Add denied resources exactly. By default their per-run parts (a build number the
+    /// policy already holds another of, UUIDs, hashes, timestamps) are written `*`, as
+    /// `generate` does, so the next run is not denied again.
+    #[arg(long)]
+    pub pin: bool,
 }
 
 impl UnknownArgs {
@@ -172,6 +178,13 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
                 a.because,
                 quote(&d.excerpt)
             );
+            if !a.generalized_from.is_empty() {
+                eprintln!(
+                    "iamtrail:   generalized from {} by {} (--pin adds it exactly)",
+                    a.generalized_from.join(", "),
+                    a.rules.join("+")
+                );
+            }
             if !a.unknown.is_empty() {
                 eprintln!(
                     "iamtrail:   wide: {} not in the message (--unknown-resource)",
@@ -254,6 +267,7 @@ pub fn run(a: RefineArgs) -> Result<u8> {
     let opts = Options {
         size_limit: a.size_limit,
         unknown: a.unknown.mode(),
+        pin: a.unknown.pin,
     };
     let refined = refine(&policies, &denials, &opts).context(
         "cannot fit the policy into the size limit (try --size-limit with a larger quota)",

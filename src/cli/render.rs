@@ -11,6 +11,7 @@ use super::InputArgs;
 use crate::decode::parse_time;
 use crate::generate::Generated;
 use crate::ingest::{Config, Ingested, run};
+use crate::policy::synth::SIBLINGS;
 use crate::report::Summary;
 use crate::select::{Selection, parse_duration};
 use crate::source::local::LocalSource;
@@ -261,10 +262,27 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
 /// The synthesis part of the report.
 pub fn generated_lines(g: &Generated, limit: usize) -> Vec<String> {
     let mut out = Vec::new();
+    // One line per pattern and rule set, across actions (the full list is in --json).
+    type Group<'a> = (Vec<String>, usize, &'a str);
+    let mut by_pattern: std::collections::BTreeMap<(&str, Vec<&str>), Group> = Default::default();
     for x in &g.synthesis.generalizations {
+        let e = by_pattern
+            .entry((x.pattern.as_str(), x.rules.iter().copied().collect()))
+            .or_insert_with(|| (Vec::new(), 0, x.examples.first().map_or("", String::as_str)));
+        e.0.push(x.action.to_string());
+        e.1 += x.replaced;
+    }
+    for ((pattern, rules), (actions, replaced, example)) in by_pattern {
+        let knob = if rules.contains(&SIBLINGS) {
+            "--generalize sets the threshold"
+        } else {
+            "--pin keeps resources exact"
+        };
         out.push(format!(
-            "generalized: {} on {} ({} resources; --generalize sets the threshold)",
-            x.action, x.pattern, x.replaced
+            "generalized: {} on {pattern}: {} by {} (e.g. {example}; {knob})",
+            actions.join(", "),
+            plural(replaced as u64, "resource", "resources"),
+            rules.join("+"),
         ));
     }
     for w in &g.wide {

@@ -187,6 +187,7 @@ pub fn run(a: LoopArgs) -> Result<u8> {
         refine: RefineOptions {
             size_limit: a.size_limit,
             unknown: a.unknown.mode(),
+            pin: a.unknown.pin,
         },
         until_clean: a.until_clean,
         propagation_retries: a.propagation_retries,

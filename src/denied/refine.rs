@@ -24,6 +24,7 @@ use crate::catalog::ActionId;
 use crate::map::Condition;
 use crate::policy::eval::{Decision, Request, evaluate};
 use crate::policy::model::{Effect, PolicyDocument, Statement, VERSION};
+use crate::policy::perrun::{self, Evidence};
 use crate::policy::split::{SizeLimit, TooLarge, split};
 use crate::policy::synth::{Options as SynthOptions, synthesize};
 use crate::usage::{Usage, UsageKey, UsageSet};
@@ -51,6 +52,8 @@ pub struct Options {
     pub size_limit: SizeLimit,
     /// What to grant for resources the messages do not show.
     pub unknown: UnknownResources,
+    /// Add denied resources exactly, keeping their per-run parts (`--pin`).
+    pub pin: bool,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
         Options {
             size_limit: SizeLimit::Managed,
             unknown: UnknownResources::Report,
+            pin: false,
         }
     }
 }
@@ -86,6 +90,13 @@ pub struct Added {
     /// `parts` or `any`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<&'static str>,
+    /// The denied resources this grant's per-run parts were generalized from (empty when
+    /// added exactly).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub generalized_from: Vec<String>,
+    /// The rules that generalized it ([`crate::policy::perrun::Shape`] names).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<&'static str>,
 }
 
 /// Why a denial (or one of its pairs) is still there after refining.
@@ -353,8 +364,34 @@ pub fn refine(
         }
     }
 
+    // Per-run parts of what is added are generalized as `generate` does, with the policy's
+    // own resources as evidence: a denial on builds/1237 beside a grant on builds/1236
+    // adds builds/*, not one more build.
+    let evidence = Evidence::from_resources(
+        policies
+            .iter()
+            .flat_map(|p| &p.statement)
+            .filter_map(|st| st.resource.as_ref())
+            .flat_map(|r| r.0.iter().map(String::as_str))
+            .chain(wanted.keys().map(|(_, r, _)| r.as_str())),
+    );
+    // (action, resource as granted, condition) → the wanted keys it stands for, and rules.
+    type Key = (ActionId, String, Option<Condition>);
+    let mut granted: BTreeMap<Key, (Vec<Key>, BTreeSet<&'static str>)> = BTreeMap::new();
+    for key in wanted.keys() {
+        let rw = (!opts.pin)
+            .then(|| perrun::rewrite(key.0, &key.1, &evidence))
+            .flatten();
+        let (resource, rules) = match rw {
+            Some(rw) => (rw.pattern, rw.rules.iter().map(|s| s.as_str()).collect()),
+            None => (key.1.clone(), BTreeSet::new()),
+        };
+        let entry = granted.entry((key.0, resource, key.2.clone())).or_default();
+        entry.0.push(key.clone());
+        entry.1.extend(rules);
+    }
     let mut usage = UsageSet::default();
-    for (action, resource, condition) in wanted.keys() {
+    for (action, resource, condition) in granted.keys() {
         usage.add_usage(
             UsageKey {
                 action: *action,
@@ -367,7 +404,13 @@ pub fn refine(
             },
         );
     }
-    let synthesis = synthesize(&usage, SynthOptions { generalize: 0 });
+    let synthesis = synthesize(
+        &usage,
+        SynthOptions {
+            generalize: 0,
+            pin: true,
+        },
+    );
     let mut statements: Vec<Statement> =
         policies.iter().flat_map(|p| p.statement.clone()).collect();
     let mut taken: BTreeSet<String> = statements.iter().filter_map(|s| s.sid.clone()).collect();
@@ -405,8 +448,16 @@ pub fn refine(
         };
         for (action, resource) in ns.evidence.keys() {
             let key = (*action, resource.clone(), ns.condition.clone());
-            let Some((i, unknown)) = wanted.get(&key) else {
+            let Some((originals, rules)) = granted.get(&key) else {
                 continue;
+            };
+            let Some((i, unknown)) = originals.first().and_then(|k| wanted.get(k)) else {
+                continue;
+            };
+            let generalized_from: Vec<String> = if rules.is_empty() {
+                Vec::new()
+            } else {
+                originals.iter().map(|k| k.1.clone()).collect()
             };
             let d = &denials[*i];
             added.push(Added {
@@ -419,6 +470,8 @@ pub fn refine(
                 location: d.location(),
                 because: because(d),
                 unknown: unknown.clone(),
+                generalized_from,
+                rules: rules.iter().copied().collect(),
             });
         }
     }

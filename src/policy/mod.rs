@@ -3,5 +3,6 @@ pub mod emit;
 pub mod escape;
 pub mod eval;
 pub mod model;
+pub mod perrun;
 pub mod split;
 pub mod synth;

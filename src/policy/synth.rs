@@ -1,5 +1,7 @@
 //! Synthesis: usage set → the smallest set of statements that allows exactly it.
 //!
+//! 0. Per-run parts of each resource (build numbers, UUIDs, hashes, timestamps) are
+//!    written `*` in place ([`crate::policy::perrun`]) unless `pin` is set.
 //! 1. Per (action, condition), resources covered by another of the same action are
 //!    dropped (`*` covers all), and more than `generalize` siblings under one parent
 //!    (`bucket/builds/1234/logs/…`) collapse to `parent*` — reported, never silent.
@@ -13,6 +15,7 @@ use crate::catalog::{ActionId, Levels};
 use crate::map::Condition;
 use crate::policy::escape::{Tokenized, is_pattern};
 use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
+use crate::policy::perrun::{self, Evidence};
 use crate::usage::{Usage, UsageKey, UsageSet};
 
 /// Synthesis options.
@@ -20,23 +23,54 @@ use crate::usage::{Usage, UsageKey, UsageSet};
 pub struct Options {
     /// Collapse more than this many sibling resources to a prefix wildcard; 0 = never.
     pub generalize: usize,
+    /// Keep per-run identifiers exact (no [`perrun`] rewriting).
+    pub pin: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { generalize: 10 }
+        Options {
+            generalize: 10,
+            pin: false,
+        }
     }
 }
 
-/// A prefix wildcard that replaced siblings.
+/// The rule name of a sibling collapse in [`Generalization::rules`].
+pub const SIBLINGS: &str = "siblings";
+
+/// How many of the replaced resources a [`Generalization`] keeps as examples.
+pub const EXAMPLES: usize = 3;
+
+/// A wildcard iamtrail wrote in place of exact resources, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Generalization {
     /// The action.
     pub action: ActionId,
-    /// The wildcard written (`arn:aws:s3:::b/logs/*`).
+    /// The wildcard written (`arn:aws:s3:::b/builds/*/app.zip`).
     pub pattern: String,
     /// How many distinct resources it replaced.
     pub replaced: usize,
+    /// The rules that made it: [`perrun::Shape`] names (`uuid`, `counter`, …) and
+    /// [`SIBLINGS`].
+    pub rules: BTreeSet<&'static str>,
+    /// The first few resources it replaced, sorted.
+    pub examples: Vec<String>,
+}
+
+impl Generalization {
+    fn absorb(&mut self, o: Generalization) {
+        self.replaced += o.replaced;
+        self.rules.extend(o.rules);
+        self.add_examples(o.examples);
+    }
+
+    fn add_examples(&mut self, more: impl IntoIterator<Item = String>) {
+        self.examples.extend(more);
+        self.examples.sort();
+        self.examples.dedup();
+        self.examples.truncate(EXAMPLES);
+    }
 }
 
 /// One synthesized statement with the evidence behind it.
@@ -170,11 +204,23 @@ fn generalize(
         let members = groups.remove(&p).unwrap_or_default();
         let pattern = format!("{p}*");
         let mut merged = Usage::default();
-        let mut replaced = 0;
+        let mut g = Generalization {
+            action,
+            pattern: pattern.clone(),
+            replaced: 0,
+            rules: BTreeSet::from([SIBLINGS]),
+            examples: Vec::new(),
+        };
         for m in &members {
             let u = resources.remove(m).expect("member");
             // A member that was itself a generalization counts what it replaced.
-            replaced += made.take(action, m).map_or(1, |g| g.replaced);
+            match made.take(action, m) {
+                Some(inner) => g.absorb(inner),
+                None => {
+                    g.replaced += 1;
+                    g.add_examples([m.clone()]);
+                }
+            }
             merged.merge(&u);
         }
         match resources.get_mut(&pattern) {
@@ -190,11 +236,7 @@ fn generalize(
                 }
             }
         }
-        made.push(Generalization {
-            action,
-            pattern,
-            replaced,
-        });
+        made.push(g);
     }
 }
 
@@ -202,7 +244,7 @@ fn generalize(
 /// (bare `*` or `?`) can cover something else, so each resource is checked against the
 /// patterns only: linear in the resources for the usual few patterns, never quadratic in
 /// the thousands of literal keys a big trail holds.
-fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
+fn drop_covered(action: ActionId, resources: &mut BTreeMap<String, Usage>, made: &mut Made) {
     let patterns: Vec<(String, Tokenized)> = resources
         .keys()
         .filter(|k| is_pattern(k))
@@ -223,7 +265,18 @@ fn drop_covered(resources: &mut BTreeMap<String, Usage>) {
             && let Some(u) = resources.remove(k)
         {
             match resources.get_mut(wider) {
-                Some(w) => w.merge(&u),
+                Some(w) => {
+                    w.merge(&u);
+                    // What the dropped one generalized, the wider one now stands for
+                    // when iamtrail wrote it too; a wider resource the records themselves
+                    // gave (an unknown part) is reported as wide, not as a generalization.
+                    if let Some(inner) = made.take(action, k)
+                        && let Some(mut outer) = made.take(action, wider)
+                    {
+                        outer.absorb(inner);
+                        made.push(outer);
+                    }
+                }
                 None => {
                     resources.insert(k.clone(), u);
                 }
@@ -279,6 +332,48 @@ fn level_rank(l: Levels) -> u8 {
     .map_or(0, |p| 5 - p as u8)
 }
 
+/// Writes the per-run parts of every resource `*` ([`perrun::rewrite`]), with the whole
+/// usage set as evidence (a number varies if any resource shows another at its place),
+/// merging the evidence of resources that become one pattern.
+fn per_run(
+    per_action: &mut BTreeMap<(Option<Condition>, ActionId), BTreeMap<String, Usage>>,
+    made: &mut Made,
+) {
+    let evidence = Evidence::from_resources(
+        per_action
+            .values()
+            .flat_map(|rs| rs.keys().map(String::as_str)),
+    );
+    for ((_, action), resources) in per_action.iter_mut() {
+        let mut out: BTreeMap<String, Usage> = BTreeMap::new();
+        let mut found: BTreeMap<String, Generalization> = BTreeMap::new();
+        for (r, u) in std::mem::take(resources) {
+            match perrun::rewrite(*action, &r, &evidence) {
+                Some(rw) => {
+                    out.entry(rw.pattern.clone()).or_default().merge(&u);
+                    let g = found
+                        .entry(rw.pattern.clone())
+                        .or_insert_with(|| Generalization {
+                            action: *action,
+                            pattern: rw.pattern,
+                            replaced: 0,
+                            rules: BTreeSet::new(),
+                            examples: Vec::new(),
+                        });
+                    g.replaced += 1;
+                    g.rules.extend(rw.rules.iter().map(|s| s.as_str()));
+                    g.add_examples([r]);
+                }
+                None => out.entry(r).or_default().merge(&u),
+            }
+        }
+        *resources = out;
+        for g in found.into_values() {
+            made.push(g);
+        }
+    }
+}
+
 /// Builds statements from a usage set.
 pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     // (condition, action) → resource → evidence
@@ -301,10 +396,13 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
             .merge(u);
     }
     let mut made = Made::default();
+    if !opts.pin {
+        per_run(&mut per_action, &mut made);
+    }
     for ((_, action), resources) in per_action.iter_mut() {
-        drop_covered(resources);
+        drop_covered(*action, resources, &mut made);
         generalize(*action, resources, opts.generalize, &mut made);
-        drop_covered(resources);
+        drop_covered(*action, resources, &mut made);
     }
     let mut generalizations = made.into_vec();
     generalizations.sort();
@@ -408,8 +506,20 @@ mod tests {
                 action,
                 pattern,
                 replaced,
+                rules: BTreeSet::new(),
+                examples: Vec::new(),
             });
         }
+    }
+
+    /// What the reference loop checks: action, pattern and count.
+    fn shape(gs: Vec<Generalization>) -> Vec<(ActionId, String, usize)> {
+        let mut v: Vec<_> = gs
+            .into_iter()
+            .map(|g| (g.action, g.pattern, g.replaced))
+            .collect();
+        v.sort();
+        v
     }
 
     #[test]
@@ -442,11 +552,9 @@ mod tests {
                 generalize_reference(action, &mut a, limit, &mut want);
                 let mut made = Made::default();
                 generalize(action, &mut b, limit, &mut made);
-                let mut got = made.into_vec();
-                want.sort();
-                got.sort();
+                let got = made.into_vec();
                 assert_eq!(a, b, "limit {limit}, {n} keys");
-                assert_eq!(got, want, "limit {limit}, {n} keys");
+                assert_eq!(shape(got), shape(want), "limit {limit}, {n} keys");
             }
         }
     }
@@ -483,7 +591,11 @@ mod tests {
         add(&mut set, "s3:GetObject", "arn:aws:s3:::b/${*}");
         add(&mut set, "ec2:DescribeVpcs", "*");
         add(&mut set, "sts:GetSessionToken", "*");
-        let s = synthesize(&set, Options::default());
+        let pinned = Options {
+            pin: true,
+            ..Options::default()
+        };
+        let s = synthesize(&set, pinned);
         let got: Vec<_> = s
             .statements
             .iter()
@@ -506,16 +618,145 @@ mod tests {
             [Generalization {
                 action: ActionId::lookup("s3:PutObject").unwrap(),
                 pattern: "arn:aws:s3:::b/logs/*".into(),
-                replaced: 12
+                replaced: 12,
+                rules: BTreeSet::from([SIBLINGS]),
+                examples: vec![
+                    "arn:aws:s3:::b/logs/0.txt".into(),
+                    "arn:aws:s3:::b/logs/1.txt".into(),
+                    "arn:aws:s3:::b/logs/10.txt".into()
+                ],
             }]
         );
-        let none = synthesize(&set, Options { generalize: 0 });
+        let none = synthesize(
+            &set,
+            Options {
+                generalize: 0,
+                pin: true,
+            },
+        );
         assert_eq!(
             none.statements
                 .iter()
                 .map(|s| s.resources.len())
                 .sum::<usize>(),
             1 + 2 + 12
+        );
+    }
+
+    #[test]
+    fn per_run_parts_become_one_pattern_with_the_evidence() {
+        let mut set = UsageSet::default();
+        for b in [1233, 1234, 1235] {
+            add(
+                &mut set,
+                "s3:PutObject",
+                &format!("arn:aws:s3:::b/builds/{b}/app.zip"),
+            );
+        }
+        add(
+            &mut set,
+            "s3:GetObject",
+            "arn:aws:s3:::b/builds/1234/app.zip",
+        );
+        add(
+            &mut set,
+            "s3:GetObject",
+            "arn:aws:s3:::b/releases/latest/app.zip",
+        );
+        let ls = "arn:aws:logs:r:1:log-group:/aws/codebuild/ci:log-stream:";
+        for id in [
+            "619fb204-ecc2-45bf-80ef-cb519985f774",
+            "72fb0856-c977-4c17-a25d-8a261f64186f",
+        ] {
+            add(&mut set, "logs:CreateLogStream", &format!("{ls}{id}"));
+            add(
+                &mut set,
+                "logs:CreateLogStream",
+                &format!("{ls}{id}-post-build"),
+            );
+        }
+        let s = synthesize(&set, Options::default());
+        let res: Vec<_> = s
+            .statements
+            .iter()
+            .map(|st| (st.actions[0].to_string(), st.resources.clone()))
+            .collect();
+        assert_eq!(
+            res,
+            [
+                ("logs:CreateLogStream".to_string(), vec![format!("{ls}*")]),
+                (
+                    "s3:GetObject".into(),
+                    vec![
+                        "arn:aws:s3:::b/builds/*/app.zip".into(),
+                        "arn:aws:s3:::b/releases/latest/app.zip".into()
+                    ]
+                ),
+                (
+                    "s3:PutObject".into(),
+                    vec!["arn:aws:s3:::b/builds/*/app.zip".into()]
+                ),
+            ]
+        );
+        let g: Vec<_> = s
+            .generalizations
+            .iter()
+            .map(|g| {
+                (
+                    g.action.to_string(),
+                    g.pattern.as_str(),
+                    g.replaced,
+                    g.rules.iter().copied().collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            g,
+            [
+                (
+                    "logs:CreateLogStream".into(),
+                    &*format!("{ls}*"),
+                    4,
+                    vec!["uuid"]
+                ),
+                (
+                    "s3:GetObject".into(),
+                    "arn:aws:s3:::b/builds/*/app.zip",
+                    1,
+                    vec!["counter"]
+                ),
+                (
+                    "s3:PutObject".into(),
+                    "arn:aws:s3:::b/builds/*/app.zip",
+                    3,
+                    vec!["counter"]
+                ),
+            ]
+        );
+        assert_eq!(
+            s.generalizations[2].examples,
+            [
+                "arn:aws:s3:::b/builds/1233/app.zip",
+                "arn:aws:s3:::b/builds/1234/app.zip",
+                "arn:aws:s3:::b/builds/1235/app.zip"
+            ]
+        );
+        // --pin keeps every resource exact.
+        let pinned = synthesize(
+            &set,
+            Options {
+                pin: true,
+                ..Options::default()
+            },
+        );
+        assert!(pinned.generalizations.is_empty());
+        assert_eq!(
+            pinned
+                .statements
+                .iter()
+                .map(|s| s.resources.len())
+                .sum::<usize>(),
+            4 + 2 + 3
         );
     }
 }

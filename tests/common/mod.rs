@@ -138,7 +138,7 @@ pub fn grants(doc: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 /// Every record of the bundled sample trails, in path order (the deliberately corrupt
-/// object is left out).
+/// object lives in `tests/fixtures/damaged-trails/`).
 pub fn sample_records() -> Vec<serde_json::Value> {
     let mut records = Vec::new();
     let mut stack = vec![root().join("sample-trails/AWSLogs")];
@@ -156,9 +156,8 @@ pub fn sample_records() -> Vec<serde_json::Value> {
             let gz = std::fs::read(&p).unwrap();
             let mut text = String::new();
             let mut inflate = flate2::read::MultiGzDecoder::new(&gz[..]);
-            if std::io::Read::read_to_string(&mut inflate, &mut text).is_err() {
-                continue; // the deliberately corrupt object
-            }
+            std::io::Read::read_to_string(&mut inflate, &mut text)
+                .unwrap_or_else(|e| panic!("{}: every sample object parses: {e}", p.display()));
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
                 && let Some(r) = v["Records"].as_array()
             {

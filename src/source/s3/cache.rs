@@ -434,9 +434,13 @@ mod tests {
     use crate::ingest::Worker;
 
     fn sample_objects() -> Vec<(String, Vec<u8>)> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-trails/AWSLogs");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut out = Vec::new();
-        let mut todo = vec![root];
+        // The sample corpus and its deliberately damaged delivery.
+        let mut todo = vec![
+            root.join("sample-trails/AWSLogs"),
+            root.join("tests/fixtures/damaged-trails/AWSLogs"),
+        ];
         while let Some(p) = todo.pop() {
             if p.is_dir() {
                 todo.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
