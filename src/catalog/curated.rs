@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 
 use super::{ActionId, curated_sources, has_service, service};
 
-/// Where a curated line came from, for `--explain` and error messages.
+/// Where a curated (or model-derived) line came from, for `--explain` and error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineRef {
-    /// File name inside `action-map/curated/`.
+    /// File name inside `action-map/curated/`, or `models/<name>` for a table derived from
+    /// the SDK service models (`action-map/models/`).
     pub file: &'static str,
     /// 1-based line number.
     pub line: usize,
@@ -20,7 +21,11 @@ pub struct LineRef {
 
 impl std::fmt::Display for LineRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "action-map/curated/{}:{}", self.file, self.line)
+        if self.file.contains('/') {
+            write!(f, "action-map/{}:{}", self.file, self.line)
+        } else {
+            write!(f, "action-map/curated/{}:{}", self.file, self.line)
+        }
     }
 }
 
@@ -135,11 +140,15 @@ pub struct TagRule {
 pub struct Curated {
     /// eventSource → IAM prefix.
     pub services: HashMap<&'static str, &'static str>,
+    /// eventSource → IAM prefix, derived from the SDK models (`models/event-sources.tsv`);
+    /// [`Curated::services`] wins.
+    pub derived_services: HashMap<&'static str, &'static str>,
     /// `prefix:EventName` → rule.
     pub events: HashMap<&'static str, EventRule>,
     /// `prefix` or `prefix:EventName` → resource type (the catalog's spelling) → rules.
     pub resources: HashMap<&'static str, HashMap<&'static str, Vec<VarRule>>>,
-    /// `prefix:EventName` → PassRole rules.
+    /// `prefix:EventName` → PassRole rules: curated lines, then the lines of
+    /// `models/passrole.tsv` for paths no curated line of the event names.
     pub passrole: HashMap<&'static str, Vec<PassRoleRule>>,
     /// `prefix:EventName` → tagging rules.
     pub tag_on_create: HashMap<&'static str, Vec<TagRule>>,
@@ -231,9 +240,9 @@ impl Curated {
 
     fn parse_line(&mut self, file: &str, cols: &[&'static str], at: LineRef) -> Result<(), String> {
         let want = match file {
-            "services.tsv" => 3,
+            "services.tsv" | "models/event-sources.tsv" => 3,
             "events.tsv" => 3,
-            "resources.tsv" | "passrole.tsv" | "tag-on-create.tsv" => 4,
+            "resources.tsv" | "passrole.tsv" | "tag-on-create.tsv" | "models/passrole.tsv" => 4,
             "sensitive.tsv" => 2,
             _ => return Err("unknown curated file".into()),
         };
@@ -248,14 +257,21 @@ impl Curated {
             return Err("the reason/source column is empty".into());
         }
         match file {
-            "services.tsv" => {
+            "services.tsv" | "models/event-sources.tsv" => {
                 if !has_service(cols[1]) {
                     return Err(format!(
                         "`{}` is not a service prefix in the IAM catalog",
                         cols[1]
                     ));
                 }
-                self.services.insert(cols[0], cols[1]);
+                let map = if file == "services.tsv" {
+                    &mut self.services
+                } else {
+                    &mut self.derived_services
+                };
+                if map.insert(cols[0], cols[1]).is_some() {
+                    return Err(format!("`{}` is listed twice", cols[0]));
+                }
             }
             "events.tsv" => {
                 let key = event_key(cols[0])?;
@@ -309,7 +325,7 @@ impl Curated {
                     .or_default()
                     .push(VarRule { var, sources, at });
             }
-            "passrole.tsv" => {
+            "passrole.tsv" | "models/passrole.tsv" => {
                 let key = event_key(cols[0])?;
                 let source = parse_source(cols[1])?;
                 if !cols[2].contains('.') {
@@ -318,7 +334,12 @@ impl Curated {
                         cols[2]
                     ));
                 }
-                self.passrole.entry(key).or_default().push(PassRoleRule {
+                let rules = self.passrole.entry(key).or_default();
+                if file != "passrole.tsv" && rules.iter().any(|r| r.source.path == source.path) {
+                    // A curated line for the same parameter says it better (service, kind).
+                    return Ok(());
+                }
+                rules.push(PassRoleRule {
                     source,
                     service: cols[2],
                     reason,

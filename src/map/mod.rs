@@ -1,16 +1,17 @@
 //! Mapping: one CloudTrail record → the IAM actions and resources it needed.
 //!
 //! Per event (eventSource, eventName) a *plan* is worked out once and cached:
-//! 1. eventSource → IAM prefix (`action-map/curated/services.tsv`, else the first label
-//!    of the eventSource when the catalog knows it);
+//! 1. eventSource → IAM prefix (`action-map/curated/services.tsv`, else
+//!    `action-map/models/event-sources.tsv`, else the first label of the eventSource when
+//!    the catalog knows it);
 //! 2. event → actions: a curated line (`events.tsv`) wins; else `prefix:eventName` when
 //!    the catalog knows that action; else the same with an API-version suffix removed
 //!    (`ListFunctions20150331`, `GetFunction20150331v2`, `CreateDistribution2020_05_31`);
 //!    else the event is *unmapped* — reported, never guessed.
 //!
 //! Per record, each planned action gets its resources ([`resources`]); `passrole.tsv`
-//! adds `iam:PassRole` on role ARNs found in request parameters (CloudTrail never logs
-//! it), and `tag-on-create.tsv` adds tagging actions when a create call carries tags.
+//! (and `models/passrole.tsv`, derived from the SDK models) adds `iam:PassRole` on role
+//! ARNs found in request parameters (CloudTrail never logs it), and `tag-on-create.tsv` adds tagging actions when a create call carries tags.
 
 pub mod content;
 pub mod failure;
@@ -231,10 +232,16 @@ impl Default for Mapper {
     }
 }
 
-/// The IAM prefix for an eventSource.
+/// The IAM prefix for an eventSource: a curated line (`services.tsv`), else a line derived
+/// from the SDK models (`models/event-sources.tsv`: endpoint prefix and signing name hosts),
+/// else the first label of the host when the catalog knows it as a prefix.
 pub fn prefix_of(event_source: &str) -> Option<&'static str> {
     let c = curated();
-    if let Some(p) = c.services.get(event_source) {
+    if let Some(p) = c
+        .services
+        .get(event_source)
+        .or_else(|| c.derived_services.get(event_source))
+    {
         return Some(p);
     }
     let first = event_source.split('.').next()?;

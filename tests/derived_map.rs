@@ -1,0 +1,224 @@
+//! The tables derived from the AWS SDK service models (`action-map/models/`): every derived
+//! eventSource maps to the IAM prefix the table names, derived PassRole lines are used by the
+//! mapper, and a curated line wins over a derived one.
+
+mod common;
+use common::record;
+
+use iamtrail::catalog::curated::curated;
+use iamtrail::catalog::has_service;
+use iamtrail::decode::Decoder;
+use iamtrail::map::{FailureClass, Mapper, Need, Outcome, Via, prefix_of};
+use serde_json::{Value, json};
+
+const EVENT_SOURCES: &str = include_str!("../action-map/models/event-sources.tsv");
+const PASSROLE: &str = include_str!("../action-map/models/passrole.tsv");
+
+/// The data lines of a table (no comments, no blank lines), split into columns.
+fn rows(text: &str) -> Vec<Vec<&str>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').collect())
+        .collect()
+}
+
+/// Maps one record; the needs with their `Via`.
+fn map(rec: Value) -> (Outcome, Vec<Need>) {
+    let mut buf = json!({ "Records": [rec] }).to_string().into_bytes();
+    let mut needs = Vec::new();
+    let mut outcome = None;
+    let mut m = Mapper::new(&FailureClass::DEFAULT);
+    Decoder::default()
+        .decode(&mut buf, &mut |_, r| {
+            let (o, found) = m.map(&r.unwrap());
+            outcome = Some(o);
+            needs.extend(found.iter().map(|n| n.to_need()));
+        })
+        .unwrap();
+    (outcome.unwrap(), needs)
+}
+
+/// The `iam:PassRole` needs of a record as `resource [service] via-file`.
+fn passroles(source: &str, name: &str, params: Value) -> Vec<String> {
+    let (o, needs) = map(record(source, name, params));
+    assert_eq!(o, Outcome::Mapped, "{source} {name}");
+    let mut out: Vec<String> = needs
+        .iter()
+        .filter(|n| n.action.to_string() == "iam:PassRole")
+        .map(|n| {
+            let file = match n.via {
+                Via::PassRole(at) => at.file,
+                other => panic!("PassRole via {other:?}"),
+            };
+            format!(
+                "{} [{}] {file}",
+                n.resource,
+                n.condition.as_ref().map_or("", |c| c.value.as_str())
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_derived_event_source_maps_to_its_iam_prefix() {
+    let table = rows(EVENT_SOURCES);
+    assert!(table.len() >= 400, "only {} eventSources", table.len());
+    let curated_hosts = &curated().services;
+    let mut checked = 0;
+    for row in &table {
+        assert_eq!(row.len(), 3, "{row:?}");
+        let (host, prefix, source) = (row[0], row[1], row[2]);
+        assert!(host.ends_with(".amazonaws.com"), "{host}");
+        assert!(
+            source.starts_with("botocore ") || source.contains("service-2.json"),
+            "{row:?}"
+        );
+        assert!(
+            has_service(prefix),
+            "{host}: `{prefix}` is not in the catalog"
+        );
+        // A curated line wins and may say more; the derived table must agree with it.
+        let want = curated_hosts.get(host).copied().unwrap_or(prefix);
+        assert_eq!(prefix_of(host), Some(want), "{host}");
+        assert_eq!(want, prefix, "{host}: curated and derived disagree");
+        checked += 1;
+    }
+    assert_eq!(checked, table.len());
+    // Hosts that differ from their IAM prefix now map (before the table they did not).
+    for (host, prefix) in [
+        ("api.ecr.amazonaws.com", "ecr"),
+        ("email.amazonaws.com", "ses"),
+        ("streams.dynamodb.amazonaws.com", "dynamodb"),
+        ("bedrock-runtime.amazonaws.com", "bedrock"),
+        ("cloudhsmv2.amazonaws.com", "cloudhsm"),
+        ("memory-db.amazonaws.com", "memorydb"),
+    ] {
+        assert_eq!(prefix_of(host), Some(prefix), "{host}");
+    }
+    // Unknown hosts still map to nothing.
+    assert_eq!(prefix_of("no-such-service.amazonaws.com"), None);
+}
+
+#[test]
+fn every_curated_event_source_maps() {
+    for (host, prefix) in &curated().services {
+        assert_eq!(prefix_of(host), Some(*prefix), "{host}");
+    }
+}
+
+#[test]
+fn derived_passrole_lines_are_well_formed() {
+    let table = rows(PASSROLE);
+    assert!(
+        table.len() >= 1000,
+        "only {} derived PassRole lines",
+        table.len()
+    );
+    for row in &table {
+        assert_eq!(row.len(), 4, "{row:?}");
+        assert!(row[2].ends_with(".amazonaws.com"), "{row:?}");
+        assert!(row[3].starts_with("botocore "), "{row:?}");
+        assert!(
+            !row[0].starts_with("iam:") && !row[0].starts_with("sts:"),
+            "{row:?}"
+        );
+    }
+    assert!(
+        curated().problems().is_empty(),
+        "{:?}",
+        curated().problems()
+    );
+}
+
+#[test]
+fn derived_passrole_lines_reach_the_mapper() {
+    // Not in curated/passrole.tsv: only the derived table knows these.
+    assert_eq!(
+        passroles(
+            "states.amazonaws.com",
+            "CreateActivity",
+            json!({"name": "a"})
+        ),
+        Vec::<String>::new(),
+        "an operation without a role parameter"
+    );
+    assert_eq!(
+        passroles(
+            "scheduler.amazonaws.com",
+            "CreateScheduleGroup",
+            json!({"name": "g"})
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        passroles(
+            "autoscaling.amazonaws.com",
+            "CreateLaunchConfiguration",
+            json!({"launchConfigurationName": "lc", "iamInstanceProfile": "web-profile"})
+        ),
+        ["arn:aws:iam::111122223333:role/* [ec2.amazonaws.com] models/passrole.tsv"]
+    );
+    assert_eq!(
+        passroles(
+            "ec2.amazonaws.com",
+            "CreateLaunchTemplate",
+            json!({"CreateLaunchTemplateRequest": {"LaunchTemplateName": "lt", "LaunchTemplateData": {
+                "IamInstanceProfile": {"Arn": "arn:aws:iam::111122223333:instance-profile/web"}}}})
+        ),
+        ["arn:aws:iam::111122223333:role/* [ec2.amazonaws.com] models/passrole.tsv"]
+    );
+    assert_eq!(
+        passroles(
+            "lambda.amazonaws.com",
+            "CreateEventSourceMapping20150331",
+            json!({"functionName": "f"})
+        ),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        passroles(
+            "ecs.amazonaws.com",
+            "CreateCapacityProvider",
+            json!({"name": "cp", "managedInstancesProvider": {
+                "infrastructureRoleArn": "arn:aws:iam::111122223333:role/ecs-infra"}})
+        ),
+        ["arn:aws:iam::111122223333:role/ecs-infra [ecs.amazonaws.com] models/passrole.tsv"]
+    );
+}
+
+#[test]
+fn curated_passrole_line_wins_over_the_derived_one() {
+    // Both tables name ecs:RegisterTaskDefinition taskRoleArn; the curated line's service
+    // and line are used, once.
+    assert_eq!(
+        passroles(
+            "ecs.amazonaws.com",
+            "RegisterTaskDefinition",
+            json!({"family": "web", "taskRoleArn": "arn:aws:iam::111122223333:role/web-task"})
+        ),
+        ["arn:aws:iam::111122223333:role/web-task [ecs-tasks.amazonaws.com] passrole.tsv"]
+    );
+    // Real-trail shapes (stratus-red-team): a list of roles, and the newer EC2 request form.
+    assert_eq!(
+        passroles(
+            "rolesanywhere.amazonaws.com",
+            "CreateProfile",
+            json!({"name": "p", "roleArns": ["arn:aws:iam::111122223333:role/a", "arn:aws:iam::111122223333:role/b"]})
+        ),
+        [
+            "arn:aws:iam::111122223333:role/a [rolesanywhere.amazonaws.com] passrole.tsv",
+            "arn:aws:iam::111122223333:role/b [rolesanywhere.amazonaws.com] passrole.tsv"
+        ]
+    );
+    assert_eq!(
+        passroles(
+            "ec2.amazonaws.com",
+            "CreateFlowLogs",
+            json!({"CreateFlowLogsRequest": {"ResourceId": {"tag": 1, "content": "vpc-1"},
+                "DeliverLogsPermissionArn": "arn:aws:iam::111122223333:role/flow-logs"}})
+        ),
+        ["arn:aws:iam::111122223333:role/flow-logs [vpc-flow-logs.amazonaws.com] passrole.tsv"]
+    );
+}
