@@ -222,3 +222,50 @@ fn curated_passrole_line_wins_over_the_derived_one() {
         ["arn:aws:iam::111122223333:role/flow-logs [vpc-flow-logs.amazonaws.com] passrole.tsv"]
     );
 }
+
+/// All needs of a record as `action resource`, sorted.
+fn all_needs(source: &str, name: &str, params: Value) -> Vec<String> {
+    let (o, needs) = map(record(source, name, params));
+    assert_eq!(o, Outcome::Mapped, "{source} {name}");
+    let mut out: Vec<String> = needs
+        .iter()
+        .map(|n| format!("{} {}", n.action, n.resource))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn ec2_tags_are_granted_on_the_resources_the_ids_name() {
+    // The stratus-red-team CreateTags shape: ids of several types in one list.
+    let items = |ids: &[&str]| {
+        json!({"resourcesSet": {"items": ids.iter().map(|i| json!({"resourceId": i})).collect::<Vec<_>>()},
+               "tagSet": {"items": [{"key": "k", "value": "v"}]}})
+    };
+    assert_eq!(
+        all_needs(
+            "ec2.amazonaws.com",
+            "CreateTags",
+            items(&[
+                "ami-0aa1d83d0b0985c86",
+                "i-0123456789abcdef0",
+                "tgw-attach-0a1b2c3d"
+            ])
+        ),
+        [
+            "ec2:CreateTags arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0",
+            "ec2:CreateTags arn:aws:ec2:us-east-1:111122223333:transit-gateway-attachment/tgw-attach-0a1b2c3d",
+            "ec2:CreateTags arn:aws:ec2:us-east-1::image/ami-0aa1d83d0b0985c86",
+        ]
+    );
+    assert_eq!(
+        all_needs("ec2.amazonaws.com", "DeleteTags", items(&["vol-0abc"])),
+        ["ec2:DeleteTags arn:aws:ec2:us-east-1:111122223333:volume/vol-0abc"]
+    );
+    // An id no line knows leaves the grant where it was: `*`, never another type's ARN.
+    assert_eq!(
+        all_needs("ec2.amazonaws.com", "CreateTags", items(&["unknown-0abc"])),
+        ["ec2:CreateTags *"]
+    );
+}

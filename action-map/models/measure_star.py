@@ -6,7 +6,8 @@ Usage: measure_star.py IAMTRAIL_BINARY CATALOG_SERVICES_DIR INPUT [--list]
 Runs `iamtrail generate --json` once per principal of INPUT (as `generate` lists them) and
 counts, over all those policies, the (principal, action, resource) grants whose action has
 resource types in the IAM catalog (it could be scoped), and how many of them are on `*`
-exactly. `--list` prints the actions left on `*` with their counts.
+exactly, and how many grants the report's `wide` list says have a part the records did not
+show (`instance/*`: mostly resources a call creates, whose ids vary per run). `--list` prints the actions left on `*` with their counts.
 """
 import collections
 import json
@@ -39,7 +40,7 @@ def main():
         sys.exit(__doc__)
     binary, catalog, inp = sys.argv[1:4]
     actions = catalog_actions(catalog)
-    capable = stars = 0
+    capable = stars = partial = 0
     left = collections.Counter()
     for p in principals(binary, inp):
         run = subprocess.run(
@@ -48,6 +49,13 @@ def main():
             text=True,
         )
         out = json.loads(run.stdout)
+        partial += len(
+            {
+                (w["action"], w["resource"])
+                for w in out["report"].get("wide", [])
+                if w["resource"] != "*" and w["why"].startswith("not in the records")
+            }
+        )
         seen = set()
         for policy in out["policies"]:
             for a, r in grants(policy):
@@ -60,7 +68,7 @@ def main():
                     stars += 1
                     left[a] += 1
     share = stars / capable if capable else 0.0
-    print(f"{stars} of {capable} resource-capable grants on `*` ({share:.1%})")
+    print(f"{stars} of {capable} resource-capable grants on `*` ({share:.1%}); {partial} more with a part unknown (`…/*`)")
     if "--list" in sys.argv:
         for a, n in left.most_common():
             print(f"{n}\t{a}")

@@ -78,6 +78,10 @@ pub enum Transform {
     CopySource,
     /// An instance profile name or ARN (passrole.tsv): the role inside is unknown.
     InstanceProfile,
+    /// `:id=<prefix>`: an id of the form `<prefix>-<hex>` (EC2's `ami-0abc…`, `vol-…`);
+    /// any other value is not of this resource type and is skipped. Lets one list of ids
+    /// (`resourcesSet.items[].resourceId`) fill the resource type each id names.
+    IdPrefix(&'static str),
 }
 
 /// One step of a dotted request-parameter path; `array` walks every element.
@@ -176,7 +180,15 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
                 "kms-key" => Transform::KmsKey,
                 "copy-source" => Transform::CopySource,
                 "instance-profile" => Transform::InstanceProfile,
-                other => return Err(format!("unknown transform `{other}`")),
+                other => match other.strip_prefix("id=") {
+                    Some(p)
+                        if !p.is_empty()
+                            && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
+                    {
+                        Transform::IdPrefix(p)
+                    }
+                    _ => return Err(format!("unknown transform `{other}`")),
+                },
             },
         ),
         None => (s, Transform::None),

@@ -229,6 +229,11 @@ fn apply<'a>(bump: &'a Bump, t: Transform, raw: &'a str, var: &'static str) -> O
                 arn: None,
             })
         }
+        Transform::IdPrefix(prefix) => raw
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .filter(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|_| one(raw)),
         Transform::KmsKey => Some(Fill {
             vars: match raw.strip_prefix("alias/") {
                 Some(alias) => vars(&[("Alias", esc(alias))]),
@@ -582,5 +587,18 @@ mod tests {
             [("Alias", "app")]
         );
         assert!(apply(Transform::SqsUrl, "not a url", "QueueName").is_none());
+        let ami = |raw| apply(Transform::IdPrefix("ami"), raw, "ImageId");
+        assert_eq!(
+            ami("ami-0aa1d83d0b0985c86").unwrap().vars,
+            [("ImageId", "ami-0aa1d83d0b0985c86")]
+        );
+        assert!(ami("vol-0aa1d83d").is_none(), "another type's id");
+        assert!(ami("ami-").is_none() && ami("amiX-01").is_none());
+        let tgw = |raw| apply(Transform::IdPrefix("tgw"), raw, "TransitGatewayId");
+        assert!(tgw("tgw-0123abcd").is_some());
+        assert!(
+            tgw("tgw-attach-0123abcd").is_none(),
+            "an attachment, not a gateway"
+        );
     }
 }
