@@ -53,6 +53,7 @@ fn main() {
         "resources.tsv",
         "passrole.tsv",
         "tag-on-create.tsv",
+        "param-actions.tsv",
         "sensitive.tsv",
         "models/event-sources.tsv",
         "models/passrole.tsv",

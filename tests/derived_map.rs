@@ -269,3 +269,74 @@ fn ec2_tags_are_granted_on_the_resources_the_ids_name() {
         ["ec2:CreateTags *"]
     );
 }
+
+const KMS_PARAMETERS: &str = include_str!("../action-map/models/kms-parameters.tsv");
+const PARAM_ACTIONS: &str = include_str!("../action-map/curated/param-actions.tsv");
+
+#[test]
+fn every_param_action_line_is_a_derived_candidate() {
+    let candidates: std::collections::BTreeSet<(&str, &str)> =
+        rows(KMS_PARAMETERS).iter().map(|r| (r[0], r[1])).collect();
+    assert!(
+        candidates.len() >= 500,
+        "only {} candidates",
+        candidates.len()
+    );
+    let lines = rows(PARAM_ACTIONS);
+    assert!(!lines.is_empty());
+    for l in &lines {
+        let path = l[1].split(':').next().unwrap();
+        assert!(
+            candidates.contains(&(l[0], path)),
+            "{l:?} is not a candidate"
+        );
+    }
+    assert_eq!(
+        curated()
+            .param_actions
+            .values()
+            .map(Vec::len)
+            .sum::<usize>(),
+        lines.len()
+    );
+}
+
+#[test]
+fn a_kms_key_in_the_request_needs_the_kms_action_on_that_key() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let secret = "arn:aws:secretsmanager:us-east-1:111122223333:secret:app-??????";
+    assert_eq!(
+        all_needs(
+            "secretsmanager.amazonaws.com",
+            "CreateSecret",
+            json!({"name": "app", "kmsKeyId": key})
+        ),
+        [
+            format!("kms:GenerateDataKey {key}"),
+            format!("secretsmanager:CreateSecret {secret}")
+        ]
+    );
+    // A bare key id is completed with the record's region and account.
+    assert_eq!(
+        all_needs(
+            "ssm.amazonaws.com",
+            "PutParameter",
+            json!({"name": "/app/db", "type": "SecureString", "keyId": "1234abcd-12ab-34cd-56ef-1234567890ab"})
+        ),
+        [
+            format!("kms:Encrypt {key}"),
+            "ssm:PutParameter arn:aws:ssm:us-east-1:111122223333:parameter/app/db".to_string()
+        ]
+    );
+    // Without the parameter, or with an alias (the key behind it is not in the record): no
+    // kms grant — never `key/*`.
+    for params in [
+        json!({"name": "app"}),
+        json!({"name": "app", "kmsKeyId": "alias/app"}),
+    ] {
+        assert_eq!(
+            all_needs("secretsmanager.amazonaws.com", "CreateSecret", params),
+            [format!("secretsmanager:CreateSecret {secret}")]
+        );
+    }
+}

@@ -15,4 +15,5 @@ data="$("$venv/bin/python" -c 'import botocore, os; print(os.path.join(os.path.d
 cd "$here"
 python3 derive_event_sources.py "$data" ../catalog/services ../curated/services.tsv event-sources.tsv
 python3 derive_passrole.py "$data" ../catalog/services ../curated event-sources.tsv passrole.tsv
+python3 derive_kms_parameters.py "$data" ../catalog/services event-sources.tsv kms-parameters.tsv
 echo "botocore $BOTOCORE_VERSION" > VERSION

@@ -139,6 +139,20 @@ pub struct TagRule {
     pub at: LineRef,
 }
 
+/// `param-actions.tsv`: a request parameter that names a resource (a KMS key) on which the
+/// call also needs other actions, checked by the service with the caller's credentials.
+#[derive(Debug, Clone)]
+pub struct ParamActionRule {
+    /// Path of the parameter naming the resource, with its transform (`:kms-key`).
+    pub source: ParamSource,
+    /// The extra actions, each on the resource the value names.
+    pub actions: Vec<ActionId>,
+    /// Why.
+    pub reason: &'static str,
+    /// Where.
+    pub at: LineRef,
+}
+
 /// The parsed curated map.
 #[derive(Debug, Default)]
 pub struct Curated {
@@ -156,6 +170,8 @@ pub struct Curated {
     pub passrole: HashMap<&'static str, Vec<PassRoleRule>>,
     /// `prefix:EventName` → tagging rules.
     pub tag_on_create: HashMap<&'static str, Vec<TagRule>>,
+    /// `prefix:EventName` → extra actions on a resource a parameter names.
+    pub param_actions: HashMap<&'static str, Vec<ParamActionRule>>,
     /// Privilege-escalation-capable action → why.
     pub sensitive: HashMap<ActionId, &'static str>,
     problems: Vec<String>,
@@ -254,7 +270,11 @@ impl Curated {
         let want = match file {
             "services.tsv" | "models/event-sources.tsv" => 3,
             "events.tsv" => 3,
-            "resources.tsv" | "passrole.tsv" | "tag-on-create.tsv" | "models/passrole.tsv" => 4,
+            "resources.tsv"
+            | "passrole.tsv"
+            | "tag-on-create.tsv"
+            | "param-actions.tsv"
+            | "models/passrole.tsv" => 4,
             "sensitive.tsv" => 2,
             _ => return Err("unknown curated file".into()),
         };
@@ -368,6 +388,29 @@ impl Curated {
                     reason,
                     at,
                 });
+            }
+            "param-actions.tsv" => {
+                let key = event_key(cols[0])?;
+                let source = parse_source(cols[1])?;
+                let actions = cols[2]
+                    .split(',')
+                    .map(|a| {
+                        let id = canonical_action(a.trim())?;
+                        if id.def().resources.is_empty() {
+                            return Err(format!("`{id}` has no resource type to scope"));
+                        }
+                        Ok(id)
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                self.param_actions
+                    .entry(key)
+                    .or_default()
+                    .push(ParamActionRule {
+                        source,
+                        actions,
+                        reason,
+                        at,
+                    });
             }
             "sensitive.tsv" => {
                 let action = canonical_action(cols[0])?;

@@ -512,6 +512,32 @@ pub fn resolve<'a>(
     out
 }
 
+/// The resource one parameter value names for `action` (`param-actions.tsv`): the value,
+/// through its transform, filled into each of the action's resource types. Only a resource
+/// the value names completely is returned — an `alias/…` where the action takes a `key`, or
+/// anything that would leave part of the ARN `*`, gives nothing: these extra grants are
+/// never wider than what the record shows.
+pub fn resolve_value<'a>(
+    bump: &'a Bump,
+    place: &Place<'a>,
+    action: ActionId,
+    transform: Transform,
+    value: &'a str,
+) -> Option<Resolved<'a>> {
+    let svc: &Service = action.service();
+    action.def().resources.iter().find_map(|ar| {
+        let rt = &svc.resources[ar.index];
+        let var = rt
+            .arn
+            .vars()
+            .find(|v| !matches!(*v, "Partition" | "Region" | "Account"))?;
+        let fill = apply(bump, transform, value, var)?;
+        resolve_type(bump, place, rt, &[fill], &[])
+            .into_iter()
+            .find(|r| r.unknown.is_empty() && rt.arn.matches(r.arn))
+    })
+}
+
 /// Keeps the first occurrence of each ARN, at most [`MAX_PER_ACTION`] of them, in order.
 /// Quadratic, but bounded by the cap and allocation-free (lists are short).
 fn first_of_each(out: &mut BumpVec<'_, Resolved<'_>>) {
