@@ -1,6 +1,7 @@
 //! The tables derived from the AWS SDK service models (`action-map/models/`): every derived
 //! eventSource maps to the IAM prefix the table names, derived PassRole lines are used by the
-//! mapper, and a curated line wins over a derived one.
+//! mapper, and a curated line wins over a derived one; and the curated rules the audit added
+//! (parameter-dependent KMS actions, resources named by id lists and typed ids).
 
 mod common;
 use common::record;
@@ -339,4 +340,45 @@ fn a_kms_key_in_the_request_needs_the_kms_action_on_that_key() {
             [format!("secretsmanager:CreateSecret {secret}")]
         );
     }
+}
+
+#[test]
+fn ssm_tag_calls_are_granted_on_the_resource_type_they_name() {
+    let ssm = |rt: &str, id: &str| {
+        all_needs(
+            "ssm.amazonaws.com",
+            "ListTagsForResource",
+            json!({"resourceType": rt, "resourceId": id}),
+        )
+    };
+    // The stratus-red-team record shape.
+    assert_eq!(
+        ssm("Parameter", "/credentials/stratus-red-team/credentials-2"),
+        [
+            "ssm:ListTagsForResource arn:aws:ssm:us-east-1:111122223333:parameter/credentials/stratus-red-team/credentials-2"
+        ]
+    );
+    assert_eq!(
+        ssm("Document", "deploy"),
+        ["ssm:ListTagsForResource arn:aws:ssm:us-east-1:111122223333:document/deploy"]
+    );
+    assert_eq!(
+        ssm("ManagedInstance", "mi-0123456789abcdef0"),
+        [
+            "ssm:ListTagsForResource arn:aws:ssm:us-east-1:111122223333:managed-instance/mi-0123456789abcdef0"
+        ]
+    );
+    assert_eq!(
+        all_needs(
+            "ssm.amazonaws.com",
+            "AddTagsToResource",
+            json!({"resourceType": "ManagedInstance", "resourceId": "i-0123456789abcdef0", "tags": []})
+        ),
+        ["ssm:AddTagsToResource arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"]
+    );
+    // A type no line knows: the grant stays `*`, never a parameter or document ARN.
+    assert_eq!(
+        ssm("OpsMetadata", "/aws/ssm/x"),
+        ["ssm:ListTagsForResource *"]
+    );
 }

@@ -100,6 +100,9 @@ pub struct ParamSource {
     pub path: Vec<PathStep>,
     /// The transform to apply.
     pub transform: Transform,
+    /// `path?other=Value`: the source counts only when the parameter at `other` is the
+    /// string `Value` (SSM tag calls say in `resourceType` what `resourceId` names).
+    pub when: Option<(Vec<PathStep>, &'static str)>,
 }
 
 /// `resources.tsv`: how to fill one template variable of a resource type.
@@ -209,10 +212,29 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
         ),
         None => (s, Transform::None),
     };
+    let (path, when) = match path.split_once('?') {
+        Some((path, cond)) => {
+            let (other, value) = cond
+                .split_once('=')
+                .filter(|(o, v)| !o.is_empty() && !v.is_empty())
+                .ok_or_else(|| format!("bad condition `?{cond}`: expected ?parameter=Value"))?;
+            (path, Some((parse_path(other, s)?, value)))
+        }
+        None => (path, None),
+    };
+    Ok(ParamSource {
+        path: parse_path(path, s)?,
+        transform,
+        when,
+    })
+}
+
+/// A dotted path (`a.b[].c`) into steps.
+fn parse_path(path: &'static str, whole: &str) -> Result<Vec<PathStep>, String> {
     if path.is_empty() {
         return Err("empty parameter path".into());
     }
-    let path = path
+    let steps = path
         .split('.')
         .map(|k| match k.strip_suffix("[]") {
             Some(key) => PathStep { key, array: true },
@@ -222,10 +244,10 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
             },
         })
         .collect::<Vec<_>>();
-    if path.iter().any(|p| p.key.is_empty()) {
-        return Err(format!("bad parameter path `{s}`"));
+    if steps.iter().any(|p| p.key.is_empty()) {
+        return Err(format!("bad parameter path `{whole}`"));
     }
-    Ok(ParamSource { path, transform })
+    Ok(steps)
 }
 
 /// The catalog's id for a known `prefix:Action` (any case).
@@ -455,5 +477,47 @@ mod tests {
         assert!(p[0].contains("events.tsv:3") && p[0].contains("s3:NotAnAction"));
         assert!(p[1].contains("events.tsv:4") && p[1].contains("empty"));
         assert!(p[2].contains("resources.tsv:2") && p[2].contains("Nope"));
+    }
+
+    #[test]
+    fn sources_conditions_transforms_and_derived_lines() {
+        let s = parse_source("resourceId?resourceType=Parameter:trim-slash").unwrap();
+        assert_eq!(s.transform, Transform::TrimSlash);
+        assert_eq!(s.path[0].key, "resourceId");
+        let (when, value) = s.when.unwrap();
+        assert_eq!((when[0].key, value), ("resourceType", "Parameter"));
+        assert_eq!(
+            parse_source("resourcesSet.items[].resourceId:id=tgw-attach")
+                .unwrap()
+                .transform,
+            Transform::IdPrefix("tgw-attach")
+        );
+        for bad in ["x?=V", "x?y=", "x?y", "x:id=", "x:id=AMI"] {
+            assert!(parse_source(bad).is_err(), "{bad}");
+        }
+        // A derived PassRole line for a path a curated line names is not loaded; one for
+        // another path is. Derived lines come after curated ones (src/build.rs).
+        let files: &[(&str, &str)] = &[
+            (
+                "passrole.tsv",
+                "lambda:CreateFunction\trole\tlambda.amazonaws.com\tr\n",
+            ),
+            (
+                "models/passrole.tsv",
+                "lambda:CreateFunction\trole\tother.amazonaws.com\tr\nlambda:CreateFunction\tx.roleArn\tlambda.amazonaws.com\tr\n",
+            ),
+            (
+                "models/event-sources.tsv",
+                "api.ecr.amazonaws.com\tecr\tr\n",
+            ),
+        ];
+        let c = Curated::parse(files);
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        let rules = &c.passrole["lambda:CreateFunction"];
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].service, "lambda.amazonaws.com");
+        assert_eq!(rules[0].at.to_string(), "action-map/curated/passrole.tsv:1");
+        assert_eq!(rules[1].at.to_string(), "action-map/models/passrole.tsv:2");
+        assert_eq!(c.derived_services["api.ecr.amazonaws.com"], "ecr");
     }
 }

@@ -301,6 +301,7 @@ fn fills_from_params<'a>(
             .sources
             .iter()
             .filter(|s| s.transform != Transform::CopySource)
+            .filter(|s| holds(r, s.when.as_ref()))
             .find_map(|src| values_from(bump, r, &src.path, src.transform, rule.var))
         else {
             continue;
@@ -330,6 +331,19 @@ fn fills_from_params<'a>(
         combos = next;
     }
     combos
+}
+
+/// Whether a source's `?parameter=Value` condition holds for the record (no condition: yes).
+fn holds(r: &Record<'_>, when: Option<&(Vec<PathStep>, &'static str)>) -> bool {
+    let Some((path, want)) = when else {
+        return true;
+    };
+    let Some((root, path)) = root_of(r, path) else {
+        return false;
+    };
+    let mut found = false;
+    values_at(root, path, &mut |v| found |= v.as_str() == Some(*want));
+    found
 }
 
 fn values_from<'a>(
