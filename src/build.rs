@@ -57,6 +57,7 @@ fn main() {
         "sensitive.tsv",
         "models/event-sources.tsv",
         "models/passrole.tsv",
+        "models/resources.tsv",
     ] {
         let p = match f.strip_prefix("models/") {
             Some(name) => models_dir.join(name),

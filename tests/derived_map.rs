@@ -201,7 +201,8 @@ fn curated_passrole_line_wins_over_the_derived_one() {
         ),
         ["arn:aws:iam::111122223333:role/web-task [ecs-tasks.amazonaws.com] passrole.tsv"]
     );
-    // Real-trail shapes (stratus-red-team): a list of roles, and the newer EC2 request form.
+    // Real-trail shapes (stratus-red-team): a list of roles (curated), and the newer EC2
+    // request form (derived, with the flow-log service's principal).
     assert_eq!(
         passroles(
             "rolesanywhere.amazonaws.com",
@@ -220,7 +221,9 @@ fn curated_passrole_line_wins_over_the_derived_one() {
             json!({"CreateFlowLogsRequest": {"ResourceId": {"tag": 1, "content": "vpc-1"},
                 "DeliverLogsPermissionArn": "arn:aws:iam::111122223333:role/flow-logs"}})
         ),
-        ["arn:aws:iam::111122223333:role/flow-logs [vpc-flow-logs.amazonaws.com] passrole.tsv"]
+        [
+            "arn:aws:iam::111122223333:role/flow-logs [vpc-flow-logs.amazonaws.com] models/passrole.tsv"
+        ]
     );
 }
 
@@ -380,5 +383,79 @@ fn ssm_tag_calls_are_granted_on_the_resource_type_they_name() {
     assert_eq!(
         ssm("OpsMetadata", "/aws/ssm/x"),
         ["ssm:ListTagsForResource *"]
+    );
+}
+
+const RESOURCES: &str = include_str!("../action-map/models/resources.tsv");
+
+#[test]
+fn every_derived_resource_line_names_a_catalog_type_and_variable() {
+    let table = rows(RESOURCES);
+    assert!(
+        table.len() >= 5000,
+        "only {} derived resource lines",
+        table.len()
+    );
+    for row in &table {
+        assert_eq!(row.len(), 4, "{row:?}");
+        let (prefix, action) = row[0].split_once(':').unwrap();
+        assert!(
+            iamtrail::catalog::ActionId::find(prefix, action).is_some(),
+            "{row:?}: not a catalog action"
+        );
+        let svc = iamtrail::catalog::service(prefix).unwrap();
+        let rt = svc
+            .resource_type(row[1])
+            .unwrap_or_else(|| panic!("{row:?}: not a resource type of {prefix}"));
+        let var = row[2].split('=').next().unwrap();
+        assert!(
+            rt.arn.vars().any(|v| v == var),
+            "{row:?}: {var} not in {}",
+            rt.arn.text
+        );
+        assert!(row[3].starts_with("botocore "), "{row:?}");
+    }
+}
+
+#[test]
+fn derived_resource_lines_scope_what_the_curated_map_left_on_star() {
+    // No curated line knows EMR clusters, Glue jobs or EKS node groups: the member of the
+    // same name as the template variable fills it.
+    assert_eq!(
+        all_needs(
+            "elasticmapreduce.amazonaws.com",
+            "DescribeCluster",
+            json!({"clusterId": "j-2AXXXXXXGAPLF"})
+        ),
+        [
+            "elasticmapreduce:DescribeCluster arn:aws:elasticmapreduce:us-east-1:111122223333:cluster/j-2AXXXXXXGAPLF"
+        ]
+    );
+    assert_eq!(
+        all_needs(
+            "glue.amazonaws.com",
+            "StartJobRun",
+            json!({"jobName": "etl"})
+        ),
+        ["glue:StartJobRun arn:aws:glue:us-east-1:111122223333:job/etl"]
+    );
+    assert_eq!(
+        all_needs(
+            "eks.amazonaws.com",
+            "DescribeNodegroup",
+            json!({"clusterName": "prod", "nodegroupName": "ng-1"})
+        ),
+        ["eks:DescribeNodegroup arn:aws:eks:us-east-1:111122223333:nodegroup/prod/ng-1/*"]
+    );
+    // A curated line still wins: CloudFormation stacks keep the curated stackName rule.
+    assert_eq!(
+        all_needs(
+            "cloudformation.amazonaws.com",
+            "DescribeStacks",
+            json!({"stackName": "AppStack"})
+        ),
+        [
+            "cloudformation:DescribeStacks arn:aws:cloudformation:us-east-1:111122223333:stack/AppStack/*"
+        ]
     );
 }

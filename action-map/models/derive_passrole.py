@@ -23,7 +23,8 @@ Paths: CloudTrail writes members with the first letter lower-cased (`RoleArn` ->
 ones as `<Operation>Request.<QueryName>`; both spellings are written, only one can match a record.
 
 Passed-to service (`iam:PassedToService`): instance profiles go to `ec2.amazonaws.com`, ECS
-task and execution roles (ECS, Batch) to `ecs-tasks.amazonaws.com`; else
+task and execution roles (ECS, Batch) to `ecs-tasks.amazonaws.com`, members in MEMBER_PRINCIPALS to
+their documented principal; else
 the one service principal curated/passrole.tsv uses for that IAM prefix, if it uses exactly
 one, for two operations or more; else `<signingName>.amazonaws.com` — a GUESS, said so in the source column.
 Output (tab-separated, sorted): prefix:Operation, path[:instance-profile], service principal,
@@ -52,6 +53,12 @@ MAX_DEPTH = 8
 #: by ecs-tasks.amazonaws.com, as curated/passrole.tsv says for RegisterTaskDefinition.
 ECS_TASK_ROLE_MEMBERS = {"taskrolearn", "executionrolearn", "jobrolearn"}
 ECS_TASK_PREFIXES = {"ecs", "batch"}
+#: Members whose role a documented service principal assumes, wherever they sit.
+MEMBER_PRINCIPALS = {
+    # Amazon VPC User Guide, IAM role for publishing flow logs to CloudWatch Logs: the role
+    # trusts vpc-flow-logs.amazonaws.com (EC2 CreateFlowLogs DeliverLogsPermissionArn).
+    "deliverlogspermissionarn": "vpc-flow-logs.amazonaws.com",
+}
 #: Members that describe resources (findings, their details), never hand anything over.
 SKIPPED_SUBTREES = {"findings", "details"}
 #: Names of `…Arn` members that are other things even when their documentation mentions a role.
@@ -208,6 +215,8 @@ def main():
                 member = steps[-1][0].lower()
                 if kind == "instance-profile":
                     principal, how = "ec2.amazonaws.com", "instance profiles are passed to ec2.amazonaws.com"
+                elif member in MEMBER_PRINCIPALS:
+                    principal, how = MEMBER_PRINCIPALS[member], "principal from the member's documented trust (MEMBER_PRINCIPALS)"
                 elif prefix in ECS_TASK_PREFIXES and member in ECS_TASK_ROLE_MEMBERS:
                     principal, how = "ecs-tasks.amazonaws.com", "ECS task roles are passed to ecs-tasks.amazonaws.com"
                 elif len(principals.get(prefix, {})) == 1 and len(next(iter(principals[prefix].values()))) >= 2:

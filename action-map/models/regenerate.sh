@@ -16,4 +16,5 @@ cd "$here"
 python3 derive_event_sources.py "$data" ../catalog/services ../curated/services.tsv event-sources.tsv
 python3 derive_passrole.py "$data" ../catalog/services ../curated event-sources.tsv passrole.tsv
 python3 derive_kms_parameters.py "$data" ../catalog/services event-sources.tsv kms-parameters.tsv
+python3 derive_resources.py "$data" ../catalog/services ../curated event-sources.tsv resources.tsv
 echo "botocore $BOTOCORE_VERSION" > VERSION

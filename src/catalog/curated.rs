@@ -168,6 +168,11 @@ pub struct Curated {
     pub events: HashMap<&'static str, EventRule>,
     /// `prefix` or `prefix:EventName` → resource type (the catalog's spelling) → rules.
     pub resources: HashMap<&'static str, HashMap<&'static str, Vec<VarRule>>>,
+    /// `prefix:Action` → resource type → variable rules derived from the SDK models
+    /// (`models/resources.tsv`), used after the curated ones for variables they leave open.
+    /// Not checked against the catalog when parsed (that would parse every service at
+    /// start-up); `tests/derived_map.rs` checks every line.
+    pub derived_resources: HashMap<&'static str, HashMap<&'static str, Vec<VarRule>>>,
     /// `prefix:EventName` → PassRole rules: curated lines, then the lines of
     /// `models/passrole.tsv` for paths no curated line of the event names.
     pub passrole: HashMap<&'static str, Vec<PassRoleRule>>,
@@ -296,7 +301,8 @@ impl Curated {
             | "passrole.tsv"
             | "tag-on-create.tsv"
             | "param-actions.tsv"
-            | "models/passrole.tsv" => 4,
+            | "models/passrole.tsv"
+            | "models/resources.tsv" => 4,
             "sensitive.tsv" => 2,
             _ => return Err("unknown curated file".into()),
         };
@@ -354,6 +360,19 @@ impl Curated {
                 if self.events.insert(key, rule).is_some() {
                     return Err(format!("`{key}` is listed twice"));
                 }
+            }
+            "models/resources.tsv" => {
+                let (var, sources) = cols[2].split_once('=').ok_or("expected Variable=source")?;
+                let sources = sources
+                    .split('|')
+                    .map(parse_source)
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.derived_resources
+                    .entry(cols[0])
+                    .or_default()
+                    .entry(cols[1])
+                    .or_default()
+                    .push(VarRule { var, sources, at });
             }
             "resources.tsv" => {
                 let scope = cols[0];

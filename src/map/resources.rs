@@ -258,7 +258,8 @@ fn apply<'a>(bump: &'a Bump, t: Transform, raw: &'a str, var: &'static str) -> O
     }
 }
 
-/// The variable rules that apply to a resource type for an event, event scope first.
+/// The variable rules that apply to a resource type for an event: curated event scope first,
+/// then curated service-wide, then derived (`models/resources.tsv`).
 fn rules_for<'a>(
     bump: &'a Bump,
     scope: &str,
@@ -276,6 +277,15 @@ fn rules_for<'a>(
         let scoped = out.len();
         for r in rules {
             if !out[..scoped].iter().any(|s| s.var == r.var) {
+                out.push(r);
+            }
+        }
+    }
+    // Then what the SDK models say (same-named request member), for variables still open.
+    if let Some(rules) = c.derived_resources.get(scope).and_then(|m| m.get(rt.name)) {
+        let curated = out.len();
+        for r in rules {
+            if !out[..curated].iter().any(|s| s.var == r.var) {
                 out.push(r);
             }
         }
