@@ -6,8 +6,10 @@ fn main() {
     let root = env::var("CARGO_MANIFEST_DIR").unwrap();
     let services_dir = Path::new(&root).join("action-map/catalog/services");
     let curated_dir = Path::new(&root).join("action-map/curated");
+    let models_dir = Path::new(&root).join("action-map/models");
     println!("cargo:rerun-if-changed={}", services_dir.display());
     println!("cargo:rerun-if-changed={}", curated_dir.display());
+    println!("cargo:rerun-if-changed={}", models_dir.display());
 
     let mut names: Vec<String> = fs::read_dir(&services_dir)
         .expect("action-map/catalog/services")
@@ -40,7 +42,9 @@ fn main() {
             .display()
             .to_string()
     ));
-    // Curated files: (file name, contents). A missing file is an empty map, so a
+    // Curated files, then the tables derived from the SDK service models (a curated line
+    // wins over a derived one, so they come first): (file name, contents). Curated files are
+    // named as is, derived ones `models/<file>`. A missing file is an empty map, so a
     // partially populated checkout still builds; the tests enforce the contents.
     out.push_str("pub static CURATED: &[(&str, &str)] = &[\n");
     for f in [
@@ -49,9 +53,16 @@ fn main() {
         "resources.tsv",
         "passrole.tsv",
         "tag-on-create.tsv",
+        "param-actions.tsv",
         "sensitive.tsv",
+        "models/event-sources.tsv",
+        "models/passrole.tsv",
+        "models/resources.tsv",
     ] {
-        let p = curated_dir.join(f);
+        let p = match f.strip_prefix("models/") {
+            Some(name) => models_dir.join(name),
+            None => curated_dir.join(f),
+        };
         println!("cargo:rerun-if-changed={}", p.display());
         if p.exists() {
             out.push_str(&format!(

@@ -9,10 +9,11 @@ use std::sync::OnceLock;
 
 use super::{ActionId, curated_sources, has_service, service};
 
-/// Where a curated line came from, for `--explain` and error messages.
+/// Where a curated (or model-derived) line came from, for `--explain` and error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineRef {
-    /// File name inside `action-map/curated/`.
+    /// File name inside `action-map/curated/`, or `models/<name>` for a table derived from
+    /// the SDK service models (`action-map/models/`).
     pub file: &'static str,
     /// 1-based line number.
     pub line: usize,
@@ -20,7 +21,11 @@ pub struct LineRef {
 
 impl std::fmt::Display for LineRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "action-map/curated/{}:{}", self.file, self.line)
+        if self.file.contains('/') {
+            write!(f, "action-map/{}:{}", self.file, self.line)
+        } else {
+            write!(f, "action-map/curated/{}:{}", self.file, self.line)
+        }
     }
 }
 
@@ -73,6 +78,10 @@ pub enum Transform {
     CopySource,
     /// An instance profile name or ARN (passrole.tsv): the role inside is unknown.
     InstanceProfile,
+    /// `:id=<prefix>`: an id of the form `<prefix>-<hex>` (EC2's `ami-0abc…`, `vol-…`);
+    /// any other value is not of this resource type and is skipped. Lets one list of ids
+    /// (`resourcesSet.items[].resourceId`) fill the resource type each id names.
+    IdPrefix(&'static str),
 }
 
 /// One step of a dotted request-parameter path; `array` walks every element.
@@ -91,6 +100,9 @@ pub struct ParamSource {
     pub path: Vec<PathStep>,
     /// The transform to apply.
     pub transform: Transform,
+    /// `path?other=Value`: the source counts only when the parameter at `other` is the
+    /// string `Value` (SSM tag calls say in `resourceType` what `resourceId` names).
+    pub when: Option<(Vec<PathStep>, &'static str)>,
 }
 
 /// `resources.tsv`: how to fill one template variable of a resource type.
@@ -130,19 +142,44 @@ pub struct TagRule {
     pub at: LineRef,
 }
 
+/// `param-actions.tsv`: a request parameter that names a resource (a KMS key) on which the
+/// call also needs other actions, checked by the service with the caller's credentials.
+#[derive(Debug, Clone)]
+pub struct ParamActionRule {
+    /// Path of the parameter naming the resource, with its transform (`:kms-key`).
+    pub source: ParamSource,
+    /// The extra actions, each on the resource the value names.
+    pub actions: Vec<ActionId>,
+    /// Why.
+    pub reason: &'static str,
+    /// Where.
+    pub at: LineRef,
+}
+
 /// The parsed curated map.
 #[derive(Debug, Default)]
 pub struct Curated {
     /// eventSource → IAM prefix.
     pub services: HashMap<&'static str, &'static str>,
+    /// eventSource → IAM prefix, derived from the SDK models (`models/event-sources.tsv`);
+    /// [`Curated::services`] wins.
+    pub derived_services: HashMap<&'static str, &'static str>,
     /// `prefix:EventName` → rule.
     pub events: HashMap<&'static str, EventRule>,
     /// `prefix` or `prefix:EventName` → resource type (the catalog's spelling) → rules.
     pub resources: HashMap<&'static str, HashMap<&'static str, Vec<VarRule>>>,
-    /// `prefix:EventName` → PassRole rules.
+    /// `prefix:Action` → resource type → variable rules derived from the SDK models
+    /// (`models/resources.tsv`), used after the curated ones for variables they leave open.
+    /// Not checked against the catalog when parsed (that would parse every service at
+    /// start-up); `tests/derived_map.rs` checks every line.
+    pub derived_resources: HashMap<&'static str, HashMap<&'static str, Vec<VarRule>>>,
+    /// `prefix:EventName` → PassRole rules: curated lines, then the lines of
+    /// `models/passrole.tsv` for paths no curated line of the event names.
     pub passrole: HashMap<&'static str, Vec<PassRoleRule>>,
     /// `prefix:EventName` → tagging rules.
     pub tag_on_create: HashMap<&'static str, Vec<TagRule>>,
+    /// `prefix:EventName` → extra actions on a resource a parameter names.
+    pub param_actions: HashMap<&'static str, Vec<ParamActionRule>>,
     /// Privilege-escalation-capable action → why.
     pub sensitive: HashMap<ActionId, &'static str>,
     problems: Vec<String>,
@@ -167,15 +204,42 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
                 "kms-key" => Transform::KmsKey,
                 "copy-source" => Transform::CopySource,
                 "instance-profile" => Transform::InstanceProfile,
-                other => return Err(format!("unknown transform `{other}`")),
+                other => match other.strip_prefix("id=") {
+                    Some(p)
+                        if !p.is_empty()
+                            && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') =>
+                    {
+                        Transform::IdPrefix(p)
+                    }
+                    _ => return Err(format!("unknown transform `{other}`")),
+                },
             },
         ),
         None => (s, Transform::None),
     };
+    let (path, when) = match path.split_once('?') {
+        Some((path, cond)) => {
+            let (other, value) = cond
+                .split_once('=')
+                .filter(|(o, v)| !o.is_empty() && !v.is_empty())
+                .ok_or_else(|| format!("bad condition `?{cond}`: expected ?parameter=Value"))?;
+            (path, Some((parse_path(other, s)?, value)))
+        }
+        None => (path, None),
+    };
+    Ok(ParamSource {
+        path: parse_path(path, s)?,
+        transform,
+        when,
+    })
+}
+
+/// A dotted path (`a.b[].c`) into steps.
+fn parse_path(path: &'static str, whole: &str) -> Result<Vec<PathStep>, String> {
     if path.is_empty() {
         return Err("empty parameter path".into());
     }
-    let path = path
+    let steps = path
         .split('.')
         .map(|k| match k.strip_suffix("[]") {
             Some(key) => PathStep { key, array: true },
@@ -185,10 +249,10 @@ fn parse_source(s: &'static str) -> Result<ParamSource, String> {
             },
         })
         .collect::<Vec<_>>();
-    if path.iter().any(|p| p.key.is_empty()) {
-        return Err(format!("bad parameter path `{s}`"));
+    if steps.iter().any(|p| p.key.is_empty()) {
+        return Err(format!("bad parameter path `{whole}`"));
     }
-    Ok(ParamSource { path, transform })
+    Ok(steps)
 }
 
 /// The catalog's id for a known `prefix:Action` (any case).
@@ -231,9 +295,14 @@ impl Curated {
 
     fn parse_line(&mut self, file: &str, cols: &[&'static str], at: LineRef) -> Result<(), String> {
         let want = match file {
-            "services.tsv" => 3,
+            "services.tsv" | "models/event-sources.tsv" => 3,
             "events.tsv" => 3,
-            "resources.tsv" | "passrole.tsv" | "tag-on-create.tsv" => 4,
+            "resources.tsv"
+            | "passrole.tsv"
+            | "tag-on-create.tsv"
+            | "param-actions.tsv"
+            | "models/passrole.tsv"
+            | "models/resources.tsv" => 4,
             "sensitive.tsv" => 2,
             _ => return Err("unknown curated file".into()),
         };
@@ -248,14 +317,21 @@ impl Curated {
             return Err("the reason/source column is empty".into());
         }
         match file {
-            "services.tsv" => {
+            "services.tsv" | "models/event-sources.tsv" => {
                 if !has_service(cols[1]) {
                     return Err(format!(
                         "`{}` is not a service prefix in the IAM catalog",
                         cols[1]
                     ));
                 }
-                self.services.insert(cols[0], cols[1]);
+                let map = if file == "services.tsv" {
+                    &mut self.services
+                } else {
+                    &mut self.derived_services
+                };
+                if map.insert(cols[0], cols[1]).is_some() {
+                    return Err(format!("`{}` is listed twice", cols[0]));
+                }
             }
             "events.tsv" => {
                 let key = event_key(cols[0])?;
@@ -285,6 +361,19 @@ impl Curated {
                     return Err(format!("`{key}` is listed twice"));
                 }
             }
+            "models/resources.tsv" => {
+                let (var, sources) = cols[2].split_once('=').ok_or("expected Variable=source")?;
+                let sources = sources
+                    .split('|')
+                    .map(parse_source)
+                    .collect::<Result<Vec<_>, _>>()?;
+                self.derived_resources
+                    .entry(cols[0])
+                    .or_default()
+                    .entry(cols[1])
+                    .or_default()
+                    .push(VarRule { var, sources, at });
+            }
             "resources.tsv" => {
                 let scope = cols[0];
                 let prefix = scope.split(':').next().unwrap_or_default();
@@ -309,7 +398,7 @@ impl Curated {
                     .or_default()
                     .push(VarRule { var, sources, at });
             }
-            "passrole.tsv" => {
+            "passrole.tsv" | "models/passrole.tsv" => {
                 let key = event_key(cols[0])?;
                 let source = parse_source(cols[1])?;
                 if !cols[2].contains('.') {
@@ -318,7 +407,12 @@ impl Curated {
                         cols[2]
                     ));
                 }
-                self.passrole.entry(key).or_default().push(PassRoleRule {
+                let rules = self.passrole.entry(key).or_default();
+                if file != "passrole.tsv" && rules.iter().any(|r| r.source.path == source.path) {
+                    // A curated line for the same parameter says it better (service, kind).
+                    return Ok(());
+                }
+                rules.push(PassRoleRule {
                     source,
                     service: cols[2],
                     reason,
@@ -335,6 +429,29 @@ impl Curated {
                     reason,
                     at,
                 });
+            }
+            "param-actions.tsv" => {
+                let key = event_key(cols[0])?;
+                let source = parse_source(cols[1])?;
+                let actions = cols[2]
+                    .split(',')
+                    .map(|a| {
+                        let id = canonical_action(a.trim())?;
+                        if id.def().resources.is_empty() {
+                            return Err(format!("`{id}` has no resource type to scope"));
+                        }
+                        Ok(id)
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                self.param_actions
+                    .entry(key)
+                    .or_default()
+                    .push(ParamActionRule {
+                        source,
+                        actions,
+                        reason,
+                        at,
+                    });
             }
             "sensitive.tsv" => {
                 let action = canonical_action(cols[0])?;
@@ -379,5 +496,47 @@ mod tests {
         assert!(p[0].contains("events.tsv:3") && p[0].contains("s3:NotAnAction"));
         assert!(p[1].contains("events.tsv:4") && p[1].contains("empty"));
         assert!(p[2].contains("resources.tsv:2") && p[2].contains("Nope"));
+    }
+
+    #[test]
+    fn sources_conditions_transforms_and_derived_lines() {
+        let s = parse_source("resourceId?resourceType=Parameter:trim-slash").unwrap();
+        assert_eq!(s.transform, Transform::TrimSlash);
+        assert_eq!(s.path[0].key, "resourceId");
+        let (when, value) = s.when.unwrap();
+        assert_eq!((when[0].key, value), ("resourceType", "Parameter"));
+        assert_eq!(
+            parse_source("resourcesSet.items[].resourceId:id=tgw-attach")
+                .unwrap()
+                .transform,
+            Transform::IdPrefix("tgw-attach")
+        );
+        for bad in ["x?=V", "x?y=", "x?y", "x:id=", "x:id=AMI"] {
+            assert!(parse_source(bad).is_err(), "{bad}");
+        }
+        // A derived PassRole line for a path a curated line names is not loaded; one for
+        // another path is. Derived lines come after curated ones (src/build.rs).
+        let files: &[(&str, &str)] = &[
+            (
+                "passrole.tsv",
+                "lambda:CreateFunction\trole\tlambda.amazonaws.com\tr\n",
+            ),
+            (
+                "models/passrole.tsv",
+                "lambda:CreateFunction\trole\tother.amazonaws.com\tr\nlambda:CreateFunction\tx.roleArn\tlambda.amazonaws.com\tr\n",
+            ),
+            (
+                "models/event-sources.tsv",
+                "api.ecr.amazonaws.com\tecr\tr\n",
+            ),
+        ];
+        let c = Curated::parse(files);
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        let rules = &c.passrole["lambda:CreateFunction"];
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].service, "lambda.amazonaws.com");
+        assert_eq!(rules[0].at.to_string(), "action-map/curated/passrole.tsv:1");
+        assert_eq!(rules[1].at.to_string(), "action-map/models/passrole.tsv:2");
+        assert_eq!(c.derived_services["api.ecr.amazonaws.com"], "ecr");
     }
 }

@@ -303,7 +303,7 @@ fn dedupe(mut grants: Vec<Grant>) -> Vec<Grant> {
 }
 
 /// The service a role was passed to, from `passrole.tsv` for the operation (or every
-/// line of the service, when they agree).
+/// curated line of the service, when they agree).
 pub(crate) fn passed_to(ctx: &Context) -> Option<&'static str> {
     let prefix = service_prefix(ctx).ok()?;
     let rules = &curated().passrole;
@@ -313,10 +313,12 @@ pub(crate) fn passed_to(ctx: &Context) -> Option<&'static str> {
         let svcs: BTreeSet<_> = rs.iter().map(|r| r.service).collect();
         return (svcs.len() == 1).then(|| *svcs.first().expect("one"));
     }
+    // Curated lines only: a line derived from the SDK models may carry a guessed service.
     let svcs: BTreeSet<_> = rules
         .iter()
         .filter(|(k, _)| k.split(':').next() == Some(prefix))
-        .flat_map(|(_, rs)| rs.iter().map(|r| r.service))
+        .flat_map(|(_, rs)| rs.iter().filter(|r| r.at.file == "passrole.tsv"))
+        .map(|r| r.service)
         .collect();
     (svcs.len() == 1).then(|| *svcs.first().expect("one"))
 }

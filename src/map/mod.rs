@@ -1,16 +1,17 @@
 //! Mapping: one CloudTrail record → the IAM actions and resources it needed.
 //!
 //! Per event (eventSource, eventName) a *plan* is worked out once and cached:
-//! 1. eventSource → IAM prefix (`action-map/curated/services.tsv`, else the first label
-//!    of the eventSource when the catalog knows it);
+//! 1. eventSource → IAM prefix (`action-map/curated/services.tsv`, else
+//!    `action-map/models/event-sources.tsv`, else the first label of the eventSource when
+//!    the catalog knows it);
 //! 2. event → actions: a curated line (`events.tsv`) wins; else `prefix:eventName` when
 //!    the catalog knows that action; else the same with an API-version suffix removed
 //!    (`ListFunctions20150331`, `GetFunction20150331v2`, `CreateDistribution2020_05_31`);
 //!    else the event is *unmapped* — reported, never guessed.
 //!
 //! Per record, each planned action gets its resources ([`resources`]); `passrole.tsv`
-//! adds `iam:PassRole` on role ARNs found in request parameters (CloudTrail never logs
-//! it), and `tag-on-create.tsv` adds tagging actions when a create call carries tags.
+//! (and `models/passrole.tsv`, derived from the SDK models) adds `iam:PassRole` on role
+//! ARNs found in request parameters (CloudTrail never logs it), and `tag-on-create.tsv` adds tagging actions when a create call carries tags.
 
 pub mod content;
 pub mod failure;
@@ -24,7 +25,7 @@ use rustc_hash::FxHashMap;
 use simd_json::prelude::ValueIntoString;
 
 use crate::catalog::curated::{
-    EventRule, LineRef, PassRoleRule, ResourceRole, TagRule, Transform, curated,
+    EventRule, LineRef, ParamActionRule, PassRoleRule, ResourceRole, TagRule, Transform, curated,
 };
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
@@ -209,6 +210,7 @@ enum Plan {
         actions: Vec<(ActionId, ResourceRole, Via)>,
         passrole: &'static [PassRoleRule],
         tags: &'static [TagRule],
+        params: &'static [ParamActionRule],
     },
     Unmapped(Unmapped),
 }
@@ -231,10 +233,16 @@ impl Default for Mapper {
     }
 }
 
-/// The IAM prefix for an eventSource.
+/// The IAM prefix for an eventSource: a curated line (`services.tsv`), else a line derived
+/// from the SDK models (`models/event-sources.tsv`: endpoint prefix and signing name hosts),
+/// else the first label of the host when the catalog knows it as a prefix.
 pub fn prefix_of(event_source: &str) -> Option<&'static str> {
     let c = curated();
-    if let Some(p) = c.services.get(event_source) {
+    if let Some(p) = c
+        .services
+        .get(event_source)
+        .or_else(|| c.derived_services.get(event_source))
+    {
         return Some(p);
     }
     let first = event_source.split('.').next()?;
@@ -294,6 +302,10 @@ fn plan(source: &str, name: &str) -> Plan {
         .tag_on_create
         .get(scope.as_str())
         .map_or(&[], Vec::as_slice);
+    let params: &'static [ParamActionRule] = c
+        .param_actions
+        .get(scope.as_str())
+        .map_or(&[], Vec::as_slice);
     if let Some(rule) = c
         .events
         .get(format!("{prefix}:{name}").as_str())
@@ -309,6 +321,7 @@ fn plan(source: &str, name: &str) -> Plan {
                     .collect(),
                 passrole,
                 tags,
+                params,
             },
         };
     }
@@ -318,6 +331,7 @@ fn plan(source: &str, name: &str) -> Plan {
             actions: vec![(a, ResourceRole::Target, Via::Catalog)],
             passrole,
             tags,
+            params,
         };
     }
     if let Some(a) = strip_version(name).and_then(|base| ActionId::find(prefix, base)) {
@@ -326,6 +340,7 @@ fn plan(source: &str, name: &str) -> Plan {
             actions: vec![(a, ResourceRole::Target, Via::Versioned)],
             passrole,
             tags,
+            params,
         };
     }
     Plan::Unmapped(Unmapped::UnknownAction(prefix))
@@ -375,7 +390,7 @@ impl Mapper {
         }
         let plan = cached_plan(plans, source, name);
         let mut out = BumpVec::new_in(bump);
-        let (scope, actions, passrole, tags) = match &*plan {
+        let (scope, actions, passrole, tags, params) = match &*plan {
             Plan::Free(reason) => return (Outcome::Free(reason), &[]),
             Plan::Unmapped(u) => return (Outcome::Unmapped(u.clone()), &[]),
             Plan::Content(rule) => {
@@ -398,7 +413,8 @@ impl Mapper {
                 actions,
                 passrole,
                 tags,
-            } => (scope.as_str(), actions, *passrole, *tags),
+                params,
+            } => (scope.as_str(), actions, *passrole, *tags, *params),
         };
         let place = Place::of(r);
         for &(action, role, via) in actions {
@@ -417,6 +433,7 @@ impl Mapper {
         if !tags.is_empty() {
             add_tag_on_create(bump, r, &place, scope, tags, created, &mut out);
         }
+        add_param_actions(bump, r, &place, params, &mut out);
         (Outcome::Mapped, out.into_bump_slice())
     }
 }
@@ -470,6 +487,40 @@ fn add_passrole<'a>(
                 via: Via::PassRole(rule.at),
                 unknown: role.unknown,
             });
+        });
+    }
+}
+
+/// Extra actions on the resources that parameters name (`param-actions.tsv`, e.g. the KMS
+/// key a secret is encrypted with): only values that name a resource completely count.
+fn add_param_actions<'a>(
+    bump: &'a Bump,
+    r: &Record<'a>,
+    place: &Place<'a>,
+    rules: &[ParamActionRule],
+    out: &mut BumpVec<'a, NeedRef<'a>>,
+) {
+    for rule in rules {
+        let Some((root, path)) = root_of(r, &rule.source.path) else {
+            continue;
+        };
+        values_at(root, path, &mut |v| {
+            let Some(v) = v.into_string().filter(|s| !s.is_empty()) else {
+                return;
+            };
+            for &action in &rule.actions {
+                if let Some(res) =
+                    resources::resolve_value(bump, place, action, rule.source.transform, v)
+                {
+                    out.push(NeedRef {
+                        action,
+                        resource: res.arn,
+                        condition: None,
+                        via: Via::Curated(rule.at),
+                        unknown: &[],
+                    });
+                }
+            }
         });
     }
 }

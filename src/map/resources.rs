@@ -229,6 +229,11 @@ fn apply<'a>(bump: &'a Bump, t: Transform, raw: &'a str, var: &'static str) -> O
                 arn: None,
             })
         }
+        Transform::IdPrefix(prefix) => raw
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .filter(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|_| one(raw)),
         Transform::KmsKey => Some(Fill {
             vars: match raw.strip_prefix("alias/") {
                 Some(alias) => vars(&[("Alias", esc(alias))]),
@@ -253,7 +258,8 @@ fn apply<'a>(bump: &'a Bump, t: Transform, raw: &'a str, var: &'static str) -> O
     }
 }
 
-/// The variable rules that apply to a resource type for an event, event scope first.
+/// The variable rules that apply to a resource type for an event: curated event scope first,
+/// then curated service-wide, then derived (`models/resources.tsv`).
 fn rules_for<'a>(
     bump: &'a Bump,
     scope: &str,
@@ -271,6 +277,15 @@ fn rules_for<'a>(
         let scoped = out.len();
         for r in rules {
             if !out[..scoped].iter().any(|s| s.var == r.var) {
+                out.push(r);
+            }
+        }
+    }
+    // Then what the SDK models say (same-named request member), for variables still open.
+    if let Some(rules) = c.derived_resources.get(scope).and_then(|m| m.get(rt.name)) {
+        let curated = out.len();
+        for r in rules {
+            if !out[..curated].iter().any(|s| s.var == r.var) {
                 out.push(r);
             }
         }
@@ -296,6 +311,7 @@ fn fills_from_params<'a>(
             .sources
             .iter()
             .filter(|s| s.transform != Transform::CopySource)
+            .filter(|s| holds(r, s.when.as_ref()))
             .find_map(|src| values_from(bump, r, &src.path, src.transform, rule.var))
         else {
             continue;
@@ -325,6 +341,19 @@ fn fills_from_params<'a>(
         combos = next;
     }
     combos
+}
+
+/// Whether a source's `?parameter=Value` condition holds for the record (no condition: yes).
+fn holds(r: &Record<'_>, when: Option<&(Vec<PathStep>, &'static str)>) -> bool {
+    let Some((path, want)) = when else {
+        return true;
+    };
+    let Some((root, path)) = root_of(r, path) else {
+        return false;
+    };
+    let mut found = false;
+    values_at(root, path, &mut |v| found |= v.as_str() == Some(*want));
+    found
 }
 
 fn values_from<'a>(
@@ -507,6 +536,32 @@ pub fn resolve<'a>(
     out
 }
 
+/// The resource one parameter value names for `action` (`param-actions.tsv`): the value,
+/// through its transform, filled into each of the action's resource types. Only a resource
+/// the value names completely is returned — an `alias/…` where the action takes a `key`, or
+/// anything that would leave part of the ARN `*`, gives nothing: these extra grants are
+/// never wider than what the record shows.
+pub fn resolve_value<'a>(
+    bump: &'a Bump,
+    place: &Place<'a>,
+    action: ActionId,
+    transform: Transform,
+    value: &'a str,
+) -> Option<Resolved<'a>> {
+    let svc: &Service = action.service();
+    action.def().resources.iter().find_map(|ar| {
+        let rt = &svc.resources[ar.index];
+        let var = rt
+            .arn
+            .vars()
+            .find(|v| !matches!(*v, "Partition" | "Region" | "Account"))?;
+        let fill = apply(bump, transform, value, var)?;
+        resolve_type(bump, place, rt, &[fill], &[])
+            .into_iter()
+            .find(|r| r.unknown.is_empty() && rt.arn.matches(r.arn))
+    })
+}
+
 /// Keeps the first occurrence of each ARN, at most [`MAX_PER_ACTION`] of them, in order.
 /// Quadratic, but bounded by the cap and allocation-free (lists are short).
 fn first_of_each(out: &mut BumpVec<'_, Resolved<'_>>) {
@@ -582,5 +637,18 @@ mod tests {
             [("Alias", "app")]
         );
         assert!(apply(Transform::SqsUrl, "not a url", "QueueName").is_none());
+        let ami = |raw| apply(Transform::IdPrefix("ami"), raw, "ImageId");
+        assert_eq!(
+            ami("ami-0aa1d83d0b0985c86").unwrap().vars,
+            [("ImageId", "ami-0aa1d83d0b0985c86")]
+        );
+        assert!(ami("vol-0aa1d83d").is_none(), "another type's id");
+        assert!(ami("ami-").is_none() && ami("amiX-01").is_none());
+        let tgw = |raw| apply(Transform::IdPrefix("tgw"), raw, "TransitGatewayId");
+        assert!(tgw("tgw-0123abcd").is_some());
+        assert!(
+            tgw("tgw-attach-0123abcd").is_none(),
+            "an attachment, not a gateway"
+        );
     }
 }
