@@ -150,6 +150,7 @@ pub struct IamApplier {
     client: Client,
     target: Target,
     name: String,
+    profile: Option<String>,
     read_back_tries: usize,
 }
 
@@ -222,6 +223,7 @@ impl IamApplier {
             rt,
             target,
             name: name.to_string(),
+            profile: opts.profile.clone(),
             read_back_tries: 10,
         })
     }
@@ -233,7 +235,7 @@ impl IamApplier {
         ApplyError {
             target: self.target.to_string(),
             what,
-            detail: aws::describe(&e),
+            detail: aws::describe(&e, self.profile.as_deref()),
         }
     }
 
