@@ -2,6 +2,9 @@
 pub mod emit;
 pub mod escape;
 pub mod eval;
+pub mod hcl;
 pub mod model;
 pub mod split;
 pub mod synth;
+pub mod tree;
+pub mod yaml;
