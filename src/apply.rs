@@ -212,6 +212,13 @@ macro_rules! on_identity {
 impl IamApplier {
     /// A client for `target`; `name` names the inline policy and prefixes managed ones.
     pub fn new(opts: &AwsOptions, target: Target, name: &str) -> Result<IamApplier, ApplyError> {
+        if let Some(m) = aws::undefined_profile(opts.profile.as_deref()) {
+            return Err(ApplyError {
+                target: target.to_string(),
+                what: "read the AWS profile".into(),
+                detail: m,
+            });
+        }
         let rt = aws::runtime().map_err(|e| ApplyError {
             target: target.to_string(),
             what: "start the AWS runtime".into(),

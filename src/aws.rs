@@ -119,6 +119,37 @@ fn profiles_in(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// When `profile` (else `AWS_PROFILE`) names a profile that neither the config nor the
+/// credentials file defines: the message that says so, naming the files and the
+/// profiles they do define. Checked before any call, so the error names the profile
+/// rather than the credential chain's failure.
+pub fn undefined_profile(profile: Option<&str>) -> Option<String> {
+    let p = profile
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_PROFILE").ok())
+        .filter(|p| !p.is_empty())?;
+    let files = profile_files();
+    let mut known: Vec<String> = files
+        .iter()
+        .filter_map(|(f, _)| std::fs::read_to_string(f).ok())
+        .flat_map(|t| profiles_in(&t))
+        .collect();
+    known.sort();
+    known.dedup();
+    if known.contains(&p) {
+        return None;
+    }
+    let there = if known.is_empty() {
+        "they define no profile".to_string()
+    } else {
+        format!("they define {}", known.join(", "))
+    };
+    Some(format!(
+        "the AWS profile `{p}` is not defined in {} or {} ({there}): check its name, or name another with --profile or AWS_PROFILE",
+        files[0].1, files[1].1
+    ))
+}
+
 /// What to do when a call could not be made for want of credentials, or because the
 /// profile does not exist; `None` when `detail` (an error chain of a call that got no
 /// answer) is about something else. `profile`: the one asked for (else the one the SDK
@@ -137,26 +168,8 @@ pub fn credentials_problem(detail: &str, profile: Option<&str>) -> Option<String
         .or(named)
         .or_else(|| std::env::var("AWS_PROFILE").ok())
         .filter(|p| !p.is_empty());
-    if let Some(p) = &profile {
-        let files = profile_files();
-        let mut known: Vec<String> = files
-            .iter()
-            .filter_map(|(f, _)| std::fs::read_to_string(f).ok())
-            .flat_map(|t| profiles_in(&t))
-            .collect();
-        known.sort();
-        known.dedup();
-        if !known.contains(p) {
-            let there = if known.is_empty() {
-                "they define no profile".to_string()
-            } else {
-                format!("they define {}", known.join(", "))
-            };
-            return Some(format!(
-                "the AWS profile `{p}` is not defined in {} or {} ({there}): check its name, or name another with --profile or AWS_PROFILE",
-                files[0].1, files[1].1
-            ));
-        }
+    if let Some(m) = profile.as_deref().and_then(|p| undefined_profile(Some(p))) {
+        return Some(m);
     }
     let whose = profile
         .map(|p| format!(" from profile `{p}`"))

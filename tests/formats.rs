@@ -214,19 +214,23 @@ fn malformed_policies_name_the_file_the_element_and_the_allowed_values() {
     }
 }
 
-/// `loop --apply` with no credentials anywhere: no environment keys, empty config
-/// files, no instance metadata, an endpoint where nothing listens.
-fn loop_without_credentials(extra: &[&str]) -> (Option<i32>, String) {
+/// Runs iamtrail with no credentials anywhere: no AWS_* environment, empty config
+/// files, no instance metadata; `loop` gets an endpoint where nothing listens.
+fn without_credentials(args: &[&str]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "").unwrap();
     let policy = dir.path().join("policy.json");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamtrail"));
-    cmd.args(["loop", "--policy", s(&policy), "--apply", "role:ci"])
-        .args(["--endpoint-url", "http://127.0.0.1:9", "--settle", "0"])
-        .args(extra)
-        .args(["--", "true"])
-        .stdin(Stdio::null());
+    if args[0] == "loop" {
+        cmd.args(["loop", "--policy", s(&policy), "--apply", "role:ci"])
+            .args(["--endpoint-url", "http://127.0.0.1:9", "--settle", "0"])
+            .args(&args[1..])
+            .args(["--", "true"]);
+    } else {
+        cmd.args(args);
+    }
+    cmd.stdin(Stdio::null()).current_dir(common::root());
     for (k, _) in std::env::vars() {
         if k.starts_with("AWS_") {
             cmd.env_remove(k);
@@ -242,7 +246,7 @@ fn loop_without_credentials(extra: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn loop_without_credentials_says_what_to_do_like_the_s3_source() {
-    let (code, err) = loop_without_credentials(&[]);
+    let (code, err) = without_credentials(&["loop"]);
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("no usable AWS credentials")
@@ -250,10 +254,16 @@ fn loop_without_credentials_says_what_to_do_like_the_s3_source() {
             && err.contains("--profile"),
         "{err}"
     );
-    let (code, err) = loop_without_credentials(&["--profile", "nosuch"]);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("the AWS profile `nosuch` is not defined") && err.contains("AWS_CONFIG_FILE"),
-        "{err}"
-    );
+    for args in [
+        &["loop", "--profile", "nosuch"][..],
+        &["generate", "--profile", "nosuch", "s3://bucket/"],
+    ] {
+        let (code, err) = without_credentials(args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("the AWS profile `nosuch` is not defined")
+                && err.contains("AWS_CONFIG_FILE"),
+            "{args:?}: {err}"
+        );
+    }
 }

@@ -559,6 +559,9 @@ pub struct S3Source {
 impl S3Source {
     /// A source with its own runtime and a client from the options.
     pub fn new(opts: S3Options) -> Result<S3Source, S3Error> {
+        if let Some(m) = crate::aws::undefined_profile(opts.profile.as_deref()) {
+            return Err(S3Error(m));
+        }
         let rt = runtime()?;
         let client = rt.block_on(client(&opts));
         Ok(S3Source::on(rt, client, opts))
