@@ -267,3 +267,17 @@ fn loop_without_credentials_says_what_to_do_like_the_s3_source() {
         );
     }
 }
+
+proptest::proptest! {
+    /// Any string survives YAML's quoting: parsed back, it is the same string.
+    #[test]
+    fn every_string_reads_back_from_yaml(s in "\\PC*|[\\x00-\\x7f\u{80}-\u{a0}\u{2028}\u{feff}]{0,12}|[a-zA-Z][a-zA-Z0-9:/._*@+=,-]{0,10}") {
+        let text = iamtrail::policy::yaml::document(&iamtrail::policy::tree::Node::Map(vec![(
+            s.clone(),
+            iamtrail::policy::tree::Node::str(s.clone()),
+        )]));
+        let back: std::collections::BTreeMap<String, String> = serde_norway::from_str(&text)
+            .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {text}")))?;
+        proptest::prop_assert_eq!(back.get(&s), Some(&s), "{}", text);
+    }
+}
