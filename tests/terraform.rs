@@ -108,7 +108,7 @@ fn terraform_parses_the_output_and_evaluates_it_to_the_json_policy() {
         "the split case has several documents"
     );
     // fmt exits non-zero and lists the files it would change.
-    run(&tf, &fmt_dir, &["fmt", "-check", "-diff"]);
+    run(&tf, &fmt_dir, &["fmt", "-check", "-diff", "-no-color"]);
     run(&tf, &eval_dir, &["init", "-input=false", "-no-color"]);
     run(
         &tf,
