@@ -281,3 +281,42 @@ proptest::proptest! {
         proptest::prop_assert_eq!(back.get(&s), Some(&s), "{}", text);
     }
 }
+
+#[test]
+fn a_template_past_the_body_limit_is_an_error_that_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Value> = (0..1000)
+        .map(|i| {
+            common::record(
+                "s3.amazonaws.com",
+                "GetObject",
+                serde_json::json!({"bucketName": "big", "key": format!("reports/{i:06}/{}", "x".repeat(60))}),
+            )
+        })
+        .collect();
+    let trail = common::write_object(dir.path(), "big.json.gz", &records);
+    let out = dir.path().join("out");
+    for format in ["cloudformation", "cloudformation-yaml"] {
+        let args = [
+            "generate",
+            "--generalize",
+            "0",
+            "--format",
+            format,
+            s(&trail),
+        ];
+        let o = common::iamtrail(&args, None);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("over CloudFormation's limit of 51200 bytes")
+                && err.contains("--output-dir"),
+            "{err}"
+        );
+        let mut args = args.to_vec();
+        args.extend(["--output-dir", s(&out)]);
+        let o = common::iamtrail(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    }
+    assert!(std::fs::read_dir(&out).unwrap().count() > 2 * 8);
+}
