@@ -150,6 +150,7 @@ pub struct IamApplier {
     client: Client,
     target: Target,
     name: String,
+    profile: Option<String>,
     read_back_tries: usize,
 }
 
@@ -211,6 +212,13 @@ macro_rules! on_identity {
 impl IamApplier {
     /// A client for `target`; `name` names the inline policy and prefixes managed ones.
     pub fn new(opts: &AwsOptions, target: Target, name: &str) -> Result<IamApplier, ApplyError> {
+        if let Some(m) = aws::undefined_profile(opts.profile.as_deref()) {
+            return Err(ApplyError {
+                target: target.to_string(),
+                what: "read the AWS profile".into(),
+                detail: m,
+            });
+        }
         let rt = aws::runtime().map_err(|e| ApplyError {
             target: target.to_string(),
             what: "start the AWS runtime".into(),
@@ -222,6 +230,7 @@ impl IamApplier {
             rt,
             target,
             name: name.to_string(),
+            profile: opts.profile.clone(),
             read_back_tries: 10,
         })
     }
@@ -233,7 +242,7 @@ impl IamApplier {
         ApplyError {
             target: self.target.to_string(),
             what,
-            detail: aws::describe(&e),
+            detail: aws::describe(&e, self.profile.as_deref()),
         }
     }
 

@@ -84,6 +84,19 @@ fn golden_terraform_and_cloudformation() {
         v["Resources"]["IamtrailCi"]["Type"],
         "AWS::IAM::ManagedPolicy"
     );
+    let (yaml, _) = golden(
+        "ci.cfn.yaml",
+        &[
+            "generate",
+            "-p",
+            &ci,
+            "--format",
+            "cfn-yaml",
+            "sample-trails",
+        ],
+    );
+    let y: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(y, v, "the YAML template is the JSON one");
 }
 
 #[test]

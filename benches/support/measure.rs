@@ -383,12 +383,7 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
         iamtrail::policy::split::SizeLimit::Managed,
     )
     .expect("the policy fits the managed-policy size split");
-    let text = iamtrail::policy::emit::render(
-        &g.documents,
-        iamtrail::policy::emit::Format::Json,
-        "bench",
-        "bench",
-    );
+    let text = iamtrail::policy::emit::render_json(&g.documents);
     Generated {
         objects: objects.len() as u64,
         records: got.summary.records.read,

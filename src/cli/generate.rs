@@ -1,16 +1,28 @@
 //! `iamtrail generate`.
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
 
 use super::render::{eprint_lines, generated_lines, ingest, selection, summary_lines};
 use super::{GenerateArgs, exit};
 use crate::generate::{build, explain};
 use crate::ingest::Config;
-use crate::policy::emit::{policy_name, render};
+use crate::policy::emit::{
+    EmitError, OutputFile, check_name, is_output_file, policy_name, render, render_files,
+};
+use crate::policy::split::quota_warnings;
 use crate::policy::synth::Options;
 
 /// Runs `generate`.
 pub fn run(a: GenerateArgs) -> Result<u8> {
+    // A bad name is known before reading anything.
+    if let Some(n) = &a.name
+        && let Err(e) = check_name(n, 1)
+    {
+        eprintln!("iamtrail: error: {e}");
+        return Ok(exit::USAGE);
+    }
     let mut sel = selection(&a.input)?;
     sel.principals = a.principal.clone();
     let cfg = Config {
@@ -104,6 +116,8 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         if !a.denied.is_empty() {
             report["from_denials"] = serde_json::to_value(&from_denials)?;
         }
+        report["quota_warnings"] =
+            serde_json::to_value(quota_warnings(&generated.documents, a.size_limit))?;
         report["sizes"] = serde_json::to_value(
             generated
                 .documents
@@ -117,14 +131,27 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         let out = serde_json::json!({ "principal": principal_arn, "policies": generated.documents, "report": report });
         write_out(&a, &(serde_json::to_string_pretty(&out)? + "\n"))?;
     } else {
-        write_out(
-            &a,
-            &render(&generated.documents, a.format, &name, &description),
-        )?;
+        let written = match &a.output_dir {
+            Some(dir) => render_files(&generated.documents, a.format, &name, &description)
+                .map(|files| write_dir(dir, &files, &a, &name)),
+            None => render(&generated.documents, a.format, &name, &description)
+                .map(|text| write_out(&a, &text)),
+        };
+        match written {
+            Ok(result) => result?,
+            Err(e @ EmitError::Name(_)) => {
+                eprintln!("iamtrail: error: {e}");
+                return Ok(exit::USAGE);
+            }
+            Err(e) => return Err(e.into()),
+        }
         if !a.input.quiet {
             eprint_lines(&summary_lines(s));
             eprint_lines(&from_denials.lines());
             eprint_lines(&generated_lines(&generated, a.size_limit.chars()));
+        }
+        for w in quota_warnings(&generated.documents, a.size_limit) {
+            eprintln!("iamtrail: warning: {w}");
         }
         if a.explain {
             for st in &generated.synthesis.statements {
@@ -169,12 +196,41 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
 
 fn write_out(a: &GenerateArgs, text: &str) -> Result<()> {
     match &a.output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
-        None => {
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))
+        }
+        _ => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
                 .context("cannot write to standard output")
         }
     }
+}
+
+/// Writes one file per document into `dir`; points out files an earlier run with more
+/// parts left there (they would still be deployed with the directory).
+fn write_dir(dir: &Path, files: &[OutputFile], a: &GenerateArgs, name: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for f in files {
+        let path = dir.join(&f.file_name);
+        std::fs::write(&path, &f.text)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        if !a.input.quiet {
+            eprintln!("iamtrail: wrote {}", path.display());
+        }
+    }
+    let mut stale: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| is_output_file(n, a.format, name) && !files.iter().any(|f| &f.file_name == n))
+        .collect();
+    stale.sort();
+    for n in stale {
+        eprintln!(
+            "iamtrail: warning: {} is not part of this policy (left by an earlier run?); remove it before deploying the directory",
+            dir.join(n).display()
+        );
+    }
+    Ok(())
 }

@@ -182,17 +182,25 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "LIMIT", default_value = "managed")]
     pub size_limit: SizeLimit,
 
-    /// Output format.
+    /// Output format: json (IAM policy JSON), terraform (HCL), cloudformation (alias cfn;
+    /// a template in JSON) or cloudformation-yaml (alias cfn-yaml).
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
 
-    /// Policy name (Terraform/CloudFormation); default from the principal.
-    #[arg(long)]
+    /// Policy name: the IAM policy name in Terraform, the logical id in CloudFormation,
+    /// the file names of --output-dir (1 to 128 of letters, digits and _+=,.@-, starting
+    /// with a letter or _); default iamtrail-<principal name>.
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Write the policy to FILE instead of standard output.
+    /// Write the policy to FILE instead of standard output (`-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Write one file per policy document into DIR (created if missing): NAME.EXT, or
+    /// NAME-1.EXT, NAME-2.EXT, … when split; EXT is json, tf, cfn.json or cfn.yaml.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["output", "json"])]
+    pub output_dir: Option<PathBuf>,
 
     /// Show, for every statement, the records behind each action and resource.
     #[arg(long)]

@@ -11,9 +11,9 @@ use crate::aws::AwsOptions;
 use crate::denied::refine::{Options, Refined, Status, UnknownResources, refine};
 use crate::denied::sts::StsDecoder;
 use crate::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
-use crate::policy::emit::{Format, render};
+use crate::policy::emit::render_json;
 use crate::policy::model::PolicyDocument;
-use crate::policy::split::SizeLimit;
+use crate::policy::split::{SizeLimit, quota_warnings};
 use crate::usage::UsageSet;
 
 /// `refine`.
@@ -53,7 +53,7 @@ pub struct RefineArgs {
     #[arg(long, value_name = "URL", requires = "decode")]
     pub endpoint_url: Option<String>,
 
-    /// Write the policy to FILE instead of standard output.
+    /// Write the policy to FILE instead of standard output (`-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -130,24 +130,43 @@ pub(super) fn read_denials(
     Ok(out)
 }
 
-/// The documents of a policy file.
+/// The documents of a policy file. Errors name the file, the element and what IAM
+/// allows there (a JSON syntax error: its line and column).
 pub(super) fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
     let (name, bytes) = read_input(path)?;
-    let v: serde_json::Value =
-        serde_json::from_slice(&bytes).with_context(|| format!("{name}: not valid JSON"))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        let what = e.to_string();
+        let what = what
+            .rsplit_once(" at line ")
+            .map_or(what.as_str(), |(w, _)| w);
+        anyhow::anyhow!(
+            "{name} is not valid JSON (line {}, column {}: {what}); fix the file, or pass the policy document iamtrail wrote",
+            e.line(),
+            e.column()
+        )
+    })?;
     let docs = match &v {
         serde_json::Value::Array(items) => items.clone(),
         serde_json::Value::Object(o) if o.contains_key("policies") => o["policies"]
             .as_array()
             .cloned()
-            .with_context(|| format!("{name}: `policies` is not an array"))?,
+            .with_context(|| format!("{name}: `policies` is not a list of policy documents"))?,
         _ => vec![v.clone()],
     };
-    docs.into_iter()
+    let n = docs.len();
+    docs.iter()
         .enumerate()
         .map(|(i, d)| {
-            serde_json::from_value(d)
-                .with_context(|| format!("{name}: document {i} is not an IAM policy document"))
+            PolicyDocument::from_json(d).map_err(|e| {
+                if n == 1 {
+                    anyhow::anyhow!("{name} is not an IAM policy document: {e}")
+                } else {
+                    anyhow::anyhow!(
+                        "{name}: document {} of {n} is not an IAM policy document: {e}",
+                        i + 1
+                    )
+                }
+            })
         })
         .collect()
 }
@@ -282,13 +301,13 @@ pub fn run(a: RefineArgs) -> Result<u8> {
         });
         serde_json::to_string_pretty(&out)? + "\n"
     } else {
-        render(&refined.documents, Format::Json, "", "")
+        render_json(&refined.documents)
     };
     match &a.output {
-        Some(p) => {
+        Some(p) if p.as_os_str() != "-" => {
             std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
         }
-        None => {
+        _ => {
             use std::io::Write;
             std::io::stdout()
                 .lock()
@@ -297,6 +316,9 @@ pub fn run(a: RefineArgs) -> Result<u8> {
         }
     }
     report(&refined, &denials, inputs.len(), a.quiet);
+    for w in quota_warnings(&refined.documents, a.size_limit) {
+        eprintln!("iamtrail: warning: {w}");
+    }
     Ok(if refined.remaining.is_empty() {
         exit::OK
     } else {

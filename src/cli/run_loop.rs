@@ -14,7 +14,7 @@ use crate::denied::refine::Options as RefineOptions;
 use crate::denied::sts::StsDecoder;
 use crate::denied::{AuthorizationDecoder, NotDecoded};
 use crate::feedback::{self, CommandWorkload, History, LoopOptions, Observer, Outcome};
-use crate::policy::emit::{Format, render};
+use crate::policy::emit::render_json;
 use crate::policy::model::PolicyDocument;
 use crate::policy::split::SizeLimit;
 
@@ -124,7 +124,7 @@ impl Observer for Files {
     }
 
     fn checkpoint(&mut self, policy: &[PolicyDocument], history: &History) -> Result<(), String> {
-        write_atomically(&self.policy, &render(policy, Format::Json, "", ""))
+        write_atomically(&self.policy, &render_json(policy))
             .map_err(|e| format!("cannot write {}: {e}", self.policy.display()))?;
         let text = serde_json::to_string_pretty(history).expect("history serializes") + "\n";
         write_atomically(&self.history, &text)

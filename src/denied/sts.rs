@@ -45,7 +45,7 @@ impl AuthorizationDecoder for StsDecoder {
             .map_err(|e| {
                 format!(
                     "sts:DecodeAuthorizationMessage failed ({}); the caller needs that permission, or run `aws sts decode-authorization-message` where it has it",
-                    aws::describe(&e)
+                    aws::describe(&e, self.opts.profile.as_deref())
                 )
             })?;
         out.decoded_message

@@ -2,7 +2,10 @@
 pub mod emit;
 pub mod escape;
 pub mod eval;
+pub mod hcl;
 pub mod model;
 pub mod perrun;
 pub mod split;
 pub mod synth;
+pub mod tree;
+pub mod yaml;

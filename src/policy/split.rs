@@ -141,6 +141,37 @@ pub fn split(statements: &[Statement], limit: SizeLimit) -> Result<Vec<PolicyDoc
         .collect())
 }
 
+/// IAM's default quota of managed policies attached to one role, user or group.
+pub const MANAGED_ATTACHMENTS: usize = 10;
+
+/// Warnings for documents that together break a per-identity quota: more managed
+/// policies than IAM attaches to one identity by default, or inline documents whose sum
+/// is over the quota all inline policies of the identity share.
+pub fn quota_warnings(docs: &[PolicyDocument], limit: SizeLimit) -> Vec<String> {
+    let inline = match limit {
+        SizeLimit::InlineRole => Some(("role", SizeLimit::InlineRole)),
+        SizeLimit::InlineUser => Some(("user", SizeLimit::InlineUser)),
+        SizeLimit::InlineGroup => Some(("group", SizeLimit::InlineGroup)),
+        SizeLimit::Managed | SizeLimit::Chars(_) => None,
+    };
+    let total: usize = docs.iter().map(PolicyDocument::iam_size).sum();
+    let mut out = Vec::new();
+    match inline {
+        Some((kind, quota)) if docs.len() > 1 && total > quota.chars() => out.push(format!(
+            "the {} inline policy documents are {total} characters together, over the {} characters that all inline policies of a {kind} share: attach them as managed policies instead (--size-limit managed)",
+            docs.len(),
+            quota.chars()
+        )),
+        Some(_) => {}
+        None if docs.len() > MANAGED_ATTACHMENTS => out.push(format!(
+            "{} managed policies: IAM attaches at most {MANAGED_ATTACHMENTS} to a role, user or group by default (Service Quotas can raise it to 20); split the work over several roles or narrow the selection",
+            docs.len()
+        )),
+        None => {}
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +217,26 @@ mod tests {
         assert_eq!(split(&input[..1], SizeLimit::Managed).unwrap().len(), 1);
         assert!(split(&[st(&"X".repeat(300), 1)], SizeLimit::Chars(200)).is_err());
         assert!("12".parse::<SizeLimit>().is_err());
+    }
+
+    #[test]
+    fn warns_past_per_identity_quotas() {
+        let docs = |n: usize, size: usize| -> Vec<PolicyDocument> {
+            (0..n)
+                .map(|i| PolicyDocument::new(vec![st(&format!("S{i}"), size)]))
+                .collect()
+        };
+        assert!(quota_warnings(&docs(10, 1), SizeLimit::Managed).is_empty());
+        let w = quota_warnings(&docs(11, 1), SizeLimit::Managed);
+        assert!(
+            w[0].contains("11 managed policies") && w[0].contains("at most 10"),
+            "{w:?}"
+        );
+        let big = docs(2, 40);
+        assert!(big[0].iam_size() > 1_024 && big[0].iam_size() <= 2_048);
+        let w = quota_warnings(&big, SizeLimit::InlineUser);
+        assert!(w[0].contains("2,048") || w[0].contains("2048"), "{w:?}");
+        assert!(quota_warnings(&big, SizeLimit::InlineRole).is_empty());
+        assert!(quota_warnings(&docs(1, 40), SizeLimit::InlineUser).is_empty());
     }
 }

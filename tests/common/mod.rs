@@ -5,6 +5,8 @@ pub mod mutate;
 
 pub mod moto;
 
+pub mod policies;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

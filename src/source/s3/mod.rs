@@ -183,22 +183,8 @@ where
         bucket_region: raw
             .and_then(|r| r.headers().get("x-amz-bucket-region"))
             .map(Into::into),
-        detail: chain(e),
+        detail: crate::aws::chain(e),
     }
-}
-
-/// An error and its sources, `: `-separated (without the SDK's debug dump).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = err.source();
-    }
-    parts.join(": ")
 }
 
 impl Failure {
@@ -208,14 +194,10 @@ impl Failure {
 
     /// A hint for errors that are not about one object or prefix.
     fn general(&self, region: Option<&str>) -> Option<String> {
-        let d = self.detail.to_ascii_lowercase();
-        if self.status.is_none() && (d.contains("credential") || d.contains("no providers")) {
-            return Some(format!(
-                "no usable AWS credentials ({}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
-                 name a profile with --profile or AWS_PROFILE (SSO: run `aws sso login` first), \
-                 or run where instance or container credentials are available",
-                self.detail
-            ));
+        if self.status.is_none()
+            && let Some(m) = crate::aws::credentials_problem(&self.detail, None)
+        {
+            return Some(m);
         }
         if matches!(
             self.code.as_deref(),
@@ -549,7 +531,7 @@ async fn get(
             Some(e) if attempt >= BODY_ATTEMPTS => {
                 return Err(format!(
                     "the download broke off {attempt} times: {}",
-                    chain(&e)
+                    crate::aws::chain(&e)
                 ));
             }
             Some(_) => tokio::time::sleep(Duration::from_millis(200 << attempt)).await,
@@ -577,6 +559,9 @@ pub struct S3Source {
 impl S3Source {
     /// A source with its own runtime and a client from the options.
     pub fn new(opts: S3Options) -> Result<S3Source, S3Error> {
+        if let Some(m) = crate::aws::undefined_profile(opts.profile.as_deref()) {
+            return Err(S3Error(m));
+        }
         let rt = runtime()?;
         let client = rt.block_on(client(&opts));
         Ok(S3Source::on(rt, client, opts))
