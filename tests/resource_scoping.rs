@@ -97,6 +97,7 @@ fn few_resource_capable_grants_are_left_on_star() {
 }
 
 /// The largest share (per mille) of resource-capable grants allowed on `*`. Measured: 1 of
-/// 178 (`cloudformation:DescribeStacks` without a stack name, which lists every stack, so
-/// `*` is right). Raise it only with a reason; lower it when a curated line scopes more.
-const BOUND_PER_MILLE: usize = 6;
+/// 165 (`cloudformation:DescribeStacks` without a stack name, which lists every stack, so
+/// `*` is right; 1 of 178 before per-run generalization merged the grants of each build
+/// into one). Raise it only with a reason; lower it when a curated line scopes more.
+const BOUND_PER_MILLE: usize = 7;
