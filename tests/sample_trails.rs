@@ -309,3 +309,31 @@ fn skimming_and_parsing_every_record_agree() {
         );
     }
 }
+
+/// A sensitive grant is worded for what it reaches: `sts:AssumeRole` on three named CDK
+/// roles reaches those roles, not "every role whose trust policy trusts this account".
+#[test]
+fn sensitive_warnings_are_true_of_the_grant_they_name() {
+    let user = format!("{ACCOUNT}user/cdk-deploy");
+    let o = iamtrail(&["generate", "--json", "-p", &user, "sample-trails"], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let assume: Vec<_> = v["report"]["sensitive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == "sts:AssumeRole")
+        .collect();
+    assert_eq!(assume.len(), 3, "{assume:?}");
+    for s in assume {
+        assert!(
+            s["resource"]
+                .as_str()
+                .unwrap()
+                .contains(":role/cdk-hnb659fds-")
+        );
+        assert_eq!(s["wildcard"], false);
+        let why = s["why"].as_str().unwrap();
+        assert!(!why.contains("every role"), "{why}");
+        assert!(why.contains("only the roles named"), "{why}");
+    }
+}
