@@ -121,6 +121,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         &Options {
             size_limit: limit,
             unknown: iamtrail::denied::refine::UnknownResources::Parts,
+            ..Options::default()
         },
     ) else {
         return Ok(());

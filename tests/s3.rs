@@ -733,10 +733,15 @@ print(json.dumps(keys))
             && err.contains("kms:Decrypt"),
         "{err}"
     );
+    // One clear line, not an SDK dump; then the line every run ends with.
     assert_eq!(
         err.lines().count(),
-        1,
+        2,
         "one clear line, not an SDK dump: {err}"
+    );
+    assert_eq!(
+        err.lines().last(),
+        Some("iamtrail: exit 1: failed (see above)")
     );
 
     let (id, secret) = key("list-only");

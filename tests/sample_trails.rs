@@ -254,8 +254,26 @@ fn filters_by_time_region_account_and_session() {
     );
     let since = generate_json(&dir, &["--since", "1d", "--now", "2026-11-23T00:00:00Z"]);
     assert_eq!(since["report"]["records"], day["report"]["records"]);
-    let other = generate_json(&dir, &["--account", "999999999999"]);
-    assert_eq!(other["report"]["records"]["used"], 0);
+    // An account no record has is an error that lists the accounts seen, not an empty
+    // policy (tests/selection.rs has the other cases).
+    let o = iamtrail(
+        &[
+            "generate",
+            "-p",
+            "arn:aws:iam::111122223333:role/ci",
+            "--account",
+            "999999999999",
+            "sample-trails",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("the records hold 111122223333 (292)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Objects of 64 KB and more (compressed) are skimmed by default: other principals'

@@ -2,8 +2,10 @@
 
 use anyhow::{Context, Result};
 
-use super::render::{eprint_lines, generated_lines, ingest, selection, summary_lines};
+use super::render::{ingest, selection};
+use super::report::{self, Level, Line, details, generated_lines, summary_lines};
 use super::{GenerateArgs, exit};
+use crate::diagnose::{Nothing, nothing_selected};
 use crate::generate::{build, explain};
 use crate::ingest::Config;
 use crate::policy::emit::{policy_name, render};
@@ -20,8 +22,22 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         ..Config::default()
     };
     let mut got = ingest(&a.input, &cfg)?;
+    let quiet = a.input.quiet;
+    // A selection that matches nothing gives an empty policy: that is an error, never
+    // a policy.
+    if let Some(n) = nothing_selected(&cfg.selection, &got.summary) {
+        report::print(&summary_lines(&got.summary), quiet);
+        let (code, why) = match n {
+            Nothing::NoRecords { .. } => (exit::FAILED, "the input holds no CloudTrail record"),
+            _ => (exit::USAGE, "the selection matches no record"),
+        };
+        eprintln!("iamtrail: error: {n}");
+        report::print_exit(code, &format!("{why}; no policy written"));
+        return Ok(code);
+    }
     let stdin_taken = a.input.inputs.iter().any(|p| p.as_os_str() == "-");
-    let from_denials = super::refine::denials_into_usage(&a.denied, &mut got.usage, stdin_taken)?;
+    let from_denials =
+        super::refine::denials_into_usage(&a.denied, &a.principal, &mut got.usage, stdin_taken)?;
     let s = &got.summary;
 
     // With no principal named, a policy is for the one principal the input holds; with
@@ -38,7 +54,9 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
             0 => {}
             1 => {
                 let only = s.principals.keys().next().expect("one").clone();
-                eprintln!("iamtrail: the input holds one principal, {only}; generating for it");
+                if !quiet {
+                    eprintln!("iamtrail: the input holds one principal, {only}; generating for it");
+                }
                 principal_arn = Some(only);
             }
             n => {
@@ -55,12 +73,13 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                         seen.kind.as_deref().unwrap_or("?")
                     );
                 }
-                if !a.input.quiet {
-                    eprint_lines(&summary_lines(s));
-                }
+                report::print(&summary_lines(s), quiet);
                 // The list can be long: say again, last, what to run.
-                eprintln!(
-                    "iamtrail: no policy written: rerun with --principal and one of the {n} above (the busiest: --principal {busiest}), or --all-principals"
+                report::print_exit(
+                    exit::USAGE,
+                    &format!(
+                        "no policy written: rerun with --principal and one of the {n} above (the busiest: --principal {busiest}), or --all-principals"
+                    ),
                 );
                 return Ok(exit::USAGE);
             }
@@ -73,7 +92,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
     let generated = match build(&got.usage, opts, a.size_limit) {
         Ok(g) => g,
         Err(e) => {
-            eprint_lines(&summary_lines(s));
+            report::print(&summary_lines(s), quiet);
             return Err(e).context(
                 "cannot fit the policy into the size limit (try --size-limit with a larger quota)",
             );
@@ -110,16 +129,21 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         }
         let out = serde_json::json!({ "principal": principal_arn, "policies": generated.documents, "report": report });
         write_out(&a, &(serde_json::to_string_pretty(&out)? + "\n"))?;
+        // The report is on stdout; stderr keeps what must never go unseen.
+        report::print(&summary_lines(s), true);
     } else {
         write_out(
             &a,
             &render(&generated.documents, a.format, &name, &description),
         )?;
-        if !a.input.quiet {
-            eprint_lines(&summary_lines(s));
-            eprint_lines(&from_denials.lines());
-            eprint_lines(&generated_lines(&generated, a.size_limit.chars()));
-        }
+        let mut lines: Vec<Line> = summary_lines(s);
+        lines.extend(details(from_denials.added_lines()));
+        lines.extend(from_denials.not_added_lines().into_iter().map(|text| Line {
+            level: Level::Warning,
+            text,
+        }));
+        lines.extend(generated_lines(&generated, a.size_limit.chars()));
+        report::print(&lines, quiet);
         if a.explain {
             for st in &generated.synthesis.statements {
                 eprintln!(
@@ -144,13 +168,13 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         }
     }
     if got.usage.is_empty() {
-        eprintln!("iamtrail: no record of the selection needed a permission; the policy is empty");
+        eprintln!(
+            "iamtrail: no record of the selection needed a permission (see `free` above); the policy is empty"
+        );
     }
-    Ok(if s.has_skips() && !a.input.allow_partial {
-        exit::PARTIAL
-    } else {
-        exit::OK
-    })
+    let (code, why) = report::exit_reason(s, a.input.allow_partial);
+    report::print_exit(code, &why);
+    Ok(code)
 }
 
 fn write_out(a: &GenerateArgs, text: &str) -> Result<()> {
