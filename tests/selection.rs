@@ -249,6 +249,17 @@ fn quiet_keeps_errors_and_the_exit_reason() {
     assert!(lines[1].starts_with("iamtrail: exit 3: "));
 }
 
+/// Runs the binary with colour forced (`CLICOLOR_FORCE`), as on a terminal.
+fn iamtrail_env(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn colour_only_when_asked_and_never_with_no_color() {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"));
@@ -260,6 +271,16 @@ fn colour_only_when_asked_and_never_with_no_color() {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(err.contains("\x1b[33mwide:"), "{err}");
     assert!(err.contains("\x1b[1;31mexit 3: "), "{err}");
+    let o = iamtrail_env(&[
+        "generate",
+        "-p",
+        "arn:aws:iam::111122223333:role/CI",
+        "sample-trails",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("\x1b[1;31merror: --principal"),
+        "errors are red too"
+    );
     let o = cmd.env("NO_COLOR", "1").output().unwrap();
     assert!(!String::from_utf8_lossy(&o.stderr).contains('\x1b'));
     // Piped, as in every other test: no colour.

@@ -31,7 +31,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
             Nothing::NoRecords { .. } => (exit::FAILED, "the input holds no CloudTrail record"),
             _ => (exit::USAGE, "the selection matches no record"),
         };
-        eprintln!("iamtrail: error: {n}");
+        report::print_error(&n.to_string());
         report::print_exit(code, &format!("{why}; no policy written"));
         return Ok(code);
     }

@@ -270,7 +270,7 @@ pub fn run() -> u8 {
             } else {
                 exit::FAILED
             };
-            eprintln!("iamtrail: error: {e:#}");
+            report::print_error(&format!("{e:#}"));
             report::print_exit(
                 code,
                 if code == exit::USAGE {

@@ -36,11 +36,10 @@ pub fn run(a: PrincipalsArgs) -> Result<u8> {
         report::print(&summary_lines(s), a.input.quiet);
     }
     if s.records.read == 0 {
-        eprintln!(
-            "iamtrail: error: {}",
-            crate::diagnose::nothing_selected(&cfg.selection, s)
+        report::print_error(
+            &crate::diagnose::nothing_selected(&cfg.selection, s)
                 .map(|n| n.to_string())
-                .unwrap_or_default()
+                .unwrap_or_default(),
         );
         report::print_exit(exit::FAILED, "the input holds no CloudTrail record");
         return Ok(exit::FAILED);

@@ -97,6 +97,12 @@ pub fn print(lines: &[Line], quiet: bool) {
     }
 }
 
+/// Prints an error (red on a terminal).
+pub fn print_error(message: &str) {
+    let l = line(Level::Error, format!("error: {message}"));
+    eprintln!("{}", Style::detect().render(&l));
+}
+
 /// Prints the final line.
 pub fn print_exit(code: u8, why: &str) {
     eprintln!("{}", Style::detect().exit_line(code, why));
