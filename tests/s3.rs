@@ -269,8 +269,9 @@ fn failures_of_the_whole_run_say_what_to_do() {
         "{err}"
     );
 
+    // A malformed URL is a usage error: exit 2, like every bad argument.
     let o = run(&moto, &["generate", "-p", CI, "s3:///AWSLogs/"]);
-    assert_eq!(code(&o), Some(1));
+    assert_eq!(code(&o), Some(2));
     assert!(stderr(&o).contains("names no bucket"), "{}", stderr(&o));
 
     // A server that is not there: refused connections are retried, then reported.

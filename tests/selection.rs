@@ -142,6 +142,7 @@ fn usage_errors_exit_2() {
         ],
         &["refine", "--policy", "-", "--from", "-"],
         &["loop", "--policy", "-", "--", "true"],
+        &["generate", "-p", CI, "s3://"],
     ] {
         let (code, _, err) = run(args);
         assert_eq!(code, Some(2), "{args:?}: {err}");

@@ -94,7 +94,7 @@ pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
             .iter()
             .map(|p| p.to_str().unwrap_or_default().parse::<S3Url>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(anyhow::Error::msg)?;
+            .map_err(|e| UsageError(e.to_string()))?;
         let source = S3Source::new(S3Options {
             profile: a.s3.profile.clone(),
             bucket_region: a.s3.bucket_region.clone(),
