@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::catalog::curated::curated;
 use crate::decode::format_time;
 use crate::ingest::Ingested;
+use crate::policy::escape::is_pattern;
 use crate::policy::model::PolicyDocument;
 use crate::policy::split::{SizeLimit, TooLarge, split};
 use crate::policy::synth::{Generalization, Options, Synthesis, synthesize};
@@ -64,13 +65,13 @@ pub fn build(usage: &UsageSet, opts: Options, limit: SizeLimit) -> Result<Genera
     let mut wide = BTreeSet::new();
     for st in &synthesis.statements {
         for ((action, resource), u) in &st.evidence {
-            let wildcard = resource.contains('*') && !resource.contains("${*}") || resource == "*";
             if let Some(why) = c.sensitive.get(action) {
                 sensitive.insert(Sensitive {
                     action: action.to_string(),
                     resource: resource.clone(),
-                    why: (*why).to_string(),
-                    wildcard,
+                    why: why.for_resource(resource).to_string(),
+                    // A `${*}` escape is a literal star, not a wildcard.
+                    wildcard: is_pattern(resource),
                 });
             }
             if resource == "*" && action.def().resources.is_empty() {

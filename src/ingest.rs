@@ -181,9 +181,15 @@ impl<'c> Worker<'c> {
                         return;
                     }
                 };
+                let time = r.event_time().and_then(parse_time);
                 if let Some(s) = span.as_deref_mut() {
-                    s.note(r.event_time().and_then(parse_time));
+                    s.note(time);
                 }
+                summary.seen.note(
+                    time,
+                    r.region(),
+                    r.recipient_account().or(r.identity_str("accountId")),
+                );
                 if let Some(c) = caller(&r) {
                     summary.principal(c.id.as_str(key), c.kind);
                 }
@@ -204,7 +210,6 @@ impl<'c> Worker<'c> {
                                 .entry(FailureClass::of(code).as_str())
                                 .or_default() += 1;
                         }
-                        let time = r.event_time().and_then(parse_time);
                         for &n in needs {
                             usage.add(n, time, r.event_id());
                         }
@@ -257,8 +262,22 @@ impl<'c> Worker<'c> {
         summary.objects.read += 1;
         match result {
             Ok(ObjectKind::Records) => summary.objects.with_records += 1,
-            Ok(ObjectKind::Digest) => summary.objects.digest += 1,
-            Ok(ObjectKind::NotCloudTrail) => summary.objects.not_cloudtrail += 1,
+            Ok(ObjectKind::Digest) => {
+                summary.objects.digest += 1;
+                summary.skipped_objects.push(Problem {
+                    object: name.to_owned(),
+                    record: None,
+                    message: "CloudTrail digest file".into(),
+                });
+            }
+            Ok(ObjectKind::NotCloudTrail) => {
+                summary.objects.not_cloudtrail += 1;
+                summary.skipped_objects.push(Problem {
+                    object: name.to_owned(),
+                    record: None,
+                    message: "not CloudTrail".into(),
+                });
+            }
             Err(e) => {
                 summary.objects.unreadable += 1;
                 summary.problems.push(Problem {

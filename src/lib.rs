@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cli;
 pub mod decode;
 pub mod denied;
+pub mod diagnose;
 pub mod feedback;
 pub mod generate;
 pub mod ingest;

@@ -81,6 +81,80 @@ pub struct UnmappedEvent {
     pub reason: String,
 }
 
+/// What the records read hold, before selection: the values a selection can name, so a
+/// selection that matches nothing can say what would have matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seen {
+    /// Earliest eventTime (epoch seconds, UTC).
+    #[serde(serialize_with = "ser_time")]
+    pub first: Option<i64>,
+    /// Latest eventTime.
+    #[serde(serialize_with = "ser_time")]
+    pub last: Option<i64>,
+    /// awsRegion → records.
+    pub regions: BTreeMap<String, u64>,
+    /// Account (recipientAccountId, else the caller's) → records.
+    pub accounts: BTreeMap<String, u64>,
+}
+
+fn ser_time<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&crate::decode::format_time(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+impl Seen {
+    /// Notes one record's time, region and account; allocates only for a new value.
+    pub fn note(&mut self, time: Option<i64>, region: Option<&str>, account: Option<&str>) {
+        if let Some(t) = time {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
+        fn count(m: &mut BTreeMap<String, u64>, k: Option<&str>) {
+            let Some(k) = k else { return };
+            match m.get_mut(k) {
+                Some(n) => *n += 1,
+                None => {
+                    m.insert(k.to_owned(), 1);
+                }
+            }
+        }
+        count(&mut self.regions, region);
+        count(&mut self.accounts, account);
+    }
+
+    /// Folds another in.
+    pub fn merge(&mut self, o: Seen) {
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        for (k, v) in o.regions {
+            *self.regions.entry(k).or_default() += v;
+        }
+        for (k, v) in o.accounts {
+            *self.accounts.entry(k).or_default() += v;
+        }
+    }
+
+    /// `2026-11-20T09:00:00Z … 2026-11-22T18:30:00Z`, or `no record has an eventTime`.
+    pub fn time_range(&self) -> String {
+        match (self.first, self.last) {
+            (Some(f), Some(l)) => format!(
+                "{} … {}",
+                crate::decode::format_time(f),
+                crate::decode::format_time(l)
+            ),
+            _ => "no record has an eventTime".into(),
+        }
+    }
+}
+
 /// The whole summary.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
@@ -104,6 +178,10 @@ pub struct Summary {
     pub principals: BTreeMap<String, PrincipalSeen>,
     /// Input problems, sorted.
     pub problems: Vec<Problem>,
+    /// Objects skipped as digest files or not CloudTrail, with why, sorted.
+    pub skipped_objects: Vec<Problem>,
+    /// Time range, regions and accounts of the records read.
+    pub seen: Seen,
     /// What reading `s3://` inputs took (absent for local inputs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Stats>,
@@ -217,6 +295,8 @@ impl Summary {
             x.records += s.records;
         }
         self.problems.extend(o.problems);
+        self.skipped_objects.extend(o.skipped_objects);
+        self.seen.merge(o.seen);
         if let Some(b) = o.s3 {
             let a = self.s3.get_or_insert_with(S3Stats::default);
             a.list_requests += b.list_requests;
@@ -233,6 +313,7 @@ impl Summary {
     /// Sorts what parallel workers produced in arbitrary order.
     pub fn finish(&mut self) {
         self.problems.sort();
+        self.skipped_objects.sort();
     }
 
     /// Checks the accounting identity.

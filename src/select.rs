@@ -367,6 +367,46 @@ impl Selection {
     }
 }
 
+/// A `--region` or `--account` value that cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadValue {
+    /// Not shaped like a region code.
+    #[error(
+        "--region {0:?} is not a region code: expected one like us-east-1, eu-central-2, cn-north-1 or us-gov-west-1"
+    )]
+    Region(String),
+    /// Not 12 digits.
+    #[error("--account {0:?} is not an account id: expected 12 digits, like 111122223333")]
+    Account(String),
+}
+
+/// Checks the shape of a region code: `area[-qualifier]-direction-N`, lower case
+/// (`us-east-1`, `us-gov-west-1`, `us-isob-east-1`, `eusc-de-east-1`).
+pub fn check_region(s: &str) -> Result<(), BadValue> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let letters = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    let ok = parts.len() >= 3
+        && (2..=4).contains(&parts[0].len())
+        && parts[..parts.len() - 1].iter().all(|p| letters(p))
+        && parts
+            .last()
+            .is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(BadValue::Region(s.to_string()))
+    }
+}
+
+/// Checks the shape of an account id: 12 digits.
+pub fn check_account(s: &str) -> Result<(), BadValue> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(BadValue::Account(s.to_string()))
+    }
+}
+
 /// Parses `--since` values: `90m`, `36h`, `7d`, `2w` → seconds.
 pub fn parse_duration(s: &str) -> Option<i64> {
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
@@ -463,6 +503,35 @@ mod tests {
             assert_eq!(s.check(&r), Err(FilterReason::OutsideWindow));
         });
         assert_eq!(parse_duration("7d"), Some(604_800));
+        for good in [
+            "us-east-1",
+            "cn-north-1",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "eusc-de-east-1",
+        ] {
+            assert_eq!(check_region(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1 ",
+            "",
+            "arn:aws",
+            "us--east-1",
+        ] {
+            assert!(check_region(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(check_account("111122223333"), Ok(()));
+        for bad in [
+            "11112222333",
+            "1111-2222-3333",
+            "abcdefabcdef",
+            " 111122223333",
+        ] {
+            assert!(check_account(bad).is_err(), "{bad:?}");
+        }
         assert_eq!(parse_duration("7"), None);
         assert_eq!(parse_duration("d"), None);
     }

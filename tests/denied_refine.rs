@@ -403,8 +403,10 @@ fn policy_forms_errors_and_empty_input() {
     let o = common::iamtrail(&["refine", "--policy", s(&bad)], Some(b""));
     assert_eq!(o.status.code(), Some(1));
     assert!(common::stderr(&o).contains("not an IAM policy document"));
+    // Both from standard input is a usage error: exit 2, whatever the input.
     let o = common::iamtrail(&["refine", "--policy", "-", "--from", "-"], Some(b"{}"));
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(common::stderr(&o).contains("give --policy or --from a file"));
 }
 
 #[test]
@@ -437,11 +439,41 @@ fn generate_takes_denials_into_the_same_policy() {
     assert!(!all.iter().any(|(a, _)| a == "codecommit:ListRepositories"));
     let from = &v["report"]["from_denials"];
     assert_eq!(from["added"].as_array().unwrap().len(), 1, "{from}");
+    // The SCP denial is user/JohnDoe's in another account: not the policy's principal.
     assert!(
         from["not_added"][0]
             .as_str()
             .unwrap()
-            .contains("service control policy")
+            .contains("another principal's denial (arn:aws:iam::777788889999:user/JohnDoe)"),
+        "{from}"
+    );
+    // For JohnDoe, it is reported for what it is: an SCP no identity policy overrides.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rec = common::record("sqs.amazonaws.com", "ListQueues", serde_json::json!({}));
+    rec["userIdentity"] = serde_json::json!({"type": "IAMUser", "arn": "arn:aws:iam::777788889999:user/JohnDoe", "accountId": "777788889999", "userName": "JohnDoe"});
+    rec["recipientAccountId"] = "777788889999".into();
+    let trail = write(dir.path(), "john.json", &rec.to_string());
+    let o = common::iamtrail(
+        &[
+            "generate",
+            "--json",
+            "-p",
+            "arn:aws:iam::777788889999:user/JohnDoe",
+            "--denied",
+            s(&fixture("iam-docs-scp-codecommit.txt")),
+            s(&trail),
+        ],
+        None,
+    );
+    let v: Value = serde_json::from_str(&common::stdout(&o))
+        .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&o)));
+    let from = &v["report"]["from_denials"];
+    assert!(
+        from["not_added"][0]
+            .as_str()
+            .unwrap()
+            .contains("service control policy"),
+        "{from}"
     );
     // The human report says where they came from.
     let o = common::iamtrail(

@@ -121,7 +121,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         &Options {
             size_limit: limit,
             unknown: iamtrail::denied::refine::UnknownResources::Parts,
-            pin: false,
+            ..Options::default()
         },
     ) else {
         return Ok(());

@@ -297,8 +297,9 @@ fn failures_of_the_whole_run_say_what_to_do() {
         "{err}"
     );
 
+    // A malformed URL is a usage error: exit 2, like every bad argument.
     let o = run(&moto, &["generate", "-p", CI, "s3:///AWSLogs/"]);
-    assert_eq!(code(&o), Some(1));
+    assert_eq!(code(&o), Some(2));
     assert!(stderr(&o).contains("names no bucket"), "{}", stderr(&o));
 
     // A server that is not there: refused connections are retried, then reported.
@@ -762,10 +763,15 @@ print(json.dumps(keys))
             && err.contains("kms:Decrypt"),
         "{err}"
     );
+    // One clear line, not an SDK dump; then the line every run ends with.
     assert_eq!(
         err.lines().count(),
-        1,
+        2,
         "one clear line, not an SDK dump: {err}"
+    );
+    assert_eq!(
+        err.lines().last(),
+        Some("iamtrail: exit 1: failed (see above)")
     );
 
     let (id, secret) = key("list-only");

@@ -269,8 +269,26 @@ fn filters_by_time_region_account_and_session() {
     );
     let since = generate_json(&dir, &["--since", "1d", "--now", "2026-11-23T00:00:00Z"]);
     assert_eq!(since["report"]["records"], day["report"]["records"]);
-    let other = generate_json(&dir, &["--account", "999999999999"]);
-    assert_eq!(other["report"]["records"]["used"], 0);
+    // An account no record has is an error that lists the accounts seen, not an empty
+    // policy (tests/selection.rs has the other cases).
+    let o = iamtrail(
+        &[
+            "generate",
+            "-p",
+            "arn:aws:iam::111122223333:role/ci",
+            "--account",
+            "999999999999",
+            "sample-trails",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("the records hold 111122223333 (292)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Objects of 64 KB and more (compressed) are skimmed by default: other principals'
@@ -322,5 +340,33 @@ fn skimming_and_parsing_every_record_agree() {
             (stdout(&parsed), stderr(&parsed)),
             "{principal}"
         );
+    }
+}
+
+/// A sensitive grant is worded for what it reaches: `sts:AssumeRole` on three named CDK
+/// roles reaches those roles, not "every role whose trust policy trusts this account".
+#[test]
+fn sensitive_warnings_are_true_of_the_grant_they_name() {
+    let user = format!("{ACCOUNT}user/cdk-deploy");
+    let o = iamtrail(&["generate", "--json", "-p", &user, "sample-trails"], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let assume: Vec<_> = v["report"]["sensitive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == "sts:AssumeRole")
+        .collect();
+    assert_eq!(assume.len(), 3, "{assume:?}");
+    for s in assume {
+        assert!(
+            s["resource"]
+                .as_str()
+                .unwrap()
+                .contains(":role/cdk-hnb659fds-")
+        );
+        assert_eq!(s["wildcard"], false);
+        let why = s["why"].as_str().unwrap();
+        assert!(!why.contains("every role"), "{why}");
+        assert!(why.contains("only the roles named"), "{why}");
     }
 }

@@ -180,10 +180,32 @@ pub struct Curated {
     pub tag_on_create: HashMap<&'static str, Vec<TagRule>>,
     /// `prefix:EventName` → extra actions on a resource a parameter names.
     pub param_actions: HashMap<&'static str, Vec<ParamActionRule>>,
-    /// Privilege-escalation-capable action → why.
-    pub sensitive: HashMap<ActionId, &'static str>,
+    /// Privilege-escalation-capable action → why, worded for exact and for wildcard
+    /// resources.
+    pub sensitive: HashMap<ActionId, SensitiveWhy>,
     problems: Vec<String>,
     entries: usize,
+}
+
+/// Why a sensitive action matters, in words true of the grant: a grant on named
+/// resources reaches only those, one on `*` or a pattern reaches whatever it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SensitiveWhy {
+    /// For a grant on exact resources.
+    pub exact: &'static str,
+    /// For a grant on `*` or a pattern.
+    pub wildcard: &'static str,
+}
+
+impl SensitiveWhy {
+    /// The wording for a grant on `resource`.
+    pub fn for_resource(&self, resource: &str) -> &'static str {
+        if crate::policy::escape::is_pattern(resource) {
+            self.wildcard
+        } else {
+            self.exact
+        }
+    }
 }
 
 /// The curated map, parsed on first use.
@@ -303,7 +325,7 @@ impl Curated {
             | "param-actions.tsv"
             | "models/passrole.tsv"
             | "models/resources.tsv" => 4,
-            "sensitive.tsv" => 2,
+            "sensitive.tsv" => 3,
             _ => return Err("unknown curated file".into()),
         };
         if cols.len() != want {
@@ -455,7 +477,13 @@ impl Curated {
             }
             "sensitive.tsv" => {
                 let action = canonical_action(cols[0])?;
-                self.sensitive.insert(action, reason);
+                let exact = cols[1];
+                if exact.is_empty() || exact == "-" {
+                    return Err("the exact-resource reason is empty".into());
+                }
+                let wildcard = if reason == "-" { exact } else { reason };
+                self.sensitive
+                    .insert(action, SensitiveWhy { exact, wildcard });
             }
             _ => unreachable!("checked above"),
         }
@@ -538,5 +566,32 @@ mod tests {
         assert_eq!(rules[0].at.to_string(), "action-map/curated/passrole.tsv:1");
         assert_eq!(rules[1].at.to_string(), "action-map/models/passrole.tsv:2");
         assert_eq!(c.derived_services["api.ecr.amazonaws.com"], "ecr");
+    }
+
+    #[test]
+    fn sensitive_wording_follows_the_resource() {
+        let files: &[(&str, &str)] = &[(
+            "sensitive.tsv",
+            "sts:AssumeRole\tonly these roles\tevery matching role\niam:CreateRole\tcreates roles\t-\n",
+        )];
+        let c = Curated::parse(files);
+        assert!(c.problems().is_empty(), "{:?}", c.problems());
+        let assume = c.sensitive[&canonical_action("sts:AssumeRole").unwrap()];
+        assert_eq!(
+            assume.for_resource("arn:aws:iam::1:role/ci"),
+            "only these roles"
+        );
+        assert_eq!(assume.for_resource("*"), "every matching role");
+        assert_eq!(
+            assume.for_resource("arn:aws:iam::1:role/cdk-*"),
+            "every matching role"
+        );
+        // An escaped star names a role called `*`, not every role.
+        assert_eq!(
+            assume.for_resource("arn:aws:iam::1:role/${*}"),
+            "only these roles"
+        );
+        let create = c.sensitive[&canonical_action("iam:CreateRole").unwrap()];
+        assert_eq!(create.for_resource("*"), "creates roles");
     }
 }

@@ -4,8 +4,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::render::{eprint_lines, generated_lines, ingest, selection, summary_lines};
+use super::render::{ingest, selection};
+use super::report::{self, Level, Line, details, generated_lines, summary_lines};
 use super::{GenerateArgs, exit};
+use crate::diagnose::{Nothing, nothing_selected};
 use crate::generate::{build, explain};
 use crate::ingest::Config;
 use crate::policy::emit::{
@@ -32,8 +34,22 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         ..Config::default()
     };
     let mut got = ingest(&a.input, &cfg)?;
+    let quiet = a.input.quiet;
+    // A selection that matches nothing gives an empty policy: that is an error, never
+    // a policy.
+    if let Some(n) = nothing_selected(&cfg.selection, &got.summary) {
+        report::print(&summary_lines(&got.summary), quiet);
+        let (code, why) = match n {
+            Nothing::NoRecords { .. } => (exit::FAILED, "the input holds no CloudTrail record"),
+            _ => (exit::USAGE, "the selection matches no record"),
+        };
+        report::print_error(&n.to_string());
+        report::print_exit(code, &format!("{why}; no policy written"));
+        return Ok(code);
+    }
     let stdin_taken = a.input.inputs.iter().any(|p| p.as_os_str() == "-");
-    let from_denials = super::refine::denials_into_usage(&a.denied, &mut got.usage, stdin_taken)?;
+    let from_denials =
+        super::refine::denials_into_usage(&a.denied, &a.principal, &mut got.usage, stdin_taken)?;
     let s = &got.summary;
 
     // With no principal named, a policy is for the one principal the input holds; with
@@ -50,7 +66,9 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
             0 => {}
             1 => {
                 let only = s.principals.keys().next().expect("one").clone();
-                eprintln!("iamtrail: the input holds one principal, {only}; generating for it");
+                if !quiet {
+                    eprintln!("iamtrail: the input holds one principal, {only}; generating for it");
+                }
                 principal_arn = Some(only);
             }
             n => {
@@ -67,12 +85,13 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                         seen.kind.as_deref().unwrap_or("?")
                     );
                 }
-                if !a.input.quiet {
-                    eprint_lines(&summary_lines(s));
-                }
+                report::print(&summary_lines(s), quiet);
                 // The list can be long: say again, last, what to run.
-                eprintln!(
-                    "iamtrail: no policy written: rerun with --principal and one of the {n} above (the busiest: --principal {busiest}), or --all-principals"
+                report::print_exit(
+                    exit::USAGE,
+                    &format!(
+                        "no policy written: rerun with --principal and one of the {n} above (the busiest: --principal {busiest}), or --all-principals"
+                    ),
                 );
                 return Ok(exit::USAGE);
             }
@@ -86,7 +105,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
     let generated = match build(&got.usage, opts, a.size_limit) {
         Ok(g) => g,
         Err(e) => {
-            eprint_lines(&summary_lines(s));
+            report::print(&summary_lines(s), quiet);
             return Err(e).context(
                 "cannot fit the policy into the size limit (try --size-limit with a larger quota)",
             );
@@ -130,6 +149,8 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         }
         let out = serde_json::json!({ "principal": principal_arn, "policies": generated.documents, "report": report });
         write_out(&a, &(serde_json::to_string_pretty(&out)? + "\n"))?;
+        // The report is on stdout; stderr keeps what must never go unseen.
+        report::print(&summary_lines(s), true);
     } else {
         let written = match &a.output_dir {
             Some(dir) => render_files(&generated.documents, a.format, &name, &description)
@@ -140,19 +161,27 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         match written {
             Ok(result) => result?,
             Err(e @ EmitError::Name(_)) => {
-                eprintln!("iamtrail: error: {e}");
+                report::print_error(&e.to_string());
                 return Ok(exit::USAGE);
             }
             Err(e) => return Err(e.into()),
         }
-        if !a.input.quiet {
-            eprint_lines(&summary_lines(s));
-            eprint_lines(&from_denials.lines());
-            eprint_lines(&generated_lines(&generated, a.size_limit.chars()));
-        }
-        for w in quota_warnings(&generated.documents, a.size_limit) {
-            eprintln!("iamtrail: warning: {w}");
-        }
+        let mut lines: Vec<Line> = summary_lines(s);
+        lines.extend(details(from_denials.added_lines()));
+        lines.extend(from_denials.not_added_lines().into_iter().map(|text| Line {
+            level: Level::Warning,
+            text,
+        }));
+        lines.extend(generated_lines(&generated, a.size_limit.chars()));
+        lines.extend(
+            quota_warnings(&generated.documents, a.size_limit)
+                .into_iter()
+                .map(|w| Line {
+                    level: Level::Warning,
+                    text: format!("warning: {w}"),
+                }),
+        );
+        report::print(&lines, quiet);
         if a.explain {
             for st in &generated.synthesis.statements {
                 eprintln!(
@@ -185,13 +214,13 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         }
     }
     if got.usage.is_empty() {
-        eprintln!("iamtrail: no record of the selection needed a permission; the policy is empty");
+        eprintln!(
+            "iamtrail: no record of the selection needed a permission (see `free` above); the policy is empty"
+        );
     }
-    Ok(if s.has_skips() && !a.input.allow_partial {
-        exit::PARTIAL
-    } else {
-        exit::OK
-    })
+    let (code, why) = report::exit_reason(s, a.input.allow_partial);
+    report::print_exit(code, &why);
+    Ok(code)
 }
 
 fn write_out(a: &GenerateArgs, text: &str) -> Result<()> {

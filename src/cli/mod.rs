@@ -5,6 +5,7 @@ mod generate;
 mod principals;
 mod refine;
 mod render;
+mod report;
 mod run_loop;
 
 use std::path::PathBuf;
@@ -22,9 +23,11 @@ pub use run_loop::LoopArgs;
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
-    /// The command failed (nothing usable produced).
+    /// The command failed (nothing usable produced; also: the input holds no
+    /// CloudTrail record).
     pub const FAILED: u8 = 1;
-    /// Bad usage, or a choice the user must make (e.g. which principal).
+    /// Bad usage, a choice the user must make (e.g. which principal), or a selection
+    /// (principal, region, account, time window) that matches no record of the input.
     pub const USAGE: u8 = 2;
     /// Done, but some input was unreadable or skipped (see the report).
     pub const PARTIAL: u8 = 3;
@@ -35,6 +38,11 @@ pub mod exit {
     /// `loop`: the workload failed without printing an access-denied message.
     pub const WORKLOAD_FAILED: u8 = 5;
 }
+
+/// A bad argument, or arguments that do not fit the input: exit 2, always.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// Least-privilege IAM policies from CloudTrail logs.
 #[derive(Debug, Parser)]
@@ -93,7 +101,8 @@ pub struct InputArgs {
     #[arg(long = "account", value_name = "ACCOUNT")]
     pub accounts: Vec<String>,
 
-    /// No progress bar.
+    /// No progress bar and no report details; errors (unreadable input) and the reason
+    /// for the exit code are still printed.
     #[arg(long, short)]
     pub quiet: bool,
 
@@ -247,7 +256,20 @@ fn parse_classes(s: &str) -> Result<FailureClasses, String> {
 
 /// Runs the command line; returns the exit code.
 pub fn run() -> u8 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print to stdout and exit 0; anything else is a usage
+        // error, exit 2, with the same last line as every run.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return exit::OK;
+        }
+        Err(e) => {
+            let _ = e.print();
+            report::print_exit(exit::USAGE, "usage error (see above); nothing written");
+            return exit::USAGE;
+        }
+    };
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Principals(a) => principals::run(a),
@@ -257,8 +279,21 @@ pub fn run() -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("iamtrail: error: {e:#}");
-            exit::FAILED
+            let code = if e.downcast_ref::<UsageError>().is_some() {
+                exit::USAGE
+            } else {
+                exit::FAILED
+            };
+            report::print_error(&format!("{e:#}"));
+            report::print_exit(
+                code,
+                if code == exit::USAGE {
+                    "usage error (see above); nothing written"
+                } else {
+                    "failed (see above)"
+                },
+            );
+            code
         }
     }
 }

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use super::render::{eprint_lines, ingest, selection, summary_lines};
+use super::render::{ingest, selection};
+use super::report::{self, summary_lines};
 use super::{PrincipalsArgs, exit};
 use crate::ingest::Config;
 
@@ -32,13 +33,18 @@ pub fn run(a: PrincipalsArgs) -> Result<u8> {
                 seen.kind.as_deref().unwrap_or("?")
             );
         }
-        if !a.input.quiet {
-            eprint_lines(&summary_lines(s));
-        }
+        report::print(&summary_lines(s), a.input.quiet);
     }
-    Ok(if s.has_skips() && !a.input.allow_partial {
-        exit::PARTIAL
-    } else {
-        exit::OK
-    })
+    if s.records.read == 0 {
+        report::print_error(
+            &crate::diagnose::nothing_selected(&cfg.selection, s)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        );
+        report::print_exit(exit::FAILED, "the input holds no CloudTrail record");
+        return Ok(exit::FAILED);
+    }
+    let (code, why) = report::exit_reason(s, a.input.allow_partial);
+    report::print_exit(code, &why);
+    Ok(code)
 }

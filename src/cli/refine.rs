@@ -3,17 +3,19 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
-use super::exit;
+use super::{UsageError, exit};
 use crate::aws::AwsOptions;
 use crate::denied::refine::{Options, Refined, Status, UnknownResources, refine};
+use crate::denied::scope::Scope;
 use crate::denied::sts::StsDecoder;
 use crate::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
 use crate::policy::emit::render_json;
 use crate::policy::model::PolicyDocument;
 use crate::policy::split::{SizeLimit, quota_warnings};
+use crate::select::{PrincipalFilter, PrincipalMatch};
 use crate::usage::UsageSet;
 
 /// `refine`.
@@ -64,6 +66,44 @@ pub struct RefineArgs {
     /// Only the summary line on standard error.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Whose policy this is.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// `--principal` and `--allow-cross-account`, shared by `refine` and `loop`.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// The principal the policy is for (role, user, session or root ARN): denials of
+    /// other principals are reported, not added, and grants stay in its account.
+    /// Default: the `principal` of a `generate --json` policy file.
+    #[arg(long, short = 'p', value_name = "PRINCIPAL")]
+    pub principal: Option<PrincipalFilter>,
+
+    /// Add grants on resources in other accounts than the principal's (otherwise they
+    /// are reported: a cross-account call also needs the other account's resource
+    /// policy).
+    #[arg(long)]
+    pub allow_cross_account: bool,
+}
+
+impl ScopeArgs {
+    /// The scope: `--principal`, else the principal a `generate --json` file names.
+    pub fn scope(&self, from_file: Option<&str>) -> Scope {
+        let p = self
+            .principal
+            .as_ref()
+            .map(|p| p.matcher.clone())
+            .or_else(|| from_file.and_then(|f| f.parse::<PrincipalMatch>().ok()));
+        match p {
+            Some(p) => Scope::of(p, self.allow_cross_account),
+            None => Scope {
+                allow_cross_account: self.allow_cross_account,
+                ..Scope::default()
+            },
+        }
+    }
 }
 
 /// `--unknown-resource`, shared by `refine` and `loop`.
@@ -116,7 +156,7 @@ pub(super) fn read_denials(
     decoder: &dyn AuthorizationDecoder,
 ) -> Result<Vec<Denial>> {
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        bail!("standard input (`-`) can be read only once");
+        return Err(UsageError("standard input (`-`) can be read only once".into()).into());
     }
     let mut out = Vec::new();
     for path in paths {
@@ -130,9 +170,10 @@ pub(super) fn read_denials(
     Ok(out)
 }
 
-/// The documents of a policy file. Errors name the file, the element and what IAM
-/// allows there (a JSON syntax error: its line and column).
-pub(super) fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
+/// The documents of a policy file, and the principal a `generate --json` file names.
+/// Errors name the file, the element and what IAM allows there (a JSON syntax error: its
+/// line and column).
+pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<PolicyDocument>, Option<String>)> {
     let (name, bytes) = read_input(path)?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         let what = e.to_string();
@@ -153,8 +194,13 @@ pub(super) fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
             .with_context(|| format!("{name}: `policies` is not a list of policy documents"))?,
         _ => vec![v.clone()],
     };
+    let principal = v
+        .get("principal")
+        .and_then(|p| p.as_str())
+        .map(str::to_owned);
     let n = docs.len();
-    docs.iter()
+    let docs = docs
+        .iter()
         .enumerate()
         .map(|(i, d)| {
             PolicyDocument::from_json(d).map_err(|e| {
@@ -168,7 +214,8 @@ pub(super) fn load_policy(path: &Path) -> Result<Vec<PolicyDocument>> {
                 }
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((docs, principal))
 }
 
 fn quote(s: &str) -> String {
@@ -223,6 +270,8 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
                 Status::Unfixable => "not fixable by an identity policy",
                 Status::ResourceUnknown => "resource unknown",
                 Status::Unresolved => "not resolved",
+                Status::OtherPrincipal => "another principal's denial",
+                Status::OtherAccount => "another account",
             };
             eprintln!(
                 "iamtrail: {label}: {what}: {}: {}: {}",
@@ -234,7 +283,7 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
     }
     let count = |s: Status| refined.remaining.iter().filter(|r| r.status == s).count();
     eprintln!(
-        "iamtrail: {} {} in {} {}: {} added, {} already allowed, {} denied by this policy, {} not fixable by an identity policy, {} with an unknown resource, {} not resolved",
+        "iamtrail: {} {} in {} {}: {} added, {} already allowed, {} denied by this policy, {} not fixable by an identity policy, {} with an unknown resource, {} not resolved, {} of other principals, {} in other accounts",
         denials.len(),
         if denials.len() == 1 {
             "denial"
@@ -249,6 +298,8 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
         count(Status::Unfixable),
         count(Status::ResourceUnknown),
         count(Status::Unresolved),
+        count(Status::OtherPrincipal),
+        count(Status::OtherAccount),
     );
     if denials.is_empty() {
         eprintln!("iamtrail: no access-denied message found in the input; the policy is unchanged");
@@ -257,14 +308,20 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
 
 /// Runs `refine`.
 pub fn run(a: RefineArgs) -> Result<u8> {
-    let mut policies = Vec::new();
-    for p in &a.policy {
-        policies.extend(load_policy(p)?);
-    }
     if a.policy.iter().any(|p| p.as_os_str() == "-")
         && (a.from.is_empty() || a.from.iter().any(|p| p.as_os_str() == "-"))
     {
-        bail!("the policy and the denials cannot both come from standard input");
+        return Err(UsageError(
+            "the policy and the denials cannot both come from standard input: give --policy or --from a file".into(),
+        )
+        .into());
+    }
+    let mut policies = Vec::new();
+    let mut named = None;
+    for p in &a.policy {
+        let (docs, principal) = load_policy_file(p)?;
+        policies.extend(docs);
+        named = named.or(principal);
     }
     let inputs = if a.from.is_empty() {
         vec![PathBuf::from("-")]
@@ -287,6 +344,7 @@ pub fn run(a: RefineArgs) -> Result<u8> {
         size_limit: a.size_limit,
         unknown: a.unknown.mode(),
         pin: a.unknown.pin,
+        scope: a.scope.scope(named.as_deref()),
     };
     let refined = refine(&policies, &denials, &opts).context(
         "cannot fit the policy into the size limit (try --size-limit with a larger quota)",
@@ -336,26 +394,29 @@ pub(super) struct FromDenials {
 }
 
 impl FromDenials {
-    /// Report lines.
-    pub(super) fn lines(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .added
+    /// Report lines for what was added.
+    pub(super) fn added_lines(&self) -> Vec<String> {
+        self.added
             .iter()
             .map(|a| format!("from denials: {a}"))
-            .collect();
-        out.extend(
-            self.not_added
-                .iter()
-                .map(|n| format!("denial not added: {n}")),
-        );
-        out
+            .collect()
+    }
+
+    /// Report lines for what was not, and why.
+    pub(super) fn not_added_lines(&self) -> Vec<String> {
+        self.not_added
+            .iter()
+            .map(|n| format!("denial not added: {n}"))
+            .collect()
     }
 }
 
-/// Reads `--denied` files and adds what an identity policy can fix to `usage`.
+/// Reads `--denied` files and adds what an identity policy can fix to `usage`: only
+/// denials of `principals` (all, when empty; a denial that names no principal counts).
 /// `stdin_taken`: the trail inputs already read standard input.
 pub(super) fn denials_into_usage(
     paths: &[PathBuf],
+    principals: &[PrincipalFilter],
     usage: &mut UsageSet,
     stdin_taken: bool,
 ) -> Result<FromDenials> {
@@ -364,9 +425,34 @@ pub(super) fn denials_into_usage(
         return Ok(report);
     }
     if stdin_taken && paths.iter().any(|p| p.as_os_str() == "-") {
-        bail!("standard input (`-`) is already the trail input; give --denied a file");
+        return Err(UsageError(
+            "standard input (`-`) is already the trail input; give --denied a file".into(),
+        )
+        .into());
     }
-    let denials = read_denials(paths, &NotDecoded)?;
+    let all = read_denials(paths, &NotDecoded)?;
+    let scopes: Vec<Scope> = principals
+        .iter()
+        .map(|p| Scope::of(p.matcher.clone(), true))
+        .collect();
+    let (denials, foreign): (Vec<Denial>, Vec<Denial>) = all.into_iter().partition(|d| {
+        scopes.is_empty()
+            || scopes
+                .iter()
+                .any(|s| s.other_principal(d.principal.as_deref()).is_none())
+    });
+    for d in &foreign {
+        let what = d
+            .action
+            .clone()
+            .or_else(|| d.operation.clone())
+            .unwrap_or_else(|| "?".into());
+        report.not_added.push(format!(
+            "{what} ({}): another principal's denial ({}); --principal selects whose denials count",
+            d.location(),
+            d.principal.as_deref().unwrap_or_default()
+        ));
+    }
     for (key, u) in denied::usage_entries(&denials) {
         let cond = key
             .condition

@@ -1,40 +1,41 @@
-//! Shared CLI plumbing: building the selection, running the ingest with a progress bar,
-//! and the human-readable report on stderr.
+//! Shared CLI plumbing: building the selection and running the ingest with a progress
+//! bar (the report is `report.rs`).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::InputArgs;
+use super::{InputArgs, UsageError};
 use crate::decode::parse_time;
-use crate::generate::Generated;
 use crate::ingest::{Config, Ingested, run};
-use crate::policy::synth::SIBLINGS;
-use crate::report::Summary;
-use crate::select::{Selection, parse_duration};
+use crate::select::{Selection, check_account, check_region, parse_duration};
 use crate::source::local::LocalSource;
 use crate::source::s3::layout::S3Url;
 use crate::source::s3::{S3Options, S3Source, is_s3};
 
-/// How many input problems the human report lists before summarizing.
-const SHOW_PROBLEMS: usize = 20;
-
-fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>> {
+fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>, UsageError> {
     v.as_deref()
         .map(|s| {
-            parse_time(s).with_context(|| {
-                format!(
+            parse_time(s).ok_or_else(|| {
+                UsageError(format!(
                     "--{name} {s:?}: expected a date (2026-11-20) or time (2026-11-20T09:00:00Z)"
-                )
+                ))
             })
         })
         .transpose()
 }
 
-/// The selection the input arguments describe (principals are added by the caller).
-pub fn selection(a: &InputArgs) -> Result<Selection> {
+/// The selection the input arguments describe (principals are added by the caller);
+/// a malformed value is a [`UsageError`].
+pub fn selection(a: &InputArgs) -> Result<Selection, UsageError> {
+    for r in &a.regions {
+        check_region(r).map_err(|e| UsageError(e.to_string()))?;
+    }
+    for x in &a.accounts {
+        check_account(x).map_err(|e| UsageError(e.to_string()))?;
+    }
     let now = match time_arg("now", &a.now)? {
         Some(t) => t,
         None => std::time::SystemTime::now()
@@ -44,8 +45,10 @@ pub fn selection(a: &InputArgs) -> Result<Selection> {
     };
     let mut start = time_arg("start", &a.start)?;
     if let Some(s) = &a.since {
-        let d = parse_duration(s).with_context(|| {
-            format!("--since {s:?}: expected a duration like 90m, 36h, 7d or 2w")
+        let d = parse_duration(s).ok_or_else(|| {
+            UsageError(format!(
+                "--since {s:?}: expected a duration like 90m, 36h, 7d or 2w"
+            ))
         })?;
         start = Some(now - d);
     }
@@ -53,7 +56,9 @@ pub fn selection(a: &InputArgs) -> Result<Selection> {
     if let (Some(s), Some(e)) = (start, end)
         && s >= e
     {
-        bail!("the time window is empty: start is not before end");
+        return Err(UsageError(
+            "the time window is empty: the start is not before the end; check --start/--since and --end".into(),
+        ));
     }
     Ok(Selection {
         principals: Vec::new(),
@@ -89,7 +94,7 @@ pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
             .iter()
             .map(|p| p.to_str().unwrap_or_default().parse::<S3Url>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(anyhow::Error::msg)?;
+            .map_err(|e| UsageError(e.to_string()))?;
         let source = S3Source::new(S3Options {
             profile: a.s3.profile.clone(),
             bucket_region: a.s3.bucket_region.clone(),
@@ -139,181 +144,4 @@ fn progress_bar(a: &InputArgs, total: Option<u64>, template: &str) -> ProgressBa
         );
     b.set_style(style);
     b
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// The accounting part of the report.
-pub fn summary_lines(s: &Summary) -> Vec<String> {
-    let mut out = Vec::new();
-    let o = &s.objects;
-    let mut parts = vec![format!("{} with records", o.with_records)];
-    if o.digest > 0 {
-        parts.push(format!(
-            "{} (skipped)",
-            plural(o.digest, "digest file", "digest files")
-        ));
-    }
-    if o.not_cloudtrail > 0 {
-        parts.push(format!("{} not CloudTrail (skipped)", o.not_cloudtrail));
-    }
-    if o.unreadable > 0 {
-        parts.push(format!("{} unreadable", o.unreadable));
-    }
-    out.push(format!(
-        "{}: {}",
-        plural(o.read, "object", "objects"),
-        parts.join(", ")
-    ));
-    if let Some(x) = &s.s3 {
-        let mut line = format!(
-            "s3: {} over {}; {}: {} downloaded ({:.1} MB)",
-            plural(x.list_requests, "list request", "list requests"),
-            plural(x.prefixes_listed, "prefix", "prefixes"),
-            plural(x.objects_listed, "object", "objects"),
-            x.objects_downloaded,
-            x.bytes_downloaded as f64 / 1e6,
-        );
-        if x.objects_from_cache > 0 {
-            line.push_str(&format!(", {} from the cache", x.objects_from_cache));
-        }
-        if x.objects_failed > 0 {
-            line.push_str(&format!(", {} failed (listed below)", x.objects_failed));
-        }
-        if x.cache_write_errors > 0 {
-            line.push_str(&format!(
-                "; {} could not be written to the cache",
-                plural(x.cache_write_errors, "result", "results")
-            ));
-        }
-        out.push(line);
-    }
-    let r = &s.records;
-    out.push(format!(
-        "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped",
-        r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped
-    ));
-    let list = |m: &std::collections::BTreeMap<&'static str, u64>| {
-        m.iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if !s.filtered.is_empty() {
-        out.push(format!("  filtered: {}", list(&s.filtered)));
-    }
-    if !s.skipped.is_empty() {
-        out.push(format!(
-            "  skipped: {}",
-            s.skipped
-                .iter()
-                .map(|(k, v)| format!("{v} {k}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !s.free.is_empty() {
-        out.push(format!(
-            "  free (no permission needed): {}",
-            s.free
-                .iter()
-                .map(|(k, v)| format!("{k} ×{v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !s.failed_counted.is_empty() {
-        out.push(format!(
-            "  failed calls counted as needed: {}",
-            list(&s.failed_counted)
-        ));
-    }
-    if !s.failed_not_counted.is_empty() {
-        out.push(format!(
-            "  failed calls not counted (see --failed-calls): {}",
-            list(&s.failed_not_counted)
-        ));
-    }
-    for p in s.problems.iter().take(SHOW_PROBLEMS) {
-        out.push(format!("  input problem: {p}"));
-    }
-    if s.problems.len() > SHOW_PROBLEMS {
-        out.push(format!(
-            "  … and {} more input problems (--json lists them all)",
-            s.problems.len() - SHOW_PROBLEMS
-        ));
-    }
-    if !s.unmapped.is_empty() {
-        out.push(
-            "unmapped events (no policy line written; check whether the workload needs them):"
-                .into(),
-        );
-        for (src, names) in &s.unmapped {
-            for (name, e) in names {
-                out.push(format!("  {src} {name} ×{}: {}", e.count, e.reason));
-            }
-        }
-    }
-    out
-}
-
-/// The synthesis part of the report.
-pub fn generated_lines(g: &Generated, limit: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    // One line per pattern and rule set, across actions (the full list is in --json).
-    type Group<'a> = (Vec<String>, usize, &'a str);
-    let mut by_pattern: std::collections::BTreeMap<(&str, Vec<&str>), Group> = Default::default();
-    for x in &g.synthesis.generalizations {
-        let e = by_pattern
-            .entry((x.pattern.as_str(), x.rules.iter().copied().collect()))
-            .or_insert_with(|| (Vec::new(), 0, x.examples.first().map_or("", String::as_str)));
-        e.0.push(x.action.to_string());
-        e.1 += x.replaced;
-    }
-    for ((pattern, rules), (actions, replaced, example)) in by_pattern {
-        let knob = if rules.contains(&SIBLINGS) {
-            "--generalize sets the threshold"
-        } else {
-            "--pin keeps resources exact"
-        };
-        out.push(format!(
-            "generalized: {} on {pattern}: {} by {} (e.g. {example}; {knob})",
-            actions.join(", "),
-            plural(replaced as u64, "resource", "resources"),
-            rules.join("+"),
-        ));
-    }
-    for w in &g.wide {
-        out.push(format!("wide: {} on {}: {}", w.action, w.resource, w.why));
-    }
-    for s in &g.sensitive {
-        let warn = if s.wildcard {
-            "WARNING sensitive (wildcard resource)"
-        } else {
-            "sensitive"
-        };
-        out.push(format!("{warn}: {} on {}: {}", s.action, s.resource, s.why));
-    }
-    let sizes: Vec<String> = g
-        .documents
-        .iter()
-        .map(|d| d.iam_size().to_string())
-        .collect();
-    let statements: usize = g.documents.iter().map(|d| d.statement.len()).sum();
-    out.push(format!(
-        "policy: {} with {}, {} of {limit} characters",
-        plural(g.documents.len() as u64, "document", "documents"),
-        plural(statements as u64, "statement", "statements"),
-        sizes.join(" + ")
-    ));
-    out
-}
-
-/// Prints report lines to stderr with the tool's prefix.
-pub fn eprint_lines(lines: &[String]) {
-    for l in lines {
-        eprintln!("iamtrail: {l}");
-    }
 }

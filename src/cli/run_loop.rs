@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 
-use super::exit;
-use super::refine::{UnknownArgs, load_policy};
+use super::refine::{ScopeArgs, UnknownArgs, load_policy_file};
+use super::{UsageError, exit};
 use crate::apply::{Apply, IamApplier, Target};
 use crate::aws::AwsOptions;
 use crate::denied::refine::Options as RefineOptions;
@@ -84,6 +84,10 @@ pub struct LoopArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Whose policy this is.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
     /// The workload: a command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -143,13 +147,19 @@ fn default_history(policy: &Path) -> PathBuf {
 /// Runs `loop`.
 pub fn run(a: LoopArgs) -> Result<u8> {
     if a.policy.as_os_str() == "-" {
-        bail!("--policy must be a file: the loop rewrites it after every iteration");
+        return Err(UsageError(
+            "--policy must be a file: the loop rewrites it after every iteration".into(),
+        )
+        .into());
     }
     if !(a.settle.is_finite() && a.settle >= 0.0) {
-        bail!("--settle must be a number of seconds, at least 0");
+        return Err(UsageError("--settle must be a number of seconds, at least 0".into()).into());
     }
+    let mut named = None;
     let policy = if a.policy.exists() {
-        load_policy(&a.policy)?
+        let (docs, principal) = load_policy_file(&a.policy)?;
+        named = principal;
+        docs
     } else {
         if !a.quiet {
             eprintln!(
@@ -188,6 +198,7 @@ pub fn run(a: LoopArgs) -> Result<u8> {
             size_limit: a.size_limit,
             unknown: a.unknown.mode(),
             pin: a.unknown.pin,
+            scope: a.scope.scope(named.as_deref()),
         },
         until_clean: a.until_clean,
         propagation_retries: a.propagation_retries,

@@ -22,6 +22,7 @@ pub mod authz;
 pub mod redact;
 pub mod refine;
 mod resolve;
+pub mod scope;
 pub mod sts;
 mod text;
 mod trail;

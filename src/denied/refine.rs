@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::scope::Scope;
 use super::{Denial, Grant, Reason};
 use crate::catalog::ActionId;
 use crate::map::Condition;
@@ -46,7 +47,7 @@ pub enum UnknownResources {
 }
 
 /// Refine options.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Size quota to split the result by.
     pub size_limit: SizeLimit,
@@ -54,6 +55,8 @@ pub struct Options {
     pub unknown: UnknownResources,
     /// Add denied resources exactly, keeping their per-run parts (`--pin`).
     pub pin: bool,
+    /// Whose denials count, and which account grants may be in.
+    pub scope: Scope,
 }
 
 impl Default for Options {
@@ -62,6 +65,7 @@ impl Default for Options {
             size_limit: SizeLimit::Managed,
             unknown: UnknownResources::Report,
             pin: false,
+            scope: Scope::default(),
         }
     }
 }
@@ -113,6 +117,11 @@ pub enum Status {
     ResourceUnknown,
     /// The action could not be worked out.
     Unresolved,
+    /// Another principal was denied (see `--principal`).
+    OtherPrincipal,
+    /// The resource is in another account than the principal's (see
+    /// `--allow-cross-account`).
+    OtherAccount,
 }
 
 /// A denial, or one of its pairs, that refining did not fix.
@@ -269,6 +278,15 @@ pub fn refine(
                 resource,
                 detail,
             };
+        if let Some(why) = opts.scope.other_principal(d.principal.as_deref()) {
+            remaining.push(left(
+                Status::OtherPrincipal,
+                d.action.clone().or_else(|| d.operation.clone()),
+                d.resource.clone(),
+                why,
+            ));
+            continue;
+        }
         if !d.reason.fixable() {
             remaining.push(left(
                 Status::Unfixable,
@@ -342,6 +360,10 @@ pub fn refine(
             .filter(|g| g.unknown.is_empty() || opts.unknown != UnknownResources::Report)
         {
             let (a, r) = (Some(g.action.to_string()), Some(g.resource.clone()));
+            if let Some(why) = opts.scope.other_account(&g.resource) {
+                remaining.push(left(Status::OtherAccount, a, r, why));
+                continue;
+            }
             match evaluate(policies, &request(g)) {
                 Decision::Allowed => remaining.push(left(
                     Status::AlreadyAllowed,

@@ -29,7 +29,7 @@ use crate::policy::split::TooLarge;
 pub use command::{CommandWorkload, RunOutput, Workload};
 
 /// Loop options.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LoopOptions {
     /// Runs at most this many times.
     pub max_iterations: usize,
@@ -588,6 +588,36 @@ mod tests {
         assert_eq!(h.outcome, Some(Outcome::NoProgress));
         assert_eq!(w.runs, 1);
         assert_eq!(h.iterations[0].remaining[0].status, Status::Unfixable);
+        assert_eq!(p, empty());
+    }
+
+    #[test]
+    fn another_principal_s_denial_is_reported_not_added() {
+        let shared = std::rc::Rc::new(std::cell::RefCell::new(empty()));
+        let mut w = Script {
+            needs: vec![SQS],
+            policy: shared.clone(),
+            runs: 0,
+        };
+        let mut a = Shared(shared, 0);
+        let mut h = history();
+        let mut o = opts();
+        o.refine.scope = crate::denied::scope::Scope::of(
+            "arn:aws:iam::111122223333:role/deployer".parse().unwrap(),
+            false,
+        );
+        let p = run(
+            empty(),
+            &mut w,
+            Some(&mut a),
+            &NotDecoded,
+            &o,
+            &mut h,
+            &mut Quiet::default(),
+        )
+        .unwrap();
+        assert_eq!(h.outcome, Some(Outcome::NoProgress));
+        assert_eq!(h.iterations[0].remaining[0].status, Status::OtherPrincipal);
         assert_eq!(p, empty());
     }
 

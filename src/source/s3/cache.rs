@@ -34,11 +34,13 @@ use crate::catalog::curated::LineRef;
 use crate::catalog::{ActionId, catalog_version, curated_sources};
 use crate::ingest::{Config, Ingested, TimeSpan};
 use crate::map::{Condition, Via};
-use crate::report::{ObjectCounts, PrincipalSeen, Problem, RecordCounts, Summary, UnmappedEvent};
+use crate::report::{
+    ObjectCounts, PrincipalSeen, Problem, RecordCounts, Seen, Summary, UnmappedEvent,
+};
 use crate::usage::{Usage, UsageKey, UsageSet};
 
 /// Bumped whenever the entry format changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// An object's results as stored.
 #[derive(Debug)]
@@ -276,6 +278,17 @@ struct StoredSummary {
     unmapped: BTreeMap<String, BTreeMap<String, UnmappedEvent>>,
     principals: BTreeMap<String, PrincipalSeen>,
     problems: Vec<Problem>,
+    skipped_objects: Vec<Problem>,
+    seen: StoredSeen,
+}
+
+/// [`Seen`] with plain times (its JSON form writes them as text).
+#[derive(Serialize, Deserialize)]
+struct StoredSeen {
+    first: Option<i64>,
+    last: Option<i64>,
+    regions: BTreeMap<String, u64>,
+    accounts: BTreeMap<String, u64>,
 }
 
 fn usage_to(u: &UsageSet) -> Vec<StoredUsage> {
@@ -396,6 +409,8 @@ fn summary_to(s: &Summary) -> StoredSummary {
         unmapped,
         principals,
         problems,
+        skipped_objects,
+        seen,
         s3: _,
     } = s;
     StoredSummary {
@@ -409,6 +424,13 @@ fn summary_to(s: &Summary) -> StoredSummary {
         unmapped: unmapped.clone(),
         principals: principals.clone(),
         problems: problems.clone(),
+        skipped_objects: skipped_objects.clone(),
+        seen: StoredSeen {
+            first: seen.first,
+            last: seen.last,
+            regions: seen.regions.clone(),
+            accounts: seen.accounts.clone(),
+        },
     }
 }
 
@@ -424,6 +446,13 @@ fn summary_from(s: StoredSummary) -> Option<Summary> {
         unmapped: s.unmapped,
         principals: s.principals,
         problems: s.problems,
+        skipped_objects: s.skipped_objects,
+        seen: Seen {
+            first: s.seen.first,
+            last: s.seen.last,
+            regions: s.seen.regions,
+            accounts: s.seen.accounts,
+        },
         s3: None,
     })
 }
@@ -537,7 +566,7 @@ mod tests {
         assert!(cache.get("b", "k", "e").is_some());
         let text = std::fs::read_to_string(&path)
             .unwrap()
-            .replace("\"format\":1", "\"format\":999");
+            .replace(&format!("\"format\":{FORMAT}"), "\"format\":999");
         std::fs::write(&path, text).unwrap();
         assert!(cache.get("b", "k", "e").is_none());
     }
