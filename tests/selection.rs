@@ -7,6 +7,8 @@ mod common;
 use common::*;
 
 const CI: &str = "arn:aws:iam::111122223333:role/ci";
+/// The deliberately damaged delivery that goes with the sample trails.
+const DAMAGED: &str = "tests/fixtures/damaged-trails";
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let o = iamtrail(args, None);
@@ -175,6 +177,10 @@ fn input_without_cloudtrail_is_an_error() {
 #[test]
 fn the_report_puts_warnings_first_and_ends_with_the_exit_reason() {
     let (code, _, err) = run(&["generate", "-p", CI, "sample-trails"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(last(&err).starts_with("iamtrail: exit 0"), "{err}");
+    // With the deliberately damaged delivery beside it.
+    let (code, _, err) = run(&["generate", "-p", CI, "sample-trails", DAMAGED]);
     assert_eq!(code, Some(3), "{err}");
     let lines: Vec<&str> = err.lines().collect();
     let at = |p: &str| {
@@ -222,7 +228,14 @@ fn the_report_puts_warnings_first_and_ends_with_the_exit_reason() {
         last(&err),
         "iamtrail: exit 3: 1 object unreadable (see above); --allow-partial makes this 0"
     );
-    let (code, _, err) = run(&["generate", "-p", CI, "--allow-partial", "sample-trails"]);
+    let (code, _, err) = run(&[
+        "generate",
+        "-p",
+        CI,
+        "--allow-partial",
+        "sample-trails",
+        DAMAGED,
+    ]);
     assert_eq!(code, Some(0));
     assert_eq!(
         last(&err),
@@ -238,7 +251,7 @@ fn the_report_puts_warnings_first_and_ends_with_the_exit_reason() {
 
 #[test]
 fn quiet_keeps_errors_and_the_exit_reason() {
-    let (code, out, err) = run(&["generate", "-q", "-p", CI, "sample-trails"]);
+    let (code, out, err) = run(&["generate", "-q", "-p", CI, "sample-trails", DAMAGED]);
     assert_eq!(code, Some(3));
     assert!(out.contains("\"Statement\""));
     let lines: Vec<&str> = err.lines().collect();
@@ -264,7 +277,7 @@ fn iamtrail_env(args: &[&str]) -> std::process::Output {
 #[test]
 fn colour_only_when_asked_and_never_with_no_color() {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"));
-    cmd.args(["generate", "-p", CI, "sample-trails"])
+    cmd.args(["generate", "-p", CI, "sample-trails", DAMAGED])
         .current_dir(root())
         .env_remove("NO_COLOR")
         .env("CLICOLOR_FORCE", "1");
