@@ -379,21 +379,41 @@ pub fn generated_lines(g: &Generated, limit: usize) -> Vec<Line> {
         e.0.push(x.action.to_string());
         e.1 += x.replaced;
     }
+    // Patterns made for the same actions by the same rules share one line past the first.
+    type Made<'a> = Vec<(&'a str, usize, &'a str)>;
+    let mut by_rule: BTreeMap<(String, Vec<&str>), Made> = BTreeMap::new();
     for ((pattern, rules), (actions, replaced, example)) in by_pattern {
+        by_rule
+            .entry((actions.join(", "), rules))
+            .or_default()
+            .push((pattern, replaced, example));
+    }
+    for ((actions, rules), patterns) in by_rule {
         let knob = if rules.contains(&SIBLINGS) {
             "--generalize sets the threshold"
         } else {
             "--pin keeps resources exact"
         };
-        out.push(line(
-            Level::Detail,
-            format!(
-                "generalized: {} on {pattern}: {} by {} (e.g. {example}; {knob})",
-                actions.join(", "),
-                plural(replaced as u64, "resource", "resources"),
+        let text = match patterns.as_slice() {
+            [(pattern, replaced, example)] => format!(
+                "generalized: {actions} on {pattern}: {} by {} (e.g. {example}; {knob})",
+                plural(*replaced as u64, "resource", "resources"),
                 rules.join("+"),
             ),
-        ));
+            many => {
+                let total: usize = many.iter().map(|p| p.1).sum();
+                let shown: Vec<&str> = many.iter().take(3).map(|p| p.0).collect();
+                format!(
+                    "generalized: {actions} on {} patterns from {} by {}: {}{} ({knob}; all of them in --explain and --json)",
+                    many.len(),
+                    plural(total as u64, "resource", "resources"),
+                    rules.join("+"),
+                    shown.join(", "),
+                    if many.len() > 3 { ", …" } else { "" },
+                )
+            }
+        };
+        out.push(line(Level::Detail, text));
     }
     for l in sensitive_lines(&g.sensitive) {
         out.push(line(Level::Warning, l));
