@@ -86,6 +86,7 @@ fn skip_reason(e: &RecordError) -> String {
         RecordError::Json(_) => "invalid JSON".into(),
         RecordError::NotAnObject => "not a JSON object".into(),
         RecordError::MissingField(f) => format!("no `{f}` field"),
+        RecordError::Document { .. } => "invalid JSON document".into(),
     }
 }
 

@@ -5,22 +5,26 @@
 //! - a CloudTrail delivery object `{"Records":[…]}` (also plain uncompressed JSON),
 //! - the output of `aws cloudtrail lookup-events` (`{"Events":[{"CloudTrailEvent":"…"}]}`),
 //! - one record per line (NDJSON, as Athena/CloudTrail Lake exports and `jq -c` produce),
-//! - a JSON array of records, or a single record.
+//! - a CloudWatch Logs export of a trail's log group (one `<timestamp> <record>` per line,
+//!   as `aws logs create-export-task` writes), or `aws logs filter-log-events` /
+//!   `get-log-events` output (`{"events":[{"message":"…"}]}`),
+//! - a JSON array of records, or a single record,
+//! - several of these documents one after another (`zcat *.json.gz`, `cat` of exports).
 //!
 //! CloudTrail digest files and JSON that is not CloudTrail are recognized and skipped
 //! (counted by the caller). Damage is reported at the smallest unit that holds it: a
 //! truncated gzip or unparsable document loses the object; a bad line in NDJSON or a
 //! bad element of `Records` loses only that record.
 
+mod layout;
 pub mod record;
 mod skim;
 
 use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
-use simd_json::prelude::ValueIntoString as _;
 use simd_json::tape::Tape;
-use simd_json::{Buffers, INPUT_PADDING, fill_tape, fill_tape_padded};
+use simd_json::{Buffers, INPUT_PADDING, fill_tape_padded};
 
 use record::Json;
 
@@ -59,6 +63,17 @@ pub enum RecordError {
     /// A field every CloudTrail record has is missing.
     #[error("no `{0}` field")]
     MissingField(&'static str),
+    /// One of several documents one after another in an object (`zcat *.json.gz`) does
+    /// not decode: its records, however many, are lost (counted as this one record).
+    #[error("document {number} of the concatenated input (at byte {at}): {reason}")]
+    Document {
+        /// 1-based position of the document in the object.
+        number: usize,
+        /// Where it starts (byte offset in the decompressed text).
+        at: usize,
+        /// Why it does not decode.
+        reason: String,
+    },
 }
 
 /// What an object turned out to be.
@@ -117,6 +132,10 @@ pub struct Decoder {
     /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
     scratch: Vec<u8>,
+    /// One document at a time of several one after another (see `layout::several`).
+    segment: Vec<u8>,
+    /// The last whole-document parse failed: the object may hold several documents.
+    trailing: bool,
     /// What a checked skim found, record by record (empty between calls: kept for its
     /// allocation, see [`relifetime`]).
     skimmed: Vec<Skimmed<'static>>,
@@ -134,6 +153,8 @@ impl Default for Decoder {
             record_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 2),
             inflated: Vec::new(),
             scratch: Vec::new(),
+            segment: Vec::new(),
+            trailing: false,
             skimmed: Vec::new(),
             tape: Some(Tape::null().reset()),
             inner_tape: Some(Tape::null().reset()),
@@ -179,17 +200,6 @@ fn json_err(e: simd_json::Error) -> String {
 /// fields the pipeline relies on are checked, so later stages can assume them).
 fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
     sink(i, Record::checked(v));
-}
-
-/// Whether the text looks like one JSON object per line rather than one document:
-/// the first line is a whole object and the next non-empty line starts another.
-fn looks_like_ndjson(b: &[u8]) -> bool {
-    let Some(nl) = memchr::memchr(b'\n', b) else {
-        return false;
-    };
-    let first = b[..nl].trim_ascii();
-    let rest = b[nl + 1..].trim_ascii_start();
-    first.first() == Some(&b'{') && first.last() == Some(&b'}') && rest.first() == Some(&b'{')
 }
 
 impl Decoder {
@@ -242,6 +252,7 @@ impl Decoder {
         want: Option<&Want<'_>>,
     ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
+        self.trailing = false;
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
@@ -267,18 +278,55 @@ impl Decoder {
                 (None, Some(want)) => self.checked_or_whole(&mut doc, len, sink, want),
                 (None, None) => self.document(&mut doc, len, sink),
             };
+            let r = match r {
+                Err(ObjectError::Json(_)) if self.trailing => {
+                    // Parsed in place: inflate the original text again.
+                    self.inflated = doc;
+                    let len = self.inflate(data)?;
+                    doc = std::mem::take(&mut self.inflated);
+                    self.several(&doc[..len], sink, want).map_or(r, Ok)
+                }
+                r => r,
+            };
             self.inflated = doc;
             r
         } else {
             // The parser reads up to INPUT_PADDING bytes past the document.
             let len = data.len();
             data.resize(len + INPUT_PADDING, b' ');
-            let r = match (restart, want) {
-                (Some(restart), Some(want)) => {
-                    self.skimmed_or_whole(data, len, sink, restart, want)
+            // Skims read the text where it lies; a whole parse works on a copy, so the
+            // original is still there should it hold several documents.
+            let skimmed = match (restart, want) {
+                (Some(restart), Some(want)) => match self.skimmed(data, len, sink, want) {
+                    Chunked::Done(r) => Some(r),
+                    Chunked::NotApplicable | Chunked::Failed { emitted: false } => None,
+                    Chunked::Failed { emitted: true } => {
+                        restart();
+                        None
+                    }
+                },
+                (None, Some(want)) => match self.skimmed_checked(data, len, sink, want) {
+                    Chunked::Done(r) => Some(r),
+                    Chunked::NotApplicable | Chunked::Failed { .. } => None,
+                },
+                (_, None) => None,
+            };
+            let r = match skimmed {
+                Some(kind) => Ok(kind),
+                None => {
+                    let mut doc = std::mem::take(&mut self.inflated);
+                    doc.clear();
+                    doc.extend_from_slice(&data[..len]);
+                    doc.resize(len + INPUT_PADDING, b' ');
+                    let r = self.document(&mut doc, len, sink);
+                    self.inflated = doc;
+                    match r {
+                        Err(ObjectError::Json(_)) if self.trailing => {
+                            self.several(&data[..len], sink, want).map_or(r, Ok)
+                        }
+                        r => r,
+                    }
                 }
-                (None, Some(want)) => self.checked_or_whole(data, len, sink, want),
-                (_, None) => self.document(data, len, sink),
             };
             data.truncate(len);
             r
@@ -613,13 +661,16 @@ impl Decoder {
         if text.trim_ascii().is_empty() {
             return Err(ObjectError::Empty);
         }
+        if layout::looks_stamped(text) {
+            return Ok(self.decode_lines(&mut buf[..len], sink, true));
+        }
         // Text that cannot even start a JSON object or array is some other file (a README
         // next to the logs): not CloudTrail, not damage.
         if !matches!(text.trim_ascii_start().first(), Some(b'{' | b'[')) {
             return Ok(ObjectKind::NotCloudTrail);
         }
-        if looks_like_ndjson(text) {
-            return Ok(self.decode_lines(&mut buf[..len], sink));
+        if layout::looks_like_ndjson(text) {
+            return Ok(self.decode_lines(&mut buf[..len], sink, false));
         }
         let mut tape = self
             .tape
@@ -628,7 +679,13 @@ impl Decoder {
             .reset();
         let parsed = fill_tape_padded(buf, len, &mut self.buffers, &mut tape);
         let result = match parsed {
-            Err(e) => Err(ObjectError::Json(json_err(e))),
+            Err(e) => {
+                // Maybe several documents one after another, which the parser reports
+                // as one of several errors at the first one's end: the caller looks, on
+                // the original text (this one was parsed in place).
+                self.trailing = true;
+                Err(ObjectError::Json(json_err(e)))
+            }
             Ok(()) => Ok(self.classify(tape.as_value(), sink)),
         };
         self.tape = Some(tape.reset());
@@ -643,26 +700,13 @@ impl Decoder {
                 };
                 items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r));
                 ObjectKind::Records
-            } else if let Some(events) = o.get("Events").and_then(|e| e.as_array()) {
-                let mut inner = self
-                    .inner_tape
-                    .take()
-                    .unwrap_or_else(|| Tape::null().reset());
-                for (i, ev) in events.iter().enumerate() {
-                    let Some(text) = ev.get("CloudTrailEvent").and_then(|t| t.into_string()) else {
-                        sink(i, Err(RecordError::MissingField("CloudTrailEvent")));
-                        continue;
-                    };
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(text.as_bytes());
-                    let mut t = inner.reset();
-                    match fill_tape(&mut self.scratch, &mut self.buffers, &mut t) {
-                        Ok(()) => emit(sink, i, t.as_value()),
-                        Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
-                    }
-                    inner = t.reset();
-                }
-                self.inner_tape = Some(inner);
+            } else if let Some(events) = o.get("Events").filter(|e| e.as_array().is_some()) {
+                self.embedded(events, "CloudTrailEvent", sink);
+                ObjectKind::Records
+            } else if let Some(events) = o.get("events").filter(|&e| layout::is_log_events(doc, e))
+            {
+                // A trail's CloudWatch Logs group: each event's message is one record.
+                self.embedded(events, "message", sink);
                 ObjectKind::Records
             } else if o.get("digestStartTime").is_some()
                 || o.get("digestPublicKeyFingerprint").is_some()
@@ -684,36 +728,6 @@ impl Decoder {
             ObjectKind::NotCloudTrail
         }
     }
-
-    fn decode_lines(&mut self, body: &mut [u8], sink: &mut Sink<'_>) -> ObjectKind {
-        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
-        for (i, line) in body.split_mut(|&b| b == b'\n').enumerate() {
-            let line = trim_mut(line);
-            if line.is_empty() {
-                continue;
-            }
-            let mut t = tape.reset();
-            match fill_tape(line, &mut self.buffers, &mut t) {
-                Ok(()) => emit(sink, i, t.as_value()),
-                Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
-            }
-            tape = t.reset();
-        }
-        self.tape = Some(tape);
-        ObjectKind::Records
-    }
-}
-
-fn trim_mut(s: &mut [u8]) -> &mut [u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &mut s[start..end]
 }
 
 #[cfg(test)]
