@@ -1,7 +1,7 @@
 //! Fuzzing the decoder and the mapper behind it: arbitrary bytes and mutations of valid
 //! objects (gzip, JSON, NDJSON, lookup-events, documents one after another, CloudWatch Logs
 //! exports and `filter-log-events`/`get-log-events` output) never panic, and the accounting identity
-//! `read = used + free + unmapped + failed-not-counted + filtered + skipped` always holds,
+//! `read = used + free + unmapped + failed-not-counted + filtered + skipped + duplicate` always holds,
 //! with every record parsed and with records skimmed for a principal.
 //! Runs a bounded number of cases in CI (`PROPTEST_CASES` raises it for longer runs).
 

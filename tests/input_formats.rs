@@ -139,3 +139,76 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         .unwrap();
     assert_eq!(stdout(&one), stdout(&a));
 }
+
+/// CloudTrail delivering events twice, and overlapping inputs: every eventID counts once
+/// (the policy and its evidence are those of the distinct events), and the report says how
+/// many records were duplicates, in a summary that still adds up.
+#[test]
+fn duplicate_deliveries_count_once_and_are_reported() {
+    let dir = "tests/fixtures/formats";
+    let (reference, report) = policy_of(&[&format!("{dir}/plain-records.json")], None);
+    let (p, r) = policy_of(&[&format!("{dir}/duplicates")], None);
+    assert_eq!(p, reference);
+    let (counts, want) = (&r["records"], &report["records"]);
+    assert_eq!(counts["read"], 16, "{counts}");
+    assert_eq!(counts["duplicate"], 4, "{counts}");
+    for k in [
+        "used",
+        "free",
+        "unmapped",
+        "failed_not_counted",
+        "filtered",
+        "skipped",
+    ] {
+        assert_eq!(counts[k], want[k], "{k}: {counts}");
+    }
+    // The same files twice, and the reference again, on the command line and on stdin.
+    let (p, r) = policy_of(
+        &[
+            &format!("{dir}/duplicates"),
+            &format!("{dir}/duplicates"),
+            &format!("{dir}/plain-records.json"),
+        ],
+        None,
+    );
+    assert_eq!(p, reference);
+    assert_eq!(r["records"]["read"], 44);
+    assert_eq!(r["records"]["duplicate"], 32);
+    let twice = std::fs::read(format!("{dir}/concatenated.json"))
+        .unwrap()
+        .repeat(2);
+    let (p, r) = policy_of(&["-"], Some(&twice));
+    assert_eq!(p, reference);
+    assert_eq!(r["records"]["duplicate"], 12);
+    // The evidence counts each event once: --explain shows the same as for one copy.
+    let explain = |args: &[&str]| {
+        let mut all = vec![
+            "generate",
+            "--explain",
+            "-p",
+            "arn:aws:iam::111122223333:role/ci",
+        ];
+        all.extend_from_slice(args);
+        stdout(&iamtrail(&all, None))
+    };
+    assert_eq!(
+        explain(&[&format!("{dir}/duplicates"), &format!("{dir}/duplicates")]),
+        explain(&[&format!("{dir}/plain-records.json")])
+    );
+    // The summary line names the term.
+    let o = iamtrail(
+        &[
+            "generate",
+            "-p",
+            "arn:aws:iam::111122223333:role/ci",
+            &format!("{dir}/duplicates"),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(" + 0 skipped + 4 duplicate"),
+        "{}",
+        stderr(&o)
+    );
+}

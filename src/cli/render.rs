@@ -191,8 +191,8 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
     }
     let r = &s.records;
     out.push(format!(
-        "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped",
-        r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped
+        "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped + {} duplicate",
+        r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped, r.duplicate
     ));
     let list = |m: &std::collections::BTreeMap<&'static str, u64>| {
         m.iter()
