@@ -104,39 +104,65 @@ pub fn event_key(id: &str) -> u128 {
     u128::from(hash(0x6961_6d74_7261_696c)) << 64 | u128::from(hash(0x6576_656e_7449_4400))
 }
 
+/// How many parts [`Seen`] is split into: workers claiming eventIDs at once rarely wait
+/// for the same lock.
+const SHARDS: usize = 64;
+
+type KeySet = HashSet<u128, FxBuildHasher>;
+
 /// The eventIDs (as [`event_key`]s) of the records a run kept, shared by its workers:
 /// memory grows with the records used, not with the records read.
-#[derive(Debug, Default)]
-pub struct Seen(std::sync::Mutex<HashSet<u128, FxBuildHasher>>);
+#[derive(Debug)]
+pub struct Seen([std::sync::Mutex<KeySet>; SHARDS]);
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen(std::array::from_fn(|_| std::sync::Mutex::default()))
+    }
+}
+
+fn lock(m: &std::sync::Mutex<KeySet>) -> std::sync::MutexGuard<'_, KeySet> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl Seen {
-    fn set(&self) -> std::sync::MutexGuard<'_, HashSet<u128, FxBuildHasher>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    fn shard(&self, key: u128) -> &std::sync::Mutex<KeySet> {
+        // The low bits of a UUID are random (and a hash's are, too).
+        &self.0[key as usize % SHARDS]
     }
 
     /// Whether `key` is new (and now claimed).
     fn claim(&self, key: u128) -> bool {
-        self.set().insert(key)
+        lock(self.shard(key)).insert(key)
     }
 
     fn contains(&self, key: u128) -> bool {
-        self.set().contains(&key)
+        lock(self.shard(key)).contains(&key)
     }
 
     /// Claims all of `keys` when none of them is claimed yet; `false` (claiming nothing)
-    /// when another object claimed some meanwhile.
-    fn commit(&self, keys: &HashSet<u128, FxBuildHasher>) -> bool {
-        let mut set = self.set();
-        if keys.iter().any(|k| set.contains(k)) {
+    /// when some are. Holds every part meanwhile (taken in order), so two objects
+    /// committing at once cannot both claim one eventID.
+    fn commit(&self, keys: &KeySet) -> bool {
+        if keys.is_empty() {
+            return true;
+        }
+        let mut parts: Vec<_> = self.0.iter().map(lock).collect();
+        if keys
+            .iter()
+            .any(|&k| parts[k as usize % SHARDS].contains(&k))
+        {
             return false;
         }
-        set.extend(keys.iter().copied());
+        for &k in keys {
+            parts[k as usize % SHARDS].insert(k);
+        }
         true
     }
 
     /// Distinct eventIDs kept.
     pub fn len(&self) -> usize {
-        self.set().len()
+        self.0.iter().map(|m| lock(m).len()).sum()
     }
 
     /// Whether no eventID was kept.
@@ -166,9 +192,12 @@ enum Dedupe {
     /// Records handed over are final (the object is checked before): claim each eventID
     /// in the run's set as it comes.
     Claim,
-    /// Records may be taken back (a large object decoded a part at a time): look in the
-    /// run's set, collect the object's own, and claim them all once the object is done.
+    /// Records may be taken back (a large object decoded a part at a time): collect the
+    /// object's eventIDs and claim them all once the object is done; should another
+    /// object have claimed some, decode it again [`Dedupe::Recheck`]ing.
     Collect,
+    /// [`Dedupe::Collect`], also looking each eventID up in the run's set.
+    Recheck,
     /// Results kept per object (a cache entry): only within the object.
     Object,
 }
@@ -272,13 +301,19 @@ impl<'c> Worker<'c> {
     ) {
         let apart = data.len() >= self.cfg.isolate;
         let before = apart.then(|| std::mem::take(&mut self.out));
+        let mut dedupe = dedupe;
         loop {
             self.pending.clear();
             let result = self.decode_one(name, data, span.as_deref_mut(), apart, dedupe);
-            if dedupe == Dedupe::Collect && !self.seen.get().commit(&self.pending) {
-                // Another object kept some of these eventIDs meanwhile: decode this one
-                // again (its bytes are intact), and those records count as duplicates.
-                // Kept apart (`Collect` is for such objects), so nothing else is undone.
+            if matches!(dedupe, Dedupe::Collect | Dedupe::Recheck)
+                && self.cfg.dedupe
+                && !self.seen.get().commit(&self.pending)
+            {
+                // Another object kept some of these eventIDs: decode this one again (its
+                // bytes are intact), and those records count as duplicates. Its results
+                // are kept apart (`Collect` is for such objects): nothing else is undone.
+                // Only objects holding duplicates pay for this.
+                dedupe = Dedupe::Recheck;
                 self.out = Ingested::default();
                 if let Some(s) = span.as_deref_mut() {
                     *s = TimeSpan::default();
@@ -382,8 +417,8 @@ impl<'c> Worker<'c> {
                     let k = event_key(id);
                     let new = match dedupe {
                         Dedupe::Claim => seen.claim(k),
-                        Dedupe::Collect => !seen.contains(k) && pending.insert(k),
-                        Dedupe::Object => pending.insert(k),
+                        Dedupe::Collect | Dedupe::Object => pending.insert(k),
+                        Dedupe::Recheck => !seen.contains(k) && pending.insert(k),
                     };
                     if !new {
                         summary.records.duplicate += 1;
