@@ -63,8 +63,12 @@ fn stamp_len(line: &[u8]) -> Option<usize> {
 /// followed by a JSON object.
 pub(super) fn looks_stamped(b: &[u8]) -> bool {
     let b = b.trim_ascii_start();
-    let line = &b[..memchr::memchr(b'\n', b).unwrap_or(b.len())];
-    stamp_len(line).is_some_and(|n| line[n..].trim_ascii_start().first() == Some(&b'{'))
+    // The shape first: it needs the first 40 bytes only, where the line's end would need
+    // a scan of a whole one-line document.
+    let Some(n) = stamp_len(b).filter(|&n| !b[..n].contains(&b'\n')) else {
+        return false;
+    };
+    b[n..].iter().find(|&&c| c != b' ') == Some(&b'{')
 }
 
 /// Whether an object holding `events` is CloudWatch Logs output (`filter-log-events`,
