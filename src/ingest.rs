@@ -5,7 +5,9 @@
 //! workers' results are merged once at the end. Nothing is shared on the hot path, and
 //! merging is commutative, so the result does not depend on scheduling.
 
+use hashbrown::HashSet;
 use indicatif::ProgressBar;
+use rustc_hash::FxBuildHasher;
 
 use crate::decode::{Decoder, ObjectKind, RecordError, parse_time};
 use crate::map::{FailureClass, Mapper, Outcome};
@@ -31,6 +33,10 @@ pub struct Config {
     /// late can be taken back. Smaller objects are checked whole before any record
     /// counts, which is cheaper than keeping their results apart.
     pub isolate: usize,
+    /// Count a record the selection keeps only once per eventID: CloudTrail may deliver
+    /// an event more than once, and exports people concatenate overlap. The others are
+    /// counted as `duplicate`.
+    pub dedupe: bool,
 }
 
 impl Default for Config {
@@ -40,6 +46,7 @@ impl Default for Config {
             counted: FailureClass::DEFAULT.to_vec(),
             skim: true,
             isolate: ISOLATE,
+            dedupe: true,
         }
     }
 }
@@ -69,6 +76,132 @@ const ISOLATE: usize = 64 << 10;
 /// `on_every_thread`).
 const HAND_OVER: usize = 2048;
 
+/// The key a record's eventID is deduplicated by: CloudTrail's eventIDs are UUIDs, whose
+/// 128 bits are the key exactly; any other text is hashed to 128 bits (two SipHashes with
+/// fixed keys, so every run gives the same keys).
+pub fn event_key(id: &str) -> u128 {
+    let b = id.as_bytes();
+    if b.len() == 36 && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') {
+        let mut k = 0u128;
+        let mut hex = true;
+        for &c in b.iter().filter(|&&c| c != b'-') {
+            match (c as char).to_digit(16) {
+                Some(d) => k = k << 4 | u128::from(d),
+                None => hex = false,
+            }
+        }
+        if hex {
+            return k;
+        }
+    }
+    #[allow(deprecated)] // SipHasher: the only keyed std hasher whose output is fixed.
+    let hash = |seed: u64| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::SipHasher::new_with_keys(seed, !seed);
+        id.hash(&mut h);
+        h.finish()
+    };
+    u128::from(hash(0x6961_6d74_7261_696c)) << 64 | u128::from(hash(0x6576_656e_7449_4400))
+}
+
+/// How many parts [`Seen`] is split into: workers claiming eventIDs at once rarely wait
+/// for the same lock.
+const SHARDS: usize = 64;
+
+type KeySet = HashSet<u128, FxBuildHasher>;
+
+/// The eventIDs (as [`event_key`]s) of the records a run kept, shared by its workers:
+/// memory grows with the records used, not with the records read.
+#[derive(Debug)]
+pub struct Seen([std::sync::Mutex<KeySet>; SHARDS]);
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen(std::array::from_fn(|_| std::sync::Mutex::default()))
+    }
+}
+
+fn lock(m: &std::sync::Mutex<KeySet>) -> std::sync::MutexGuard<'_, KeySet> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Seen {
+    fn shard(&self, key: u128) -> &std::sync::Mutex<KeySet> {
+        // The low bits of a UUID are random (and a hash's are, too).
+        &self.0[key as usize % SHARDS]
+    }
+
+    /// Whether `key` is new (and now claimed).
+    fn claim(&self, key: u128) -> bool {
+        lock(self.shard(key)).insert(key)
+    }
+
+    fn contains(&self, key: u128) -> bool {
+        lock(self.shard(key)).contains(&key)
+    }
+
+    /// Claims all of `keys` when none of them is claimed yet; `false` (claiming nothing)
+    /// when some are. Holds every part meanwhile (taken in order), so two objects
+    /// committing at once cannot both claim one eventID.
+    fn commit(&self, keys: &KeySet) -> bool {
+        if keys.is_empty() {
+            return true;
+        }
+        let mut parts: Vec<_> = self.0.iter().map(lock).collect();
+        if keys
+            .iter()
+            .any(|&k| parts[k as usize % SHARDS].contains(&k))
+        {
+            return false;
+        }
+        for &k in keys {
+            parts[k as usize % SHARDS].insert(k);
+        }
+        true
+    }
+
+    /// Distinct eventIDs kept.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|m| lock(m).len()).sum()
+    }
+
+    /// Whether no eventID was kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A worker's [`Seen`]: its own, or its run's.
+enum SeenRef<'c> {
+    Own(Box<Seen>),
+    Shared(&'c Seen),
+}
+
+impl SeenRef<'_> {
+    fn get(&self) -> &Seen {
+        match self {
+            SeenRef::Own(s) => s,
+            SeenRef::Shared(s) => s,
+        }
+    }
+}
+
+/// How an object's records are deduplicated against the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dedupe {
+    /// Records handed over are final (the object is checked before): claim each eventID
+    /// in the run's set as it comes.
+    Claim,
+    /// Records may be taken back (a large object decoded a part at a time): collect the
+    /// object's eventIDs and claim them all once the object is done; should another
+    /// object have claimed some, decode it again [`Dedupe::Recheck`]ing.
+    Collect,
+    /// [`Dedupe::Collect`], also looking each eventID up in the run's set.
+    Recheck,
+    /// Results kept per object (a cache entry): only within the object.
+    Object,
+}
+
 /// Per-thread state.
 pub struct Worker<'c> {
     cfg: &'c Config,
@@ -79,6 +212,10 @@ pub struct Worker<'c> {
     /// Scratch for summary keys.
     key: String,
     out: Ingested,
+    /// The eventIDs kept so far.
+    seen: SeenRef<'c>,
+    /// The eventIDs the object being read kept (see [`Dedupe::Collect`]).
+    pending: HashSet<u128, FxBuildHasher>,
 }
 
 fn skip_reason(e: &RecordError) -> String {
@@ -86,12 +223,22 @@ fn skip_reason(e: &RecordError) -> String {
         RecordError::Json(_) => "invalid JSON".into(),
         RecordError::NotAnObject => "not a JSON object".into(),
         RecordError::MissingField(f) => format!("no `{f}` field"),
+        RecordError::Document { .. } => "invalid JSON document".into(),
     }
 }
 
 impl<'c> Worker<'c> {
-    /// A fresh worker.
+    /// A fresh worker, which deduplicates the records it reads among themselves.
     pub fn new(cfg: &'c Config) -> Self {
+        Self::with_seen(cfg, SeenRef::Own(Box::default()))
+    }
+
+    /// A fresh worker of a run whose workers deduplicate records against `seen`.
+    pub fn sharing(cfg: &'c Config, seen: &'c Seen) -> Self {
+        Self::with_seen(cfg, SeenRef::Shared(seen))
+    }
+
+    fn with_seen(cfg: &'c Config, seen: SeenRef<'c>) -> Self {
         Worker {
             cfg,
             decoder: Decoder::default(),
@@ -99,6 +246,8 @@ impl<'c> Worker<'c> {
             read_buf: Vec::new(),
             key: String::new(),
             out: Ingested::default(),
+            seen,
+            pending: HashSet::default(),
         }
     }
 
@@ -124,7 +273,7 @@ impl<'c> Worker<'c> {
     pub fn object_own(&mut self, name: &str, mut data: Vec<u8>) -> (Ingested, TimeSpan) {
         let mine = std::mem::take(&mut self.out);
         let mut span = TimeSpan::default();
-        self.object_with_span(name, &mut data, Some(&mut span));
+        self.object_in(name, &mut data, Some(&mut span), Dedupe::Object);
         (std::mem::replace(&mut self.out, mine), span)
     }
 
@@ -134,20 +283,98 @@ impl<'c> Worker<'c> {
         self.out = mine.merge(other);
     }
 
-    fn object_with_span(
+    fn object_with_span(&mut self, name: &str, data: &mut Vec<u8>, span: Option<&mut TimeSpan>) {
+        let dedupe = if data.len() >= self.cfg.isolate {
+            Dedupe::Collect
+        } else {
+            Dedupe::Claim
+        };
+        self.object_in(name, data, span, dedupe);
+    }
+
+    fn object_in(
         &mut self,
         name: &str,
         data: &mut Vec<u8>,
         mut span: Option<&mut TimeSpan>,
+        dedupe: Dedupe,
     ) {
+        let apart = data.len() >= self.cfg.isolate;
+        let before = apart.then(|| std::mem::take(&mut self.out));
+        let mut dedupe = dedupe;
+        loop {
+            self.pending.clear();
+            let result = self.decode_one(name, data, span.as_deref_mut(), apart, dedupe);
+            if matches!(dedupe, Dedupe::Collect | Dedupe::Recheck)
+                && self.cfg.dedupe
+                && !self.seen.get().commit(&self.pending)
+            {
+                // Another object kept some of these eventIDs: decode this one again (its
+                // bytes are intact), and those records count as duplicates. Its results
+                // are kept apart (`Collect` is for such objects): nothing else is undone.
+                // Only objects holding duplicates pay for this.
+                dedupe = Dedupe::Recheck;
+                self.out = Ingested::default();
+                if let Some(s) = span.as_deref_mut() {
+                    *s = TimeSpan::default();
+                }
+                continue;
+            }
+            let summary = &mut self.out.summary;
+            summary.objects.read += 1;
+            match result {
+                Ok(ObjectKind::Records) => summary.objects.with_records += 1,
+                Ok(ObjectKind::Digest) => {
+                    summary.objects.digest += 1;
+                    summary.skipped_objects.push(Problem {
+                        object: name.to_owned(),
+                        record: None,
+                        message: "CloudTrail digest file".into(),
+                    });
+                }
+                Ok(ObjectKind::NotCloudTrail) => {
+                    summary.objects.not_cloudtrail += 1;
+                    summary.skipped_objects.push(Problem {
+                        object: name.to_owned(),
+                        record: None,
+                        message: "not CloudTrail".into(),
+                    });
+                }
+                Err(e) => {
+                    summary.objects.unreadable += 1;
+                    summary.problems.push(Problem {
+                        object: name.to_owned(),
+                        record: None,
+                        message: e.to_string(),
+                    });
+                }
+            }
+            break;
+        }
+        if self.pending.capacity() > HAND_OVER * 64 {
+            self.pending = HashSet::default();
+        }
+        if let Some(before) = before {
+            let mine = std::mem::take(&mut self.out);
+            self.out = before.merge(mine);
+        }
+    }
+
+    /// Decodes, selects and maps one object's records into `self.out`.
+    fn decode_one(
+        &mut self,
+        name: &str,
+        data: &mut Vec<u8>,
+        mut span: Option<&mut TimeSpan>,
+        apart: bool,
+        dedupe: Dedupe,
+    ) -> Result<ObjectKind, crate::decode::ObjectError> {
         // A large object is decoded a part at a time and keeps its results apart until it
         // is decoded, so a slice that fails late (or a skim that must start over) can take
         // back what earlier ones added; a smaller one is checked whole before any record
         // counts (see `Decoder::decode_selecting`). Skimming pays off when most records
         // belong to principals the run does not ask about.
         let skim = self.cfg.skim && !self.cfg.selection.principals.is_empty();
-        let apart = data.len() >= self.cfg.isolate;
-        let before = apart.then(|| std::mem::take(&mut self.out));
         let restarted = std::cell::Cell::new(false);
         let Worker {
             cfg,
@@ -155,12 +382,16 @@ impl<'c> Worker<'c> {
             mapper,
             key,
             out,
+            seen,
+            pending,
             ..
         } = self;
+        let seen = seen.get();
         let result = {
             let mut on_record = |i: usize, rec: Result<crate::decode::Record<'_>, RecordError>| {
                 if restarted.take() {
                     *out = Ingested::default();
+                    pending.clear();
                     if let Some(s) = span.as_deref_mut() {
                         *s = TimeSpan::default();
                     }
@@ -200,6 +431,20 @@ impl<'c> Worker<'c> {
                 }
                 // Light records are only handed over when selection turned them down.
                 debug_assert!(!r.is_light(), "a light record was selected");
+                if cfg.dedupe
+                    && let Some(id) = r.event_id()
+                {
+                    let k = event_key(id);
+                    let new = match dedupe {
+                        Dedupe::Claim => seen.claim(k),
+                        Dedupe::Collect | Dedupe::Object => pending.insert(k),
+                        Dedupe::Recheck => !seen.contains(k) && pending.insert(k),
+                    };
+                    if !new {
+                        summary.records.duplicate += 1;
+                        return;
+                    }
+                }
                 let (outcome, needs) = mapper.map(&r);
                 match outcome {
                     Outcome::Mapped => {
@@ -254,43 +499,12 @@ impl<'c> Worker<'c> {
         if restarted.get() {
             // Restarted, and the whole document then gave no records.
             *out = Ingested::default();
+            pending.clear();
             if let Some(s) = span {
                 *s = TimeSpan::default();
             }
         }
-        let summary = &mut out.summary;
-        summary.objects.read += 1;
-        match result {
-            Ok(ObjectKind::Records) => summary.objects.with_records += 1,
-            Ok(ObjectKind::Digest) => {
-                summary.objects.digest += 1;
-                summary.skipped_objects.push(Problem {
-                    object: name.to_owned(),
-                    record: None,
-                    message: "CloudTrail digest file".into(),
-                });
-            }
-            Ok(ObjectKind::NotCloudTrail) => {
-                summary.objects.not_cloudtrail += 1;
-                summary.skipped_objects.push(Problem {
-                    object: name.to_owned(),
-                    record: None,
-                    message: "not CloudTrail".into(),
-                });
-            }
-            Err(e) => {
-                summary.objects.unreadable += 1;
-                summary.problems.push(Problem {
-                    object: name.to_owned(),
-                    record: None,
-                    message: e.to_string(),
-                });
-            }
-        }
-        if let Some(before) = before {
-            let mine = std::mem::take(&mut self.out);
-            self.out = before.merge(mine);
-        }
+        result
     }
 
     /// Processes one fetched object, or notes why it could not be fetched.
@@ -392,6 +606,7 @@ fn on_every_thread<T>(
     // them, so each distinct need is held about once, not once per thread: memory then
     // grows with the distinct needs, not with them times the threads.
     let usage = std::sync::Mutex::new(UsageSet::default());
+    let seen = Seen::default();
     let hand_over = |w: &mut Worker<'_>| {
         usage
             .lock()
@@ -401,7 +616,7 @@ fn on_every_thread<T>(
     rayon::scope(|s| {
         for _ in 0..threads {
             s.spawn(|_| {
-                let mut w = Worker::new(cfg);
+                let mut w = Worker::sharing(cfg, &seen);
                 while let Some(item) = next() {
                     step(&mut w, item);
                     if w.out.usage.len() >= HAND_OVER {
@@ -547,5 +762,87 @@ mod tests {
             "{:?}",
             s.problems
         );
+    }
+
+    /// Objects sharing eventIDs, read by several threads both ways objects are read
+    /// (records final as they come, and large objects collecting theirs until they are
+    /// decoded): each event counts once, whichever thread read it first, and the results
+    /// equal those of reading each event once.
+    #[test]
+    fn each_event_counts_once_across_objects_and_threads() {
+        let rec = |i: usize| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"sqs.amazonaws.com","eventName":"SendMessage","eventID":"{i:08}-0000-4000-8000-000000000000","eventTime":"2026-11-20T09:00:00Z","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}},"requestParameters":{{"queueUrl":"https://sqs.us-east-1.amazonaws.com/1/q{}"}}}}"#,
+                i % 7
+            )
+        };
+        let object = |ids: std::ops::Range<usize>| {
+            let recs: Vec<String> = ids.map(rec).collect();
+            gz(format!(r#"{{"Records":[{}]}}"#, recs.join(",")).as_bytes())
+        };
+        // 40 objects of 50 events, each overlapping the next by 25: 2,000 records, 1,025
+        // distinct events.
+        let objects: Vec<(String, Vec<u8>)> = (0..40)
+            .map(|k| (format!("o{k:02}"), object(k * 25..k * 25 + 50)))
+            .collect();
+        let once = crate::generate::from_objects(
+            vec![("all".into(), object(0..1025))],
+            &Config::default(),
+        );
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for isolate in [usize::MAX, 0] {
+            let cfg = Config {
+                isolate,
+                ..Config::default()
+            };
+            for _ in 0..3 {
+                let fetched = objects.iter().map(|(n, b)| {
+                    let obj = ObjectRef {
+                        name: n.clone(),
+                        size: Some(b.len() as u64),
+                    };
+                    (obj, Ok(b.clone()))
+                });
+                let out = pool.install(|| run_stream(fetched, &cfg, &ProgressBar::hidden()));
+                let r = &out.summary.records;
+                assert!(out.summary.balanced(), "{r:?}");
+                assert_eq!((r.read, r.used, r.duplicate), (2000, 1025, 975), "{r:?}");
+                assert_eq!(out.usage.sorted(), once.usage.sorted());
+            }
+        }
+        // Off: every copy counts.
+        let cfg = Config {
+            dedupe: false,
+            ..Config::default()
+        };
+        let out = crate::generate::from_objects(objects.clone(), &cfg);
+        assert_eq!(out.summary.records.used, 2000);
+        // Per-object results (a cache's): only within the object.
+        let defaults = Config::default();
+        let mut w = Worker::new(&defaults);
+        let (own, _) = w.object_own("a", object(0..10));
+        let (again, _) = w.object_own("b", object(5..10));
+        assert_eq!(
+            (own.summary.records.used, again.summary.records.used),
+            (10, 5)
+        );
+        let (dup, _) = w.object_own("c", [object(0..3), object(0..3)].concat());
+        assert_eq!(
+            (dup.summary.records.used, dup.summary.records.duplicate),
+            (3, 3)
+        );
+    }
+
+    #[test]
+    fn event_keys() {
+        let a = event_key("d6be9842-ec03-4870-b29b-4f033399b567");
+        assert_eq!(a, 0xd6be9842_ec03_4870_b29b_4f033399b567);
+        assert_eq!(a, event_key("D6BE9842-EC03-4870-B29B-4F033399B567"));
+        assert_ne!(event_key("x"), event_key("y"));
+        assert_eq!(event_key("x"), event_key("x"));
+        assert_ne!(event_key("g6be9842-ec03-4870-b29b-4f033399b567"), 0);
     }
 }

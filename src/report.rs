@@ -1,5 +1,5 @@
 //! The run summary: every record accounted for
-//! (`read = used + free + unmapped + failed-not-counted + filtered + skipped`), every
+//! (`read = used + free + unmapped + failed-not-counted + filtered + skipped + duplicate`), every
 //! object that could not be read named, every unmapped event counted.
 
 use std::collections::BTreeMap;
@@ -61,6 +61,10 @@ pub struct RecordCounts {
     pub filtered: u64,
     /// Unusable records (named in `problems`).
     pub skipped: u64,
+    /// Selected, but another record with the same eventID was counted (CloudTrail
+    /// delivers some events more than once; overlapping inputs repeat them).
+    #[serde(default)]
+    pub duplicate: u64,
 }
 
 /// A principal seen in the input.
@@ -267,6 +271,7 @@ impl Summary {
         a.failed_not_counted += b.failed_not_counted;
         a.filtered += b.filtered;
         a.skipped += b.skipped;
+        a.duplicate += b.duplicate;
         fn add<K: Ord>(a: &mut BTreeMap<K, u64>, b: BTreeMap<K, u64>) {
             for (k, v) in b {
                 *a.entry(k).or_default() += v;
@@ -319,6 +324,13 @@ impl Summary {
     /// Checks the accounting identity.
     pub fn balanced(&self) -> bool {
         let r = &self.records;
-        r.read == r.used + r.free + r.unmapped + r.failed_not_counted + r.filtered + r.skipped
+        r.read
+            == r.used
+                + r.free
+                + r.unmapped
+                + r.failed_not_counted
+                + r.filtered
+                + r.skipped
+                + r.duplicate
     }
 }

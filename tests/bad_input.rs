@@ -157,8 +157,11 @@ fn clean_input_exits_zero() {
 #[test]
 fn a_directory_of_100000_tiny_files() {
     let dir = tempfile::tempdir().unwrap();
-    let rec = good("SendMessage").to_string();
+    let mut rec = good("SendMessage");
     for i in 0..100_000 {
+        // Distinct events (one event 100,000 times would be deduplicated to one).
+        rec["eventID"] = format!("{i:08}-0000-4000-8000-000000000000").into();
+        let rec = rec.to_string();
         let sub = dir.path().join(format!("{:03}", i % 1000));
         if i < 1000 {
             std::fs::create_dir(&sub).unwrap();

@@ -1,6 +1,7 @@
 //! Fuzzing the decoder and the mapper behind it: arbitrary bytes and mutations of valid
-//! objects (gzip, JSON, NDJSON, lookup-events) never panic, and the accounting identity
-//! `read = used + free + unmapped + failed-not-counted + filtered + skipped` always holds,
+//! objects (gzip, JSON, NDJSON, lookup-events, documents one after another, CloudWatch Logs
+//! exports and `filter-log-events`/`get-log-events` output) never panic, and the accounting identity
+//! `read = used + free + unmapped + failed-not-counted + filtered + skipped + duplicate` always holds,
 //! with every record parsed and with records skimmed for a principal.
 //! Runs a bounded number of cases in CI (`PROPTEST_CASES` raises it for longer runs).
 
@@ -17,12 +18,29 @@ fn seeds() -> Vec<Vec<u8>> {
         "tests/fixtures/formats/plain-records.json",
         "tests/fixtures/formats/records.ndjson",
         "tests/fixtures/formats/lookup-events.json",
+        "tests/fixtures/formats/concatenated.json",
+        "tests/fixtures/formats/cloudwatch-export-000000.gz",
+        "tests/fixtures/formats/filter-log-events.json",
+        "tests/fixtures/formats/get-log-events-pages.json",
     ] {
         let b = std::fs::read(root.join(f)).unwrap();
+        // Mutate the text, not its compression.
+        let b = if b.starts_with(&[0x1f, 0x8b]) {
+            let mut v = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&b[..]), &mut v)
+                .unwrap();
+            v
+        } else {
+            b
+        };
         out.push(common::gz(&b[..b.len().min(6000)]));
         out.push(b[..b.len().min(6000)].to_vec());
     }
     out.push(br#"{"Records":[{"eventSource":"s3.amazonaws.com","eventName":"CopyObject","requestParameters":{"x-amz-copy-source":"b/%2"},"errorCode":"AccessDenied","errorMessage":"on resource: arn:"}]}"#.to_vec());
+    // Short documents one after another, so that mutations reach the joints.
+    let joint = br#"{"Records":[{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"5d547372-3ca9-4c8c-a188-eb6d1785505d","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/ci/s","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/ci"}}},"requestParameters":{"bucketName":"b","key":"k"}}]}"#;
+    out.push([&joint[..], b"\n", joint, joint, b"[]", joint].concat());
+    out.push(common::gz(&out[out.len() - 1].clone()));
     out
 }
 
@@ -42,6 +60,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
                 Just(b"null".to_vec()),
                 Just(br#""eventSource":"#.to_vec()),
                 Just(b"\\u0000".to_vec()),
+                Just(b"}{".to_vec()),
+                Just(b"]}\n{\"Records\":[".to_vec()),
+                Just(b"\n2026-11-20T09:00:00.000Z ".to_vec()),
+                Just(br#"{"events":[{"message":""#.to_vec()),
                 prop::collection::vec(any::<u8>(), 0..16)
             ]
         )
@@ -99,13 +121,13 @@ proptest! {
     }
 
     #[test]
-    fn mutated_valid_objects(seed in 0usize..7, muts in prop::collection::vec(mutation(), 1..6)) {
+    fn mutated_valid_objects(seed in 0usize..64, muts in prop::collection::vec(mutation(), 1..6)) {
         let s = seeds();
         check(apply(s[seed % s.len()].clone(), &muts))?;
     }
 
     #[test]
-    fn mutated_inside_gzip(seed in 0usize..7, muts in prop::collection::vec(mutation(), 1..4)) {
+    fn mutated_inside_gzip(seed in 0usize..64, muts in prop::collection::vec(mutation(), 1..4)) {
         // Mutate the JSON, then compress: the decoder sees valid gzip of damaged JSON.
         let s = seeds();
         let plain = s[seed % s.len()].clone();

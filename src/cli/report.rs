@@ -209,8 +209,8 @@ pub fn summary_lines(s: &Summary) -> Vec<Line> {
         out.push(d(format!("time: {} (UTC)", s.seen.time_range())));
     }
     out.push(d(format!(
-        "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped",
-        r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped
+        "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped + {} duplicate",
+        r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped, r.duplicate
     )));
     let list = |m: &BTreeMap<&'static str, u64>| {
         m.iter()

@@ -5,22 +5,26 @@
 //! - a CloudTrail delivery object `{"Records":[…]}` (also plain uncompressed JSON),
 //! - the output of `aws cloudtrail lookup-events` (`{"Events":[{"CloudTrailEvent":"…"}]}`),
 //! - one record per line (NDJSON, as Athena/CloudTrail Lake exports and `jq -c` produce),
-//! - a JSON array of records, or a single record.
+//! - a CloudWatch Logs export of a trail's log group (one `<timestamp> <record>` per line,
+//!   as `aws logs create-export-task` writes), or `aws logs filter-log-events` /
+//!   `get-log-events` output (`{"events":[{"message":"…"}]}`),
+//! - a JSON array of records, or a single record,
+//! - several of these documents one after another (`zcat *.json.gz`, `cat` of exports).
 //!
 //! CloudTrail digest files and JSON that is not CloudTrail are recognized and skipped
 //! (counted by the caller). Damage is reported at the smallest unit that holds it: a
 //! truncated gzip or unparsable document loses the object; a bad line in NDJSON or a
 //! bad element of `Records` loses only that record.
 
+mod layout;
 pub mod record;
 mod skim;
 
 use std::io::Read;
 
 use flate2::read::MultiGzDecoder;
-use simd_json::prelude::ValueIntoString as _;
 use simd_json::tape::Tape;
-use simd_json::{Buffers, INPUT_PADDING, fill_tape, fill_tape_padded};
+use simd_json::{Buffers, INPUT_PADDING, fill_tape_padded};
 
 use record::Json;
 
@@ -59,6 +63,17 @@ pub enum RecordError {
     /// A field every CloudTrail record has is missing.
     #[error("no `{0}` field")]
     MissingField(&'static str),
+    /// One of several documents one after another in an object (`zcat *.json.gz`) does
+    /// not decode: its records, however many, are lost (counted as this one record).
+    #[error("document {number} of the concatenated input (at byte {at}): {reason}")]
+    Document {
+        /// 1-based position of the document in the object.
+        number: usize,
+        /// Where it starts (byte offset in the decompressed text).
+        at: usize,
+        /// Why it does not decode.
+        reason: String,
+    },
 }
 
 /// What an object turned out to be.
@@ -117,6 +132,10 @@ pub struct Decoder {
     /// length is a high-water mark, so reuse never re-zeroes it.
     inflated: Vec<u8>,
     scratch: Vec<u8>,
+    /// One document at a time of several one after another (see `layout::several`).
+    segment: Vec<u8>,
+    /// The last whole-document parse failed: the object may hold several documents.
+    trailing: bool,
     /// What a checked skim found, record by record (empty between calls: kept for its
     /// allocation, see [`relifetime`]).
     skimmed: Vec<Skimmed<'static>>,
@@ -134,6 +153,8 @@ impl Default for Decoder {
             record_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 2),
             inflated: Vec::new(),
             scratch: Vec::new(),
+            segment: Vec::new(),
+            trailing: false,
             skimmed: Vec::new(),
             tape: Some(Tape::null().reset()),
             inner_tape: Some(Tape::null().reset()),
@@ -179,17 +200,6 @@ fn json_err(e: simd_json::Error) -> String {
 /// fields the pipeline relies on are checked, so later stages can assume them).
 fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
     sink(i, Record::checked(v));
-}
-
-/// Whether the text looks like one JSON object per line rather than one document:
-/// the first line is a whole object and the next non-empty line starts another.
-fn looks_like_ndjson(b: &[u8]) -> bool {
-    let Some(nl) = memchr::memchr(b'\n', b) else {
-        return false;
-    };
-    let first = b[..nl].trim_ascii();
-    let rest = b[nl + 1..].trim_ascii_start();
-    first.first() == Some(&b'{') && first.last() == Some(&b'}') && rest.first() == Some(&b'{')
 }
 
 impl Decoder {
@@ -242,6 +252,7 @@ impl Decoder {
         want: Option<&Want<'_>>,
     ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
+        self.trailing = false;
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
@@ -267,18 +278,55 @@ impl Decoder {
                 (None, Some(want)) => self.checked_or_whole(&mut doc, len, sink, want),
                 (None, None) => self.document(&mut doc, len, sink),
             };
+            let r = match r {
+                Err(ObjectError::Json(_)) if self.trailing => {
+                    // Parsed in place: inflate the original text again.
+                    self.inflated = doc;
+                    let len = self.inflate(data)?;
+                    doc = std::mem::take(&mut self.inflated);
+                    self.several(&doc[..len], sink, want).map_or(r, Ok)
+                }
+                r => r,
+            };
             self.inflated = doc;
             r
         } else {
             // The parser reads up to INPUT_PADDING bytes past the document.
             let len = data.len();
             data.resize(len + INPUT_PADDING, b' ');
-            let r = match (restart, want) {
-                (Some(restart), Some(want)) => {
-                    self.skimmed_or_whole(data, len, sink, restart, want)
+            // Skims read the text where it lies; a whole parse works on a copy, so the
+            // original is still there should it hold several documents.
+            let skimmed = match (restart, want) {
+                (Some(restart), Some(want)) => match self.skimmed(data, len, sink, want) {
+                    Chunked::Done(r) => Some(r),
+                    Chunked::NotApplicable | Chunked::Failed { emitted: false } => None,
+                    Chunked::Failed { emitted: true } => {
+                        restart();
+                        None
+                    }
+                },
+                (None, Some(want)) => match self.skimmed_checked(data, len, sink, want) {
+                    Chunked::Done(r) => Some(r),
+                    Chunked::NotApplicable | Chunked::Failed { .. } => None,
+                },
+                (_, None) => None,
+            };
+            let r = match skimmed {
+                Some(kind) => Ok(kind),
+                None => {
+                    let mut doc = std::mem::take(&mut self.inflated);
+                    doc.clear();
+                    doc.extend_from_slice(&data[..len]);
+                    doc.resize(len + INPUT_PADDING, b' ');
+                    let r = self.document(&mut doc, len, sink);
+                    self.inflated = doc;
+                    match r {
+                        Err(ObjectError::Json(_)) if self.trailing => {
+                            self.several(&data[..len], sink, want).map_or(r, Ok)
+                        }
+                        r => r,
+                    }
                 }
-                (None, Some(want)) => self.checked_or_whole(data, len, sink, want),
-                (_, None) => self.document(data, len, sink),
             };
             data.truncate(len);
             r
@@ -613,13 +661,16 @@ impl Decoder {
         if text.trim_ascii().is_empty() {
             return Err(ObjectError::Empty);
         }
+        if layout::looks_stamped(text) {
+            return Ok(self.decode_lines(&mut buf[..len], sink, true));
+        }
         // Text that cannot even start a JSON object or array is some other file (a README
         // next to the logs): not CloudTrail, not damage.
         if !matches!(text.trim_ascii_start().first(), Some(b'{' | b'[')) {
             return Ok(ObjectKind::NotCloudTrail);
         }
-        if looks_like_ndjson(text) {
-            return Ok(self.decode_lines(&mut buf[..len], sink));
+        if layout::looks_like_ndjson(text) {
+            return Ok(self.decode_lines(&mut buf[..len], sink, false));
         }
         let mut tape = self
             .tape
@@ -628,7 +679,13 @@ impl Decoder {
             .reset();
         let parsed = fill_tape_padded(buf, len, &mut self.buffers, &mut tape);
         let result = match parsed {
-            Err(e) => Err(ObjectError::Json(json_err(e))),
+            Err(e) => {
+                // Maybe several documents one after another, which the parser reports
+                // as one of several errors at the first one's end: the caller looks, on
+                // the original text (this one was parsed in place).
+                self.trailing = true;
+                Err(ObjectError::Json(json_err(e)))
+            }
             Ok(()) => Ok(self.classify(tape.as_value(), sink)),
         };
         self.tape = Some(tape.reset());
@@ -643,26 +700,13 @@ impl Decoder {
                 };
                 items.iter().enumerate().for_each(|(i, r)| emit(sink, i, r));
                 ObjectKind::Records
-            } else if let Some(events) = o.get("Events").and_then(|e| e.as_array()) {
-                let mut inner = self
-                    .inner_tape
-                    .take()
-                    .unwrap_or_else(|| Tape::null().reset());
-                for (i, ev) in events.iter().enumerate() {
-                    let Some(text) = ev.get("CloudTrailEvent").and_then(|t| t.into_string()) else {
-                        sink(i, Err(RecordError::MissingField("CloudTrailEvent")));
-                        continue;
-                    };
-                    self.scratch.clear();
-                    self.scratch.extend_from_slice(text.as_bytes());
-                    let mut t = inner.reset();
-                    match fill_tape(&mut self.scratch, &mut self.buffers, &mut t) {
-                        Ok(()) => emit(sink, i, t.as_value()),
-                        Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
-                    }
-                    inner = t.reset();
-                }
-                self.inner_tape = Some(inner);
+            } else if let Some(events) = o.get("Events").filter(|e| e.as_array().is_some()) {
+                self.embedded(events, "CloudTrailEvent", sink);
+                ObjectKind::Records
+            } else if let Some(events) = o.get("events").filter(|&e| layout::is_log_events(doc, e))
+            {
+                // A trail's CloudWatch Logs group: each event's message is one record.
+                self.embedded(events, "message", sink);
                 ObjectKind::Records
             } else if o.get("digestStartTime").is_some()
                 || o.get("digestPublicKeyFingerprint").is_some()
@@ -684,441 +728,7 @@ impl Decoder {
             ObjectKind::NotCloudTrail
         }
     }
-
-    fn decode_lines(&mut self, body: &mut [u8], sink: &mut Sink<'_>) -> ObjectKind {
-        let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
-        for (i, line) in body.split_mut(|&b| b == b'\n').enumerate() {
-            let line = trim_mut(line);
-            if line.is_empty() {
-                continue;
-            }
-            let mut t = tape.reset();
-            match fill_tape(line, &mut self.buffers, &mut t) {
-                Ok(()) => emit(sink, i, t.as_value()),
-                Err(e) => sink(i, Err(RecordError::Json(json_err(e)))),
-            }
-            tape = t.reset();
-        }
-        self.tape = Some(tape);
-        ObjectKind::Records
-    }
-}
-
-fn trim_mut(s: &mut [u8]) -> &mut [u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &mut s[start..end]
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-
-    fn run(mut data: Vec<u8>) -> (Result<ObjectKind, String>, Vec<String>) {
-        let mut out = Vec::new();
-        let r = Decoder::default().decode(&mut data, &mut |i, rec| {
-            out.push(match rec {
-                Ok(r) => format!("{i}:{}", r.event_name().unwrap()),
-                Err(e) => format!("{i}:ERR {e}"),
-            })
-        });
-        (r.map_err(|e| e.to_string()), out)
-    }
-
-    fn gz(b: &[u8]) -> Vec<u8> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        e.write_all(b).unwrap();
-        e.finish().unwrap()
-    }
-
-    const REC: &str = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#;
-
-    #[test]
-    fn detects_formats_by_content() {
-        let doc = format!(r#"{{"Records":[{REC},{{"eventName":"X"}},3]}}"#);
-        let want = vec![
-            "0:GetObject".to_string(),
-            "1:ERR no `eventSource` field".into(),
-            "2:ERR not a JSON object".into(),
-        ];
-        assert_eq!(
-            run(doc.clone().into_bytes()),
-            (Ok(ObjectKind::Records), want.clone())
-        );
-        assert_eq!(run(gz(doc.as_bytes())), (Ok(ObjectKind::Records), want));
-        let lines = format!("{REC}\n\n{{bad\n{REC}\n");
-        assert_eq!(
-            run(lines.into_bytes())
-                .1
-                .iter()
-                .map(|s| &s[..5])
-                .collect::<Vec<_>>(),
-            ["0:Get", "2:ERR", "3:Get"]
-        );
-        let lookup =
-            serde_json::json!({"Events":[{"EventId":"1","CloudTrailEvent":REC},{"EventId":"2"}]})
-                .to_string();
-        assert_eq!(
-            run(lookup.into_bytes()).1,
-            ["0:GetObject", "1:ERR no `CloudTrailEvent` field"]
-        );
-        assert_eq!(run(format!("[{REC}]").into_bytes()).1, ["0:GetObject"]);
-        assert_eq!(
-            run(br#"{"digestStartTime":"x","logFiles":[]}"#.to_vec()).0,
-            Ok(ObjectKind::Digest)
-        );
-        assert_eq!(
-            run(br#"{"hello":"world"}"#.to_vec()).0,
-            Ok(ObjectKind::NotCloudTrail)
-        );
-    }
-
-    #[test]
-    fn every_gzip_member_is_read() {
-        let one = format!(r#"{{"Records":[{REC}]}}"#);
-        let lines = format!("{REC}\n");
-        // Identical members (`cat a.gz a.gz`): the first member's trailer is also the
-        // object's last 8 bytes.
-        let twice = [gz(lines.as_bytes()), gz(lines.as_bytes())].concat();
-        assert_eq!(run(twice).1, ["0:GetObject", "1:GetObject"]);
-        let mixed = [
-            gz(lines.as_bytes()),
-            gz(format!("{REC}\n{REC}\n").as_bytes()),
-        ]
-        .concat();
-        assert_eq!(run(mixed).1.len(), 3);
-        // One member, reused buffers across objects of different sizes.
-        let mut d = Decoder::default();
-        for doc in [
-            one.clone(),
-            format!(r#"{{"Records":[{REC},{REC}]}}"#),
-            one.clone(),
-        ] {
-            let mut n = 0;
-            let mut data = gz(doc.as_bytes());
-            d.decode(&mut data, &mut |_, r| n += usize::from(r.is_ok()))
-                .unwrap();
-            assert!(n >= 1);
-        }
-        // A trailer claiming more than deflate can expand to, or more than a worker keeps.
-        let mut g = gz(one.as_bytes());
-        let n = g.len();
-        g[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert!(run(g).0.unwrap_err().contains("gzip"));
-        let noise: Vec<u8> = (0..100_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
-        let mut g = gz(&noise);
-        let n = g.len();
-        g[n - 4..].copy_from_slice(&(RETAIN as u32 + 1).to_le_bytes());
-        let mut d = Decoder::default();
-        assert!(
-            d.decode(&mut g, &mut |_, _| {})
-                .unwrap_err()
-                .to_string()
-                .contains("gzip")
-        );
-        assert!(d.inflated.capacity() < RETAIN);
-    }
-
-    /// Records as `decode` and as `decode_staged` (sliced) see them, with the number of
-    /// restarts; sliced results count from the last restart.
-    fn both_ways(doc: &str) -> (Vec<String>, Vec<String>, usize) {
-        let show = |i: usize, rec: Result<Record<'_>, RecordError>| match rec {
-            Ok(r) => format!("{i}:{}", r.event_name().unwrap()),
-            Err(e) => format!("{i}:ERR {e}"),
-        };
-        let mut whole = Vec::new();
-        let r =
-            Decoder::default().decode(&mut gz(doc.as_bytes()), &mut |i, r| whole.push(show(i, r)));
-        whole.push(format!("{:?}", r.map_err(|e| e.to_string())));
-        let mut sliced = Vec::new();
-        let mut restarts = 0;
-        let mut d = Decoder::default();
-        let mut data = gz(doc.as_bytes());
-        let mut seen = std::cell::RefCell::new(Vec::new());
-        let r = d.decode_staged(
-            &mut data,
-            &mut |i, r| seen.borrow_mut().push(show(i, r)),
-            Some(&mut || {
-                restarts += 1;
-                seen.borrow_mut().clear();
-            }),
-        );
-        sliced.append(seen.get_mut());
-        sliced.push(format!("{:?}", r.map_err(|e| e.to_string())));
-        (whole, sliced, restarts)
-    }
-
-    #[test]
-    fn large_objects_parse_in_slices_with_the_same_result() {
-        let rec = |i: usize, extra: &str| {
-            format!(
-                r#"{{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"E{i}","requestParameters":{{"s":"a,{{\"eventVersion\":1}} \u00e9 {}"{extra}}}}}"#,
-                "x".repeat(200)
-            )
-        };
-        let n = 3 * CHUNK / 250;
-        let recs: Vec<String> = (0..n).map(|i| rec(i, "")).collect();
-        let doc = format!("{{\"Records\":[{}]}}\n", recs.join(","));
-        let (whole, sliced, restarts) = both_ways(&doc);
-        assert_eq!(whole.len(), n + 1);
-        assert_eq!((sliced, restarts), (whole, 0));
-        // Nested objects that start like a record, where a slice would end: the slice is
-        // unbalanced, so the object is decoded again whole (restarting if the failing
-        // slice was not the first).
-        let odd: Vec<String> = (0..n)
-            .map(|i| rec(i, r#","n":[{"x":1},{"eventVersion":"1.0"}]"#))
-            .collect();
-        let doc = format!("{{\"Records\":[{}]}}", odd.join(","));
-        let (whole, sliced, restarts) = both_ways(&doc);
-        let diff = whole.iter().zip(&sliced).position(|(a, b)| a != b);
-        assert!(
-            sliced == whole && restarts <= 1,
-            "{} vs {} records, {restarts} restarts, first difference at {diff:?}: {:?}",
-            sliced.len(),
-            whole.len(),
-            diff.map(|i| (&whole[i], &sliced[i]))
-        );
-        // Damage in the last slice: the whole document's error, no records.
-        let doc = format!(
-            "{{\"Records\":[{},{{\"eventVersion\":tru]}}",
-            recs.join(",")
-        );
-        let (whole, sliced, restarts) = both_ways(&doc);
-        assert_eq!(whole.len(), 1, "{:?}", &whole[..1]);
-        assert_eq!((sliced, restarts), (whole, 1));
-        // Not `{"Records":[…]}` exactly: parsed whole.
-        let doc = format!("{{\"Records\":[{}],\"x\":1}}", recs.join(","));
-        let (whole, sliced, restarts) = both_ways(&doc);
-        assert_eq!((sliced, restarts), (whole, 0));
-    }
-
-    /// What a test compares of a record: the fields selection reads, and for a whole
-    /// record everything mapping reads too.
-    fn show(i: usize, rec: Result<Record<'_>, RecordError>) -> String {
-        let r = match rec {
-            Ok(r) => r,
-            Err(e) => return format!("{i}: ERR {e}"),
-        };
-        let mut s = format!(
-            "{i}: {:?} {:?} {:?} {:?} {:?} {:?} issuer={:?}",
-            r.event_source(),
-            r.event_name(),
-            r.event_time(),
-            r.event_type(),
-            r.region(),
-            r.recipient_account(),
-            r.issuer_str("arn")
-        );
-        for k in [
-            "type",
-            "arn",
-            "accountId",
-            "accessKeyId",
-            "userName",
-            "principalId",
-            "invokedBy",
-        ] {
-            s += &format!(" {k}={:?}", r.identity_str(k));
-        }
-        if !r.is_light() {
-            s += &format!(
-                " FULL {:?} {:?} {:?} {:?} {:?}",
-                r.event_id(),
-                r.error_code(),
-                r.request_parameters(),
-                r.response_elements(),
-                r.resources().collect::<Vec<_>>()
-            );
-        }
-        s
-    }
-
-    /// `decode` (with every record not wanted shown light) and `decode_selecting`, and
-    /// the number of restarts.
-    fn skim_both_ways(doc: &[u8], gzip: bool) -> (Vec<String>, Vec<String>, usize) {
-        let want = |r: &Record<'_>| {
-            r.issuer_str("arn")
-                .or(r.identity_str("arn"))
-                .is_some_and(|a| a.ends_with("/ci"))
-        };
-        let input = || if gzip { gz(doc) } else { doc.to_vec() };
-        let mut whole = Vec::new();
-        let r = Decoder::default().decode(&mut input(), &mut |i, rec| {
-            let line = show(i, rec.clone());
-            whole.push(match rec {
-                Ok(r) if !want(&r) => line.split(" FULL ").next().unwrap().to_string(),
-                _ => line,
-            });
-        });
-        whole.push(format!("{:?}", r.map_err(|e| e.to_string())));
-        let seen = std::cell::RefCell::new(Vec::new());
-        let mut restarts = 0;
-        let r = Decoder::default().decode_selecting(
-            &mut input(),
-            &mut |i, rec| {
-                let line = show(i, rec.clone());
-                seen.borrow_mut().push(match rec {
-                    // Records the skimmer leaves to the parser come whole; compare what
-                    // a light one shows.
-                    Ok(r) if !want(&r) => line.split(" FULL ").next().unwrap().to_string(),
-                    Ok(r) => {
-                        assert!(!r.is_light(), "a wanted record came light");
-                        line
-                    }
-                    _ => line,
-                })
-            },
-            Some(&mut || {
-                restarts += 1;
-                seen.borrow_mut().clear();
-            }),
-            Some(&want),
-        );
-        let mut skimmed = seen.into_inner();
-        skimmed.push(format!("{:?}", r.map_err(|e| e.to_string())));
-        // Checked first, handed over after (what objects of ordinary size get): the same
-        // records, with no restart to undo anything.
-        let mut checked = Vec::new();
-        let r = Decoder::default().decode_selecting(
-            &mut input(),
-            &mut |i, rec| {
-                let line = show(i, rec.clone());
-                checked.push(match rec {
-                    Ok(r) if !want(&r) => line.split(" FULL ").next().unwrap().to_string(),
-                    _ => line,
-                })
-            },
-            None,
-            Some(&want),
-        );
-        checked.push(format!("{:?}", r.map_err(|e| e.to_string())));
-        assert_eq!(checked, skimmed, "checked vs streamed skim");
-        (whole, skimmed, restarts)
-    }
-
-    #[test]
-    fn skimming_gives_what_parsing_gives() {
-        use serde_json::json;
-        let role = |name: &str, session: &str| {
-            json!({"type":"AssumedRole","principalId":"AROAX:s","arn":format!("arn:aws:sts::111122223333:assumed-role/{name}/{session}"),
-                "accountId":"111122223333","accessKeyId":"ASIAEXAMPLE",
-                "sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAX","arn":format!("arn:aws:iam::111122223333:role/{name}"),"accountId":"111122223333","userName":name},
-                    "attributes":{"creationDate":"2026-11-20T09:00:00Z","mfaAuthenticated":"false"}}})
-        };
-        let rec = |i: usize, who: serde_json::Value| {
-            json!({"eventVersion":"1.08","userIdentity":who,"eventTime":format!("2026-11-20T09:{:02}:00Z", i % 60),
-                "eventSource":"sqs.amazonaws.com","eventName":"SendMessage","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1",
-                "requestParameters":{"queueUrl":"https://sqs.us-east-1.amazonaws.com/111122223333/q","body":"}]\"{[,\\","n":[1,2.5,-3e2,true,false,null,{"x":[[]]}]},
-                "responseElements":null,"eventID":format!("id-{i}"),"eventType":"AwsApiCall","recipientAccountId":"111122223333",
-                "resources":[{"ARN":"arn:aws:sqs:us-east-1:111122223333:q","type":"AWS::SQS::Queue"}]})
-        };
-        let mut recs = Vec::new();
-        for i in 0..40 {
-            let who = match i % 5 {
-                0 => role("ci", "build-1"),
-                1 => role("other", "s"),
-                2 => {
-                    json!({"type":"IAMUser","principalId":"AIDAX","arn":"arn:aws:iam::111122223333:user/bob","accountId":"111122223333","userName":"bob"})
-                }
-                3 => json!({"type":"AWSService","invokedBy":"lambda.amazonaws.com"}),
-                _ => {
-                    json!({"type":"Root","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333"})
-                }
-            };
-            recs.push(rec(i, who).to_string());
-        }
-        // Records the skimmer must leave to the parser: escapes in the fields it reads
-        // (one of them is the wanted role), repeated fields, fields of other types,
-        // missing required fields, and a record without userIdentity.
-        recs.push(recs[0].replace("role/ci\"", "role/\\u0063i\""));
-        recs.push(recs[1].replace("role/other\"", "role/\\u0063i\""));
-        recs.push(recs[1].replace("\"awsRegion\"", "\"awsRegion\":\"eu-west-1\",\"awsRegion\""));
-        recs.push(recs[2].replace("\"eventTime\":\"2026-11-20T09:02:00Z\"", "\"eventTime\":1"));
-        recs.push(recs[1].replace("\"eventName\":\"SendMessage\",", ""));
-        recs.push(recs[0].replace(
-            "\"eventSource\":\"sqs.amazonaws.com\"",
-            "\"eventSource\":\"\"",
-        ));
-        recs.push(r#"{"eventSource":"s3.amazonaws.com","eventName":"ListBuckets"}"#.to_string());
-        recs.push(recs[0].replace(
-            "\"sessionContext\":{",
-            "\"sessionContext\":{\"sessionIssuer\":null,",
-        ));
-        recs.push(recs[1].replace(
-            "\"userIdentity\":{",
-            "\"userIdentity\":{\"arn\":\"arn:aws:iam::1:role/ci\",",
-        ));
-        let compact = format!("{{\"Records\":[{}]}}", recs.join(","));
-        let value: serde_json::Value = serde_json::from_str(&compact).unwrap();
-        let pretty = serde_json::to_string_pretty(&value).unwrap();
-        for (doc, gzip) in [(&compact, true), (&compact, false), (&pretty, true)] {
-            let (whole, skimmed, restarts) = skim_both_ways(doc.as_bytes(), gzip);
-            assert_eq!(whole.len(), recs.len() + 1);
-            assert_eq!(restarts, 0);
-            for (a, b) in whole.iter().zip(&skimmed) {
-                assert_eq!(a, b);
-            }
-            assert_eq!(whole, skimmed);
-            assert!(
-                whole.iter().filter(|l| l.contains(" FULL ")).count() >= 8,
-                "{whole:#?}"
-            );
-        }
-        // A record that does not parse, after records were handed over: the document's
-        // error, after one restart.
-        let bad = format!(
-            "{{\"Records\":[{},{}]}}",
-            recs[0],
-            recs[0].replace("true", "tru")
-        );
-        let (whole, skimmed, restarts) = skim_both_ways(bad.as_bytes(), true);
-        assert_eq!((skimmed, restarts), (whole.clone(), 1));
-        assert!(whole[0].contains("not valid JSON"), "{whole:?}");
-        // Broken structure: the same, and no records.
-        let bad = format!("{{\"Records\":[{},{}]}}", recs[0], &recs[1][..100]);
-        let (whole, skimmed, restarts) = skim_both_ways(bad.as_bytes(), false);
-        assert_eq!((skimmed, restarts), (whole, 1));
-        // Damage inside a record of another principal is not read: its object is kept.
-        let other = format!(
-            "{{\"Records\":[{},{}]}}",
-            recs[0],
-            recs[1].replace("true", "tru")
-        );
-        let (whole, skimmed, _) = skim_both_ways(other.as_bytes(), true);
-        assert!(whole[0].contains("not valid JSON"));
-        assert_eq!(skimmed.len(), 3);
-        assert!(
-            skimmed[0].contains(" FULL ") && skimmed[2] == "Ok(Records)",
-            "{skimmed:?}"
-        );
-    }
-
-    #[test]
-    fn damaged_objects_are_errors_not_panics() {
-        let g = gz(format!(r#"{{"Records":[{REC}]}}"#).as_bytes());
-        assert!(
-            run(g[..g.len() / 2].to_vec())
-                .0
-                .unwrap_err()
-                .contains("gzip")
-        );
-        assert_eq!(run(Vec::new()).0.unwrap_err(), "empty file");
-        assert!(
-            run(b"{\"Records\":[".to_vec())
-                .0
-                .unwrap_err()
-                .contains("not valid JSON")
-        );
-        assert_eq!(run(b"# README\n".to_vec()).0, Ok(ObjectKind::NotCloudTrail));
-        assert!(run(b"{\"Records\":[\"\xff\xfe\"]}".to_vec()).0.is_err());
-    }
-}
+mod tests;

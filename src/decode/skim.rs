@@ -75,29 +75,39 @@ fn records_start(text: &[u8]) -> Option<usize> {
 
 /// After a record (or at the array's start): the start of the next record, `Ok(None)` at
 /// the array's end (the document must then end with `}`), `Err(())` when the text is not
-/// a list of objects.
-fn next_record(text: &[u8], at: usize, first: bool) -> Result<Option<usize>, ()> {
-    let mut c = Cursor { b: text, i: at };
-    c.ws();
-    match c.peek() {
-        Some(b']') => {
-            c.i += 1;
-            c.ws();
-            c.eat(b'}').ok_or(())?;
-            c.ws();
-            if c.i == text.len() { Ok(None) } else { Err(()) }
-        }
-        Some(b',') if !first => {
-            c.i += 1;
-            c.ws();
-            if c.peek() == Some(b'{') {
-                Ok(Some(c.i))
-            } else {
-                Err(())
+/// a list of objects. Another `{"Records":[…]}` may follow a document's end (delivery
+/// objects concatenated, as `zcat *.json.gz` writes them): its records continue the list.
+fn next_record(text: &[u8], mut at: usize, mut first: bool) -> Result<Option<usize>, ()> {
+    loop {
+        let mut c = Cursor { b: text, i: at };
+        c.ws();
+        return match c.peek() {
+            Some(b']') => {
+                c.i += 1;
+                c.ws();
+                c.eat(b'}').ok_or(())?;
+                c.ws();
+                if c.i == text.len() {
+                    Ok(None)
+                } else {
+                    // A loop, not recursion: a stream of empty documents stays flat.
+                    at = c.i + records_start(&text[c.i..]).ok_or(())?;
+                    first = true;
+                    continue;
+                }
             }
-        }
-        Some(b'{') if first => Ok(Some(c.i)),
-        _ => Err(()),
+            Some(b',') if !first => {
+                c.i += 1;
+                c.ws();
+                if c.peek() == Some(b'{') {
+                    Ok(Some(c.i))
+                } else {
+                    Err(())
+                }
+            }
+            Some(b'{') if first => Ok(Some(c.i)),
+            _ => Err(()),
+        };
     }
 }
 
@@ -434,7 +444,7 @@ impl<'a> Cursor<'a> {
 /// the text ends first. Brackets inside strings do not count; whether each closing
 /// bracket matches its opening one is not checked (the parser checks the values a run
 /// reads).
-fn close(b: &[u8], start: usize) -> Option<usize> {
+pub(super) fn close(b: &[u8], start: usize) -> Option<usize> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2 (checked just above).

@@ -115,7 +115,9 @@ pub fn config_key(cfg: &Config) -> String {
          principals: {principals:?}\n\
          regions: {regions:?}\n\
          accounts: {accounts:?}\n\
-         failed calls counted: {counted:?}\n",
+         failed calls counted: {counted:?}\n\
+         duplicates within an object: {dedupe}\n",
+        dedupe = if cfg.dedupe { "counted once" } else { "kept" },
         version = env!("CARGO_PKG_VERSION"),
         catalog = catalog_version(),
         curated = fnv(&curated),
