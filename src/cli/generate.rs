@@ -22,7 +22,8 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
     if let Some(n) = &a.name
         && let Err(e) = check_name(n, 1)
     {
-        eprintln!("iamtrail: error: {e}");
+        report::print_error(&e.to_string());
+        report::print_exit(exit::USAGE, "usage error (see above); nothing written");
         return Ok(exit::USAGE);
     }
     let mut sel = selection(&a.input)?;
@@ -162,6 +163,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
             Ok(result) => result?,
             Err(e @ EmitError::Name(_)) => {
                 report::print_error(&e.to_string());
+                report::print_exit(exit::USAGE, "usage error (see above); nothing written");
                 return Ok(exit::USAGE);
             }
             Err(e) => return Err(e.into()),
