@@ -205,9 +205,14 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                     );
                     if let Some(x) = &e.generalized {
                         eprintln!(
-                            "    generalized by {} from {} exact resources, e.g. {}",
+                            "    generalized by {} from {} exact {}, e.g. {}",
                             x.rules.join("+"),
                             x.replaced,
+                            if x.replaced == 1 {
+                                "resource"
+                            } else {
+                                "resources"
+                            },
                             x.examples.join(", ")
                         );
                     }
