@@ -132,6 +132,9 @@ pub struct ExplainedGeneralization {
     pub replaced: usize,
     /// The first few of them.
     pub examples: Vec<String>,
+    /// For `counter`: the numbers seen varying at its place.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub varied: Vec<String>,
 }
 
 /// The evidence behind every (statement, action, resource).
@@ -153,6 +156,7 @@ pub fn explain(g: &Generated) -> Vec<Explained> {
                         rules: x.rules.iter().copied().collect(),
                         replaced: x.replaced,
                         examples: x.examples.clone(),
+                        varied: x.varied.clone(),
                     }
                 }),
                 sid: st.sid.clone(),

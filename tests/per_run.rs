@@ -117,6 +117,8 @@ fn sample_trails_policy_from_the_first_builds_serves_the_next() {
         })
         .expect("builds/*/app.zip");
     assert_eq!(put["rules"], json!(["counter"]));
+    // The evidence that the number varies: the build numbers seen at its place.
+    assert_eq!(put["varied"], json!(["1233", "1234"]));
     assert_eq!(
         put["examples"],
         json!([

@@ -128,7 +128,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                 .synthesis
                 .generalizations
                 .iter()
-                .map(|g| serde_json::json!({"action": g.action.to_string(), "pattern": g.pattern, "replaced": g.replaced, "rules": g.rules, "examples": g.examples}))
+                .map(|g| serde_json::json!({"action": g.action.to_string(), "pattern": g.pattern, "replaced": g.replaced, "rules": g.rules, "examples": g.examples, "varied": g.varied}))
                 .collect::<Vec<_>>(),
         )?;
         report["sensitive"] = serde_json::to_value(&generated.sensitive)?;
@@ -205,7 +205,7 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                     );
                     if let Some(x) = &e.generalized {
                         eprintln!(
-                            "    generalized by {} from {} exact {}, e.g. {}",
+                            "    generalized by {} from {} exact {}, e.g. {}{}",
                             x.rules.join("+"),
                             x.replaced,
                             if x.replaced == 1 {
@@ -213,7 +213,12 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
                             } else {
                                 "resources"
                             },
-                            x.examples.join(", ")
+                            x.examples.join(", "),
+                            if x.varied.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; the number varies: {}", x.varied.join(", "))
+                            }
                         );
                     }
                 }

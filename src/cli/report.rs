@@ -370,23 +370,33 @@ pub fn generated_lines(g: &Generated, limit: usize) -> Vec<Line> {
     let mut out = Vec::new();
     // One line per pattern and rule set, across actions (the full list, with every
     // example, is in --json and --explain).
-    type Group<'a> = (Vec<String>, usize, &'a str);
+    type Group<'a> = (Vec<String>, usize, &'a str, Vec<&'a str>);
     let mut by_pattern: BTreeMap<(&str, Vec<&str>), Group> = BTreeMap::new();
     for x in &g.synthesis.generalizations {
         let e = by_pattern
             .entry((x.pattern.as_str(), x.rules.iter().copied().collect()))
-            .or_insert_with(|| (Vec::new(), 0, x.examples.first().map_or("", String::as_str)));
+            .or_insert_with(|| {
+                (
+                    Vec::new(),
+                    0,
+                    x.examples.first().map_or("", String::as_str),
+                    Vec::new(),
+                )
+            });
         e.0.push(x.action.to_string());
         e.1 += x.replaced;
+        e.3.extend(x.varied.iter().map(String::as_str));
     }
     // Patterns made for the same actions by the same rules share one line past the first.
-    type Made<'a> = Vec<(&'a str, usize, &'a str)>;
+    type Made<'a> = Vec<(&'a str, usize, &'a str, Vec<&'a str>)>;
     let mut by_rule: BTreeMap<(String, Vec<&str>), Made> = BTreeMap::new();
-    for ((pattern, rules), (actions, replaced, example)) in by_pattern {
+    for ((pattern, rules), (actions, replaced, example, mut varied)) in by_pattern {
+        varied.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        varied.dedup();
         by_rule
             .entry((actions.join(", "), rules))
             .or_default()
-            .push((pattern, replaced, example));
+            .push((pattern, replaced, example, varied));
     }
     for ((actions, rules), patterns) in by_rule {
         let knob = if rules.contains(&SIBLINGS) {
@@ -395,10 +405,15 @@ pub fn generated_lines(g: &Generated, limit: usize) -> Vec<Line> {
             "--pin keeps resources exact"
         };
         let text = match patterns.as_slice() {
-            [(pattern, replaced, example)] => format!(
-                "generalized: {actions} on {pattern}: {} by {} (e.g. {example}; {knob})",
+            [(pattern, replaced, example, varied)] => format!(
+                "generalized: {actions} on {pattern}: {} by {} (e.g. {example}{}; {knob})",
                 plural(*replaced as u64, "resource", "resources"),
                 rules.join("+"),
+                if varied.is_empty() {
+                    String::new()
+                } else {
+                    format!("; the number varies: {}", varied.join(", "))
+                },
             ),
             many => {
                 let total: usize = many.iter().map(|p| p.1).sum();

@@ -380,10 +380,11 @@ impl Evidence {
         }
     }
 
-    fn varies(&self, resource: &str, at: usize) -> bool {
+    /// The numbers seen at the place of position `at`, when there is more than one.
+    fn varies(&self, resource: &str, at: usize) -> Option<&BTreeSet<String>> {
         self.places
             .get(&place(resource, at))
-            .is_some_and(|seen| seen.len() > 1)
+            .filter(|seen| seen.len() > 1)
     }
 }
 
@@ -394,6 +395,9 @@ pub struct Rewrite {
     pub pattern: String,
     /// The rules that made it.
     pub rules: BTreeSet<Shape>,
+    /// For [`Shape::Counter`]: the numbers the principal's resources show at the place of
+    /// the leftmost counter (the evidence that it varies).
+    pub varied: BTreeSet<String>,
 }
 
 /// The per-run parts of `resource` (granted for `action`), written `*` — or `None` when
@@ -410,6 +414,7 @@ pub fn rewrite(action: ActionId, resource: &str, evidence: &Evidence) -> Option<
         rt.arn.captures(resource).map(|c| (rt, c))
     })?;
     let mut cuts: Vec<(Range<usize>, Shape)> = Vec::new();
+    let mut varied = BTreeSet::new();
     for (var, span) in vars {
         let Some(rule) = rule_for(svc.prefix, rt.name, var) else {
             continue;
@@ -424,7 +429,17 @@ pub fn rewrite(action: ActionId, resource: &str, evidence: &Evidence) -> Option<
                 let shaped = shaped_spans(value);
                 let counters: Vec<_> = digit_runs(value, &shaped)
                     .into_iter()
-                    .filter(|r| evidence.varies(resource, span.start + r.start))
+                    .filter(|r| match evidence.varies(resource, span.start + r.start) {
+                        Some(seen) => {
+                            // The leftmost counter's numbers are what a reader checks
+                            // (the build number before the shard number).
+                            if varied.is_empty() {
+                                varied.extend(seen.iter().cloned());
+                            }
+                            true
+                        }
+                        None => false,
+                    })
                     .map(|r| (r, Shape::Counter))
                     .collect();
                 let mut here: Vec<_> = shaped.into_iter().chain(counters).collect();
@@ -452,7 +467,11 @@ pub fn rewrite(action: ActionId, resource: &str, evidence: &Evidence) -> Option<
         rules.insert(shape);
     }
     pattern.push_str(&resource[last..]);
-    Some(Rewrite { pattern, rules })
+    Some(Rewrite {
+        pattern,
+        rules,
+        varied,
+    })
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub const SIBLINGS: &str = "siblings";
 /// How many of the replaced resources a [`Generalization`] keeps as examples.
 pub const EXAMPLES: usize = 3;
 
+/// How many of the numbers behind a `counter` a [`Generalization`] keeps.
+pub const VARIED: usize = 5;
+
 /// A wildcard iamtrail wrote in place of exact resources, and why.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Generalization {
@@ -56,6 +59,8 @@ pub struct Generalization {
     pub rules: BTreeSet<&'static str>,
     /// The first few resources it replaced, sorted.
     pub examples: Vec<String>,
+    /// For the `counter` rule: the first few numbers seen varying at its place.
+    pub varied: Vec<String>,
 }
 
 impl Generalization {
@@ -63,6 +68,16 @@ impl Generalization {
         self.replaced += o.replaced;
         self.rules.extend(o.rules);
         self.add_examples(o.examples);
+        self.add_varied(o.varied);
+    }
+
+    fn add_varied(&mut self, more: impl IntoIterator<Item = String>) {
+        self.varied.extend(more);
+        // Numbers in numeric order (`9` before `10`), then the rest.
+        self.varied
+            .sort_by(|a, b| (a.len(), a.as_str()).cmp(&(b.len(), b.as_str())));
+        self.varied.dedup();
+        self.varied.truncate(VARIED);
     }
 
     fn add_examples(&mut self, more: impl IntoIterator<Item = String>) {
@@ -210,6 +225,7 @@ fn generalize(
             replaced: 0,
             rules: BTreeSet::from([SIBLINGS]),
             examples: Vec::new(),
+            varied: Vec::new(),
         };
         for m in &members {
             let u = resources.remove(m).expect("member");
@@ -359,10 +375,12 @@ fn per_run(
                             replaced: 0,
                             rules: BTreeSet::new(),
                             examples: Vec::new(),
+                            varied: Vec::new(),
                         });
                     g.replaced += 1;
                     g.rules.extend(rw.rules.iter().map(|s| s.as_str()));
                     g.add_examples([r]);
+                    g.add_varied(rw.varied);
                 }
                 None => out.entry(r).or_default().merge(&u),
             }
@@ -508,6 +526,7 @@ mod tests {
                 replaced,
                 rules: BTreeSet::new(),
                 examples: Vec::new(),
+                varied: Vec::new(),
             });
         }
     }
@@ -625,6 +644,7 @@ mod tests {
                     "arn:aws:s3:::b/logs/1.txt".into(),
                     "arn:aws:s3:::b/logs/10.txt".into()
                 ],
+                varied: Vec::new(),
             }]
         );
         let none = synthesize(
@@ -733,6 +753,7 @@ mod tests {
                 ),
             ]
         );
+        assert_eq!(s.generalizations[1].varied, ["1233", "1234", "1235"]);
         assert_eq!(
             s.generalizations[2].examples,
             [

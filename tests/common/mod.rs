@@ -28,8 +28,15 @@ pub fn iamtrail(args: &[&str], stdin: Option<&[u8]>) -> Output {
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("run iamtrail");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
+    if let Some(input) = stdin
+        && let Err(e) = child.stdin.take().unwrap().write_all(input)
+    {
+        // A run that stops before reading its input (a usage error) closes the pipe.
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
     }
     child.wait_with_output().expect("iamtrail output")
 }
