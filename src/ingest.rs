@@ -14,7 +14,7 @@ use crate::map::{FailureClass, Mapper, Outcome};
 use crate::report::{Problem, Summary};
 use crate::select::{Selection, caller};
 use crate::source::{ObjectRef, Source};
-use crate::usage::UsageSet;
+use crate::usage::{UsageSet, earliest, latest};
 
 /// What to select and how to map.
 #[derive(Debug, Clone)]
@@ -561,8 +561,8 @@ impl TimeSpan {
     fn note(&mut self, t: Option<i64>) {
         match t {
             Some(t) => {
-                self.first = Some(self.first.map_or(t, |f| f.min(t)));
-                self.last = Some(self.last.map_or(t, |l| l.max(t)));
+                self.first = earliest(self.first, Some(t));
+                self.last = latest(self.last, Some(t));
             }
             None => self.untimed += 1,
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::select::PrincipalKind;
+use crate::usage::{earliest, latest};
 
 /// A problem with the input, by object and record.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -112,8 +113,8 @@ impl Seen {
     /// Notes one record's time, region and account; allocates only for a new value.
     pub fn note(&mut self, time: Option<i64>, region: Option<&str>, account: Option<&str>) {
         if let Some(t) = time {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            self.first = earliest(self.first, Some(t));
+            self.last = latest(self.last, Some(t));
         }
         fn count(m: &mut BTreeMap<String, u64>, k: Option<&str>) {
             let Some(k) = k else { return };
@@ -130,14 +131,8 @@ impl Seen {
 
     /// Folds another in.
     pub fn merge(&mut self, o: Seen) {
-        self.first = match (self.first, o.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last = match (self.last, o.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.first = earliest(self.first, o.first);
+        self.last = latest(self.last, o.last);
         for (k, v) in o.regions {
             *self.regions.entry(k).or_default() += v;
         }

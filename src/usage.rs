@@ -10,6 +10,16 @@ use rustc_hash::FxBuildHasher;
 use crate::catalog::ActionId;
 use crate::map::{Condition, ConditionRef, NeedRef, Via};
 
+/// The earlier of two optional times (a missing time is no time, not the earliest).
+pub fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.into_iter().chain(b).min()
+}
+
+/// The later of two optional times.
+pub fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    a.into_iter().chain(b).max()
+}
+
 /// How many sample eventIDs to keep per entry (the smallest, so merges are order-free).
 pub const SAMPLES: usize = 3;
 
@@ -86,8 +96,8 @@ impl Usage {
     fn note(&mut self, time: Option<i64>, event_id: Option<&str>) {
         self.count += 1;
         if let Some(t) = time {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            self.first = earliest(self.first, Some(t));
+            self.last = latest(self.last, Some(t));
         }
         if let Some(id) = event_id {
             add_sample(&mut self.samples, id);
@@ -97,14 +107,8 @@ impl Usage {
     /// Folds another entry's evidence in (commutative: merge order never shows).
     pub fn merge(&mut self, o: &Usage) {
         self.count += o.count;
-        self.first = match (self.first, o.first) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        self.last = match (self.last, o.last) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        self.first = earliest(self.first, o.first);
+        self.last = latest(self.last, o.last);
         for s in &o.samples {
             add_sample(&mut self.samples, s);
         }

@@ -144,23 +144,25 @@ impl std::fmt::Display for Shape {
     }
 }
 
-/// Runs of ASCII letters and digits: the only places a per-run part can start or end.
-fn words(s: &str) -> Vec<Range<usize>> {
+/// The maximal runs of bytes that satisfy `pred`, as ranges.
+fn runs(s: &str, pred: impl Fn(u8) -> bool) -> impl Iterator<Item = Range<usize>> {
     let b = s.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_alphanumeric() {
-            let start = i;
-            while i < b.len() && b[i].is_ascii_alphanumeric() {
-                i += 1;
-            }
-            out.push(start..i);
-        } else {
+    std::iter::from_fn(move || {
+        while i < b.len() && !pred(b[i]) {
             i += 1;
         }
-    }
-    out
+        let start = i;
+        while i < b.len() && pred(b[i]) {
+            i += 1;
+        }
+        (start < i).then_some(start..i)
+    })
+}
+
+/// Runs of ASCII letters and digits: the only places a per-run part can start or end.
+fn words(s: &str) -> Vec<Range<usize>> {
+    runs(s, |c| c.is_ascii_alphanumeric()).collect()
 }
 
 fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
@@ -300,23 +302,13 @@ pub fn shaped_spans(value: &str) -> Vec<(Range<usize>, Shape)> {
 
 /// Runs of digits outside `taken`: the candidates for [`Shape::Counter`].
 fn digit_runs(value: &str, taken: &[(Range<usize>, Shape)]) -> Vec<Range<usize>> {
-    let b = value.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_digit() {
-            let start = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            if !taken.iter().any(|(r, _)| r.start < i && start < r.end) {
-                out.push(start..i);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    out
+    runs(value, |c| c.is_ascii_digit())
+        .filter(|d| {
+            !taken
+                .iter()
+                .any(|(r, _)| r.start < d.end && d.start < r.end)
+        })
+        .collect()
 }
 
 /// The text before position `at` with every shaped part written `*` and every number `#`:
