@@ -22,7 +22,6 @@ use std::sync::Arc;
 use bumpalo::Bump;
 use bumpalo::collections::Vec as BumpVec;
 use rustc_hash::FxHashMap;
-use simd_json::prelude::ValueIntoString;
 
 use crate::catalog::curated::{
     EventRule, LineRef, ParamActionRule, PassRoleRule, ResourceRole, TagRule, Transform, curated,
@@ -31,7 +30,7 @@ use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
 use crate::policy::escape::{escape_in, literal_in};
 pub use failure::FailureClass;
-use resources::{Place, Resolved, resolve, root_of, values_at};
+use resources::{Place, Resolved, resolve, root_of};
 
 /// Why an action is in the policy: shown by `--explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -467,14 +466,8 @@ fn add_passrole<'a>(
     }
     let pass = ActionId::find("iam", "PassRole").expect("catalog has iam:PassRole");
     for rule in rules {
-        let Some((root, path)) = root_of(r, &rule.source.path) else {
-            continue;
-        };
         let profile = rule.source.transform == Transform::InstanceProfile;
-        values_at(root, path, &mut |v| {
-            let Some(v) = v.into_string().filter(|s| !s.is_empty()) else {
-                return;
-            };
+        resources::strings_at(r, &rule.source.path, &mut |v| {
             let role = role_resource(bump, v, place, profile);
             out.push(NeedRef {
                 action: pass,
@@ -501,13 +494,7 @@ fn add_param_actions<'a>(
     out: &mut BumpVec<'a, NeedRef<'a>>,
 ) {
     for rule in rules {
-        let Some((root, path)) = root_of(r, &rule.source.path) else {
-            continue;
-        };
-        values_at(root, path, &mut |v| {
-            let Some(v) = v.into_string().filter(|s| !s.is_empty()) else {
-                return;
-            };
+        resources::strings_at(r, &rule.source.path, &mut |v| {
             for &action in &rule.actions {
                 if let Some(res) =
                     resources::resolve_value(bump, place, action, rule.source.transform, v)

@@ -109,6 +109,19 @@ pub fn values_at<'v>(root: Json<'v>, path: &[PathStep], visit: &mut impl FnMut(J
     }
 }
 
+/// Visits the non-empty strings a record holds at a curated source path (read from the
+/// tree [`root_of`] picks).
+pub fn strings_at<'a>(r: &Record<'a>, path: &[PathStep], visit: &mut impl FnMut(&'a str)) {
+    let Some((root, path)) = root_of(r, path) else {
+        return;
+    };
+    values_at(root, path, &mut |v| {
+        if let Some(s) = v.into_string().filter(|s| !s.is_empty()) {
+            visit(s);
+        }
+    });
+}
+
 /// Whether the path holds something: present, not null, not empty.
 pub fn present(root: Json<'_>, path: &[PathStep]) -> bool {
     let Some((step, rest)) = path.split_first() else {
