@@ -240,12 +240,7 @@ fn write_out(a: &GenerateArgs, text: &str) -> Result<()> {
         Some(p) if p.as_os_str() != "-" => {
             std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))
         }
-        _ => {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .context("cannot write to standard output")
-        }
+        _ => super::write_stdout(text),
     }
 }
 

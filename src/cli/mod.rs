@@ -39,6 +39,23 @@ pub mod exit {
     pub const WORKLOAD_FAILED: u8 = 5;
 }
 
+/// Standard output was closed by its reader (`iamtrail … | head -1`): the reader has
+/// what it wanted, so the run ends quietly with exit 0, as Unix tools do.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub struct ClosedStdout;
+
+/// Writes `text` to standard output; a closed pipe is [`ClosedStdout`], any other
+/// failure an error that says so.
+pub fn write_stdout(text: &str) -> Result<(), anyhow::Error> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ClosedStdout.into()),
+        r => r.map_err(|e| anyhow::Error::new(e).context("cannot write to standard output")),
+    }
+}
+
 /// A bad argument, or arguments that do not fit the input: exit 2, always.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -278,6 +295,7 @@ pub fn run() -> u8 {
     };
     match result {
         Ok(code) => code,
+        Err(e) if e.downcast_ref::<ClosedStdout>().is_some() => exit::OK,
         Err(e) => {
             let code = if e.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::render::{ingest, selection};
 use super::report::{self, summary_lines};
-use super::{PrincipalsArgs, exit};
+use super::{PrincipalsArgs, exit, write_stdout};
 use crate::ingest::Config;
 
 /// Lists principals with record counts (all records of the input, before selection by
@@ -17,22 +17,17 @@ pub fn run(a: PrincipalsArgs) -> Result<u8> {
     let got = ingest(&a.input, &cfg)?;
     let s = &got.summary;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "principals": s.principals, "summary": s })
-            )?
-        );
+        let json = serde_json::json!({ "principals": s.principals, "summary": s });
+        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
         let mut rows: Vec<_> = s.principals.iter().collect();
         rows.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
+        let mut table = String::new();
         for (p, seen) in rows {
-            println!(
-                "{:>8}  {:<6}  {p}",
-                seen.records,
-                seen.kind.as_deref().unwrap_or("?")
-            );
+            let kind = seen.kind.as_deref().unwrap_or("?");
+            table += &format!("{:>8}  {kind:<6}  {p}\n", seen.records);
         }
+        write_stdout(&table)?;
         report::print(&summary_lines(s), a.input.quiet);
     }
     if s.records.read == 0 {

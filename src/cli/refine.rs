@@ -365,13 +365,7 @@ pub fn run(a: RefineArgs) -> Result<u8> {
         Some(p) if p.as_os_str() != "-" => {
             std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?
         }
-        _ => {
-            use std::io::Write;
-            std::io::stdout()
-                .lock()
-                .write_all(text.as_bytes())
-                .context("cannot write to standard output")?;
-        }
+        _ => super::write_stdout(&text)?,
     }
     report(&refined, &denials, inputs.len(), a.quiet);
     for w in quota_warnings(&refined.documents, a.size_limit) {
