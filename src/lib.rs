@@ -1,4 +1,24 @@
 //! iamtrail: least-privilege IAM policies from CloudTrail logs.
+//!
+//! # Layers
+//!
+//! The crate is a stack of layers; a module uses only its own layer and the ones below
+//! it (`tests/layers.rs` reads every `crate::` path in `src/` and fails on an upward
+//! one). Bottom first:
+//!
+//! | Layer | Modules | What it is |
+//! |---|---|---|
+//! | core | `iam`, `percent` | The typed IAM model with no I/O: ARNs, wildcard patterns, the policy document AST, permissions, the evaluator. |
+//! | catalog | `catalog` | What AWS defines: services, actions, resource types and ARN templates, plus the curated and derived tables in `action-map/`. |
+//! | reading | `decode`, `source`, `aws` | Getting CloudTrail records: the `Source` trait (local files, stdin, S3), object layouts, the record decoder, AWS SDK configuration. |
+//! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
+//! | usage | `usage`, `report`, `ingest` | The ingest pipeline driving any source into a usage set with evidence, and the accounting of every object and record. |
+//! | synthesis | `policy`, `generate` | From usage to policy documents: grouping, per-run generalization, splitting to quotas, JSON/Terraform/CloudFormation. |
+//! | commands | `denied`, `feedback`, `apply`, `diagnose` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results. |
+//! | cli | `cli` | Argument parsing and rendering (text, colour, progress, JSON) and exit codes; the binary only. |
+//!
+//! The hot path — `source` → `decode` → `select` → `map` → `usage` inside `ingest` —
+//! allocates nothing per record once warmed up (`tests/no_alloc.rs`).
 pub mod apply;
 pub mod aws;
 pub mod catalog;
