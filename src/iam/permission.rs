@@ -134,6 +134,15 @@ impl<A> Permission<A> {
             condition: self.condition,
         }
     }
+
+    /// A borrowed view with the action borrowed too (for actions that are not `Copy`).
+    pub fn as_view(&self) -> PermissionRef<'_, &A> {
+        PermissionRef {
+            action: &self.action,
+            resource: &self.resource,
+            condition: self.condition.as_ref().map(Condition::as_ref),
+        }
+    }
 }
 
 impl<A: Copy> Permission<A> {
@@ -160,17 +169,6 @@ impl<A: Hash> Hash for Permission<A> {
 impl<A: Display> Serialize for Permission<A> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.as_view().serialize(s)
-    }
-}
-
-impl<A> Permission<A> {
-    /// A view for serializing (any action type, borrowed).
-    fn as_view(&self) -> PermissionRef<'_, &A> {
-        PermissionRef {
-            action: &self.action,
-            resource: &self.resource,
-            condition: self.condition.as_ref().map(Condition::as_ref),
-        }
     }
 }
 
@@ -306,6 +304,15 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&p).unwrap(),
             r#"{"action":"iam:PassRole","resource":"arn:aws:iam::1:role/r","condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}"#
+        );
+        assert_eq!(
+            p.condition.as_ref().unwrap().to_string(),
+            r#"{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}"#
+        );
+        let text = p.clone().map_action(String::from);
+        assert_eq!(
+            serde_json::to_string(&text).unwrap(),
+            serde_json::to_string(&p).unwrap()
         );
         assert_eq!(
             serde_json::to_string(&Permission::new(String::from("s3:GetObject"), "*")).unwrap(),
