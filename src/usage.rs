@@ -1,14 +1,15 @@
-//! The usage set: distinct (action, resource, condition) a principal needed, with the
-//! evidence behind each. Memory grows with distinct triples, never with records.
+//! The usage set: distinct permissions (action, resource, condition) a principal needed,
+//! with the evidence behind each. Memory grows with distinct permissions, never with
+//! records.
 
 use std::collections::BTreeSet;
-use std::hash::{Hash, Hasher};
 
-use hashbrown::{Equivalent, HashMap};
+use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use crate::catalog::ActionId;
-use crate::map::{Condition, ConditionRef, NeedRef, Via};
+use crate::iam::permission::Permission;
+use crate::map::{NeedRef, Via};
 
 /// The earlier of two optional times (a missing time is no time, not the earliest).
 pub fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -22,58 +23,6 @@ pub fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 
 /// How many sample eventIDs to keep per entry (the smallest, so merges are order-free).
 pub const SAMPLES: usize = 3;
-
-/// The key of a usage entry.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct UsageKey {
-    /// Action.
-    pub action: ActionId,
-    /// Resource (policy-ready).
-    pub resource: String,
-    /// Condition.
-    pub condition: Option<Condition>,
-}
-
-impl UsageKey {
-    fn as_ref(&self) -> KeyRef<'_> {
-        KeyRef {
-            action: self.action,
-            resource: &self.resource,
-            condition: self.condition.as_ref().map(Condition::as_ref),
-        }
-    }
-}
-
-// Hashed through its borrowed view, so a `KeyRef` finds the entry it equals.
-impl Hash for UsageKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_ref().hash(state);
-    }
-}
-
-/// A [`UsageKey`] that borrows: looks an entry up without copying the resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct KeyRef<'a> {
-    action: ActionId,
-    resource: &'a str,
-    condition: Option<ConditionRef<'a>>,
-}
-
-impl Equivalent<UsageKey> for KeyRef<'_> {
-    fn equivalent(&self, key: &UsageKey) -> bool {
-        *self == key.as_ref()
-    }
-}
-
-impl From<&KeyRef<'_>> for UsageKey {
-    fn from(k: &KeyRef<'_>) -> UsageKey {
-        UsageKey {
-            action: k.action,
-            resource: k.resource.to_owned(),
-            condition: k.condition.map(ConditionRef::to_condition),
-        }
-    }
-}
 
 /// Evidence for one entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -131,21 +80,17 @@ fn add_sample(samples: &mut Vec<String>, id: &str) {
     }
 }
 
-/// Distinct needs with evidence.
+/// Distinct permissions with evidence.
 #[derive(Debug, Clone, Default)]
 pub struct UsageSet {
-    map: HashMap<UsageKey, Usage, FxBuildHasher>,
+    map: HashMap<Permission<ActionId>, Usage, FxBuildHasher>,
 }
 
 impl UsageSet {
-    /// Records one need of one record. A need already known costs no allocation: the
-    /// key is copied only when it is new.
+    /// Records one need of one record. A need already known costs no allocation: it is
+    /// looked up by its borrowed permission, copied only when it is new.
     pub fn add(&mut self, need: NeedRef<'_>, time: Option<i64>, event_id: Option<&str>) {
-        let key = KeyRef {
-            action: need.action,
-            resource: need.resource,
-            condition: need.condition,
-        };
+        let key = need.permission;
         let note = |u: &mut Usage| {
             u.note(time, event_id);
             u.vias.insert(need.via);
@@ -156,13 +101,13 @@ impl UsageSet {
             None => {
                 let mut u = Usage::default();
                 note(&mut u);
-                self.map.insert(UsageKey::from(&key), u);
+                self.map.insert(key.to_permission(), u);
             }
         }
     }
 
     /// Adds an entry with its evidence as is (denials, cached summaries).
-    pub fn add_usage(&mut self, key: UsageKey, usage: &Usage) {
+    pub fn add_usage(&mut self, key: Permission<ActionId>, usage: &Usage) {
         self.map.entry(key).or_default().merge(usage);
     }
 
@@ -194,7 +139,7 @@ impl UsageSet {
     }
 
     /// Entries in a stable order.
-    pub fn sorted(&self) -> Vec<(&UsageKey, &Usage)> {
+    pub fn sorted(&self) -> Vec<(&Permission<ActionId>, &Usage)> {
         let mut v: Vec<_> = self.map.iter().collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
         v
@@ -211,15 +156,29 @@ impl UsageSet {
     }
 }
 
+/// A set of permissions each seen once, without evidence (what refine synthesizes from).
+impl FromIterator<Permission<ActionId>> for UsageSet {
+    fn from_iter<I: IntoIterator<Item = Permission<ActionId>>>(permissions: I) -> Self {
+        let once = Usage {
+            count: 1,
+            ..Usage::default()
+        };
+        let mut set = UsageSet::default();
+        for p in permissions {
+            set.add_usage(p, &once);
+        }
+        set
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::iam::permission::{Condition, PermissionRef};
 
     fn need(res: &str) -> NeedRef<'_> {
         NeedRef {
-            action: ActionId::lookup("s3:GetObject").unwrap(),
-            resource: res,
-            condition: None,
+            permission: PermissionRef::new(ActionId::lookup("s3:GetObject").unwrap(), res),
             via: Via::Catalog,
             unknown: &[],
         }
@@ -230,13 +189,15 @@ mod tests {
     #[test]
     fn borrowed_and_owned_keys_agree() {
         let pass = |value: &str, resource: &str| crate::map::Need {
-            action: ActionId::lookup("iam:PassRole").unwrap(),
-            resource: resource.into(),
-            condition: Some(Condition {
-                op: "StringEquals",
-                key: "iam:PassedToService",
-                value: value.into(),
-            }),
+            permission: Permission {
+                action: ActionId::lookup("iam:PassRole").unwrap(),
+                resource: resource.into(),
+                condition: Some(Condition {
+                    op: "StringEquals",
+                    key: "iam:PassedToService",
+                    value: value.into(),
+                }),
+            },
             via: Via::Catalog,
             unknown: vec!["RoleNameWithPath"],
         };

@@ -24,6 +24,7 @@ fn map(rec: Value) -> (Outcome, Vec<String>) {
         .unwrap();
     let mut out: Vec<String> = needs
         .iter()
+        .map(|n| &n.permission)
         .map(|n| match &n.condition {
             Some(c) => format!("{} {} [{}={}]", n.action, n.resource, c.key, c.value),
             None => format!("{} {}", n.action, n.resource),

@@ -193,7 +193,7 @@ fn encoded_messages_are_decoded_through_the_decoder_trait() {
     assert!(
         d.grants
             .iter()
-            .any(|g| g.action.to_string() == "ec2:RunInstances")
+            .any(|g| g.permission.action.to_string() == "ec2:RunInstances")
     );
     // With one: what the decoded message says.
     let decoded = r#"{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[]},"failures":{"items":[]},"context":{"principal":{"id":"AIDA","arn":"arn:aws:iam::111122223333:user/ci"},"action":"iam:PassRole","resource":"arn:aws:iam::111122223333:role/app","conditions":{"items":[{"key":"aws:Service","values":{"items":[{"value":"ec2"}]}}]}}}"#;
@@ -206,7 +206,7 @@ fn encoded_messages_are_decoded_through_the_decoder_trait() {
         Some("arn:aws:iam::111122223333:user/ci")
     );
     assert_eq!(d.grants.len(), 1);
-    let g = &d.grants[0];
+    let g = &d.grants[0].permission;
     assert_eq!(g.action.to_string(), "iam:PassRole");
     assert_eq!(g.resource, "arn:aws:iam::111122223333:role/app");
     assert_eq!(g.condition.as_ref().unwrap().value, "ec2.amazonaws.com");

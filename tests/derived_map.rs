@@ -45,7 +45,7 @@ fn passroles(source: &str, name: &str, params: Value) -> Vec<String> {
     assert_eq!(o, Outcome::Mapped, "{source} {name}");
     let mut out: Vec<String> = needs
         .iter()
-        .filter(|n| n.action.to_string() == "iam:PassRole")
+        .filter(|n| n.permission.action.to_string() == "iam:PassRole")
         .map(|n| {
             let file = match n.via {
                 Via::PassRole(at) => at.file,
@@ -53,8 +53,11 @@ fn passroles(source: &str, name: &str, params: Value) -> Vec<String> {
             };
             format!(
                 "{} [{}] {file}",
-                n.resource,
-                n.condition.as_ref().map_or("", |c| c.value.as_str())
+                n.permission.resource,
+                n.permission
+                    .condition
+                    .as_ref()
+                    .map_or("", |c| c.value.as_str())
             )
         })
         .collect();
@@ -233,7 +236,7 @@ fn all_needs(source: &str, name: &str, params: Value) -> Vec<String> {
     assert_eq!(o, Outcome::Mapped, "{source} {name}");
     let mut out: Vec<String> = needs
         .iter()
-        .map(|n| format!("{} {}", n.action, n.resource))
+        .map(|n| format!("{} {}", n.permission.action, n.permission.resource))
         .collect();
     out.sort();
     out.dedup();

@@ -107,6 +107,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         prop_assert!(d.excerpt.chars().count() <= EXCERPT_CHARS + 1);
         prop_assert!(d.occurrences >= 1);
         for g in &d.grants {
+            let g = &g.permission;
             // ActionId can only hold catalog actions; the resource is policy-ready.
             prop_assert!(!g.resource.is_empty());
             prop_assert!(g.action.def().name == g.action.name);
@@ -137,27 +138,28 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     // Everything added is allowed now, and only fixable, parsed pairs were added.
     for a in &r.added {
         let d = &denials[a.denial];
+        let p = &a.permission;
         prop_assert!(d.reason.fixable());
         // Added as the denial shows it, or generalized from it (per-run parts as `*`):
         // then the grant covers the denied resource and says so.
-        prop_assert!(d.grants.iter().any(|g| g.action.to_string() == a.action
-            && (g.resource == a.resource
-                || a.generalized_from.contains(&g.resource)
-                    && iamtrail::policy::escape::covers(&a.resource, &g.resource)
-                    && !a.rules.is_empty())));
-        let mut context = std::collections::BTreeMap::new();
-        if let Some(c) = &a.condition {
-            let (k, v) = c["StringEquals"]
-                .as_object()
-                .unwrap()
+        prop_assert!(
+            d.grants
                 .iter()
-                .next()
-                .unwrap();
-            context.insert(k.clone(), vec![v.as_str().unwrap().to_string()]);
+                .map(|g| &g.permission)
+                .any(|g| g.action == p.action
+                    && (g.resource == p.resource
+                        || a.generalized_from.contains(&g.resource)
+                            && iamtrail::policy::escape::covers(&p.resource, &g.resource)
+                            && !a.rules.is_empty()))
+        );
+        let mut context = std::collections::BTreeMap::new();
+        if let Some(c) = &p.condition {
+            prop_assert_eq!(c.op, "StringEquals");
+            context.insert(c.key.to_string(), vec![c.value.clone()]);
         }
         let req = Request {
-            action: a.action.clone(),
-            resource: literal(&a.resource),
+            action: p.action.to_string(),
+            resource: literal(&p.resource),
             context,
         };
         prop_assert_eq!(evaluate(&r.documents, &req), Decision::Allowed, "{:?}", a);

@@ -89,12 +89,13 @@ proptest! {
 
         for n in &needs {
             let mut context = BTreeMap::new();
-            if let Some(c) = &n.condition { context.insert(c.key.to_string(), vec![c.value.clone()]); }
-            let req = Request { action: n.action.to_string(), resource: literal_of(&n.resource), context };
+            let p = &n.permission;
+            if let Some(c) = &p.condition { context.insert(c.key.to_string(), vec![c.value.clone()]); }
+            let req = Request { action: p.action.to_string(), resource: literal_of(&p.resource), context };
             prop_assert_eq!(evaluate(&g.documents, &req), Decision::Allowed, "{:?} not allowed by {}", n, serde_json::to_string(&g.documents).unwrap());
         }
 
-        let needed: BTreeSet<(String, String)> = needs.iter().map(|n| (n.action.to_string(), n.resource.clone())).collect();
+        let needed: BTreeSet<(String, String)> = needs.iter().map(|n| (n.permission.action.to_string(), n.permission.resource.clone())).collect();
         for st in g.documents.iter().flat_map(|d| &d.statement) {
             for a in &st.action.as_ref().unwrap().0 {
                 prop_assert!(needed.iter().any(|(na, _)| na == a), "{} granted but never needed", a);

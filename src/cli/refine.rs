@@ -229,6 +229,7 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
         }
         for a in &refined.added {
             let cond = a
+                .permission
                 .condition
                 .as_ref()
                 .map(|c| format!(" if {c}"))
@@ -237,8 +238,8 @@ fn report(refined: &Refined, denials: &[Denial], inputs: usize, quiet: bool) {
             let d = &denials[a.denial];
             eprintln!(
                 "iamtrail: added {} on {}{cond} ({how} statement {}): {}: {}: {}",
-                a.action,
-                a.resource,
+                a.permission.action,
+                a.permission.resource,
                 a.sid,
                 a.location,
                 a.because,

@@ -31,8 +31,8 @@ use serde::Serialize;
 use serde::ser::SerializeStruct;
 
 use crate::catalog::ActionId;
-use crate::map::Condition;
-use crate::usage::{Usage, UsageKey};
+use crate::iam::permission::Permission;
+use crate::usage::Usage;
 pub use authz::{AuthorizationDecoder, NotDecoded};
 
 /// Which tool printed a message (a best guess from its shape, for the report).
@@ -231,17 +231,14 @@ pub enum GrantVia {
     Decoded,
 }
 
-/// One (action, resource[, condition]) an identity policy needs for a denial to go away.
+/// One permission an identity policy needs for a denial to go away.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Grant {
-    /// The action (a catalog action).
-    pub action: ActionId,
-    /// Policy-ready resource: names escaped; `*` only for what is unknown (listed in
-    /// `unknown`), for actions without resource-level permissions, or where AWS itself
-    /// printed a wildcard segment.
-    pub resource: String,
-    /// Condition (`iam:PassedToService` on `iam:PassRole`).
-    pub condition: Option<Condition>,
+    /// A catalog action; a policy-ready resource (names escaped; `*` only for what is
+    /// unknown (listed in `unknown`), for actions without resource-level permissions, or
+    /// where AWS itself printed a wildcard segment); a condition (`iam:PassedToService`
+    /// on `iam:PassRole`).
+    pub permission: Permission<ActionId>,
     /// Parts of the resource the message does not say (written `*`).
     pub unknown: Vec<&'static str>,
     /// How it was worked out.
@@ -250,15 +247,13 @@ pub struct Grant {
 
 impl Serialize for Grant {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let n = 3 + usize::from(self.condition.is_some()) + usize::from(!self.unknown.is_empty());
+        let p = &self.permission;
+        let n = 3 + usize::from(p.condition.is_some()) + usize::from(!self.unknown.is_empty());
         let mut st = s.serialize_struct("Grant", n)?;
-        st.serialize_field("action", &self.action.to_string())?;
-        st.serialize_field("resource", &self.resource)?;
-        if let Some(c) = &self.condition {
-            st.serialize_field(
-                "condition",
-                &serde_json::json!({ c.op: { c.key: c.value } }),
-            )?;
+        st.serialize_field("action", &p.action.to_string())?;
+        st.serialize_field("resource", &p.resource)?;
+        if let Some(c) = &p.condition {
+            st.serialize_field("condition", c)?;
         }
         if !self.unknown.is_empty() {
             st.serialize_field("unknown", &self.unknown)?;
@@ -445,7 +440,7 @@ fn dedupe(denials: &mut Vec<Denial>) {
 
 /// A denial's grants as usage entries (for `generate --denied`): only denials an
 /// identity policy can fix. Each entry's evidence names the denial (`denial:FILE:LINE`).
-pub fn usage_entries(denials: &[Denial]) -> Vec<(UsageKey, Usage)> {
+pub fn usage_entries(denials: &[Denial]) -> Vec<(Permission<ActionId>, Usage)> {
     let mut out = Vec::new();
     for d in denials.iter().filter(|d| d.reason.fixable()) {
         let at = d.location();
@@ -457,14 +452,7 @@ pub fn usage_entries(denials: &[Denial]) -> Vec<(UsageKey, Usage)> {
                 unknown: g.unknown.iter().copied().collect(),
                 ..Usage::default()
             };
-            out.push((
-                UsageKey {
-                    action: g.action,
-                    resource: g.resource.clone(),
-                    condition: g.condition.clone(),
-                },
-                usage,
-            ));
+            out.push((g.permission.clone(), usage));
         }
     }
     out

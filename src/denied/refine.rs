@@ -22,13 +22,13 @@ use serde::Serialize;
 use super::scope::Scope;
 use super::{Denial, Grant, Reason};
 use crate::catalog::ActionId;
-use crate::map::Condition;
+use crate::iam::permission::Permission;
 use crate::policy::eval::{Decision, Request, evaluate};
 use crate::policy::model::{Effect, PolicyDocument, Statement, VERSION};
 use crate::policy::perrun::{self, Evidence};
 use crate::policy::split::{SizeLimit, TooLarge, split};
 use crate::policy::synth::{Options as SynthOptions, synthesize};
-use crate::usage::{Usage, UsageKey, UsageSet};
+use crate::usage::UsageSet;
 
 /// What to do with a resource a message does not show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
@@ -70,16 +70,13 @@ impl Default for Options {
     }
 }
 
-/// One pair added to the policy.
+/// One permission added to the policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Added {
-    /// The action.
-    pub action: String,
-    /// The resource, as written in the policy.
-    pub resource: String,
-    /// The condition, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub condition: Option<serde_json::Value>,
+    /// The permission, its resource as written in the policy (JSON: `action`,
+    /// `resource`, `condition`).
+    #[serde(flatten)]
+    pub permission: Permission<ActionId>,
     /// The statement it went into.
     pub sid: String,
     /// Whether it joined a statement that was already there.
@@ -156,9 +153,6 @@ pub struct Refined {
     pub notes: Vec<String>,
 }
 
-/// (action, resource, condition): one pair to add.
-type PairKey = (ActionId, String, Option<Condition>);
-
 /// `${*}` → `*` and so on: the literal resource a request names.
 fn literal(resource: &str) -> String {
     resource
@@ -167,18 +161,14 @@ fn literal(resource: &str) -> String {
         .replace("${$}", "$")
 }
 
-fn condition_json(c: &Condition) -> serde_json::Value {
-    serde_json::json!({ c.op: { c.key: c.value } })
-}
-
-fn request(g: &Grant) -> Request {
+fn request(p: &Permission<ActionId>) -> Request {
     let mut context = BTreeMap::new();
-    if let Some(c) = &g.condition {
+    if let Some(c) = &p.condition {
         context.insert(c.key.to_string(), vec![c.value.clone()]);
     }
     Request {
-        action: g.action.to_string(),
-        resource: literal(&g.resource),
+        action: p.action.to_string(),
+        resource: literal(&p.resource),
         context,
     }
 }
@@ -266,8 +256,8 @@ pub fn refine(
     opts: &Options,
 ) -> Result<Refined, TooLarge> {
     let mut remaining = Vec::new();
-    // (action, resource, condition) → (denial, unknown parts)
-    let mut wanted: BTreeMap<PairKey, (usize, Vec<&'static str>)> = BTreeMap::new();
+    // permission → (denial, unknown parts)
+    let mut wanted: BTreeMap<Permission<ActionId>, (usize, Vec<&'static str>)> = BTreeMap::new();
     for (i, d) in denials.iter().enumerate() {
         let left =
             |status, action: Option<String>, resource: Option<String>, detail: String| Remaining {
@@ -312,12 +302,18 @@ pub fn refine(
             .collect();
         if !unknown.is_empty() {
             // One entry per denial, however many resource types the action has.
-            let actions: BTreeSet<String> = unknown.iter().map(|g| g.action.to_string()).collect();
+            let actions: BTreeSet<String> = unknown
+                .iter()
+                .map(|g| g.permission.action.to_string())
+                .collect();
             let parts: BTreeSet<&str> = unknown
                 .iter()
                 .flat_map(|g| g.unknown.iter().copied())
                 .collect();
-            let resources: Vec<&str> = unknown.iter().map(|g| g.resource.as_str()).collect();
+            let resources: Vec<&str> = unknown
+                .iter()
+                .map(|g| g.permission.resource.as_str())
+                .collect();
             let mut detail = format!(
                 "the message does not show the {}: make it visible (the full error, or the CloudTrail record) and refine again, or pass --unknown-resource parts to grant {}",
                 parts.into_iter().collect::<Vec<_>>().join(", "),
@@ -346,7 +342,7 @@ pub fn refine(
                 .map(|g| {
                     let mut g = g.clone();
                     if !g.unknown.is_empty() {
-                        g.resource = "*".into();
+                        g.permission.resource = "*".into();
                     }
                     g
                 })
@@ -359,12 +355,13 @@ pub fn refine(
             .iter()
             .filter(|g| g.unknown.is_empty() || opts.unknown != UnknownResources::Report)
         {
-            let (a, r) = (Some(g.action.to_string()), Some(g.resource.clone()));
-            if let Some(why) = opts.scope.other_account(&g.resource) {
+            let p = &g.permission;
+            let (a, r) = (Some(p.action.to_string()), Some(p.resource.clone()));
+            if let Some(why) = opts.scope.other_account(&p.resource) {
                 remaining.push(left(Status::OtherAccount, a, r, why));
                 continue;
             }
-            match evaluate(policies, &request(g)) {
+            match evaluate(policies, &request(p)) {
                 Decision::Allowed => remaining.push(left(
                     Status::AlreadyAllowed,
                     a,
@@ -379,7 +376,7 @@ pub fn refine(
                 )),
                 Decision::ImplicitDeny => {
                     wanted
-                        .entry((g.action, g.resource.clone(), g.condition.clone()))
+                        .entry(p.clone())
                         .or_insert((i, g.unknown.clone()));
                 }
             }
@@ -395,37 +392,31 @@ pub fn refine(
             .flat_map(|p| &p.statement)
             .filter_map(|st| st.resource.as_ref())
             .flat_map(|r| r.0.iter().map(String::as_str))
-            .chain(wanted.keys().map(|(_, r, _)| r.as_str())),
+            .chain(wanted.keys().map(|p| p.resource.as_str())),
     );
-    // (action, resource as granted, condition) → the wanted keys it stands for, and rules.
-    type Key = (ActionId, String, Option<Condition>);
-    let mut granted: BTreeMap<Key, (Vec<Key>, BTreeSet<&'static str>)> = BTreeMap::new();
-    for key in wanted.keys() {
+    // The permission as granted (resource generalized) → the wanted ones it stands for,
+    // and the rules.
+    type Wanted<'a> = Vec<&'a Permission<ActionId>>;
+    let mut granted: BTreeMap<Permission<ActionId>, (Wanted, BTreeSet<&'static str>)> =
+        BTreeMap::new();
+    for want in wanted.keys() {
         let rw = (!opts.pin)
-            .then(|| perrun::rewrite(key.0, &key.1, &evidence))
+            .then(|| perrun::rewrite(want.action, &want.resource, &evidence))
             .flatten();
         let (resource, rules) = match rw {
             Some(rw) => (rw.pattern, rw.rules.iter().map(|s| s.as_str()).collect()),
-            None => (key.1.clone(), BTreeSet::new()),
+            None => (want.resource.clone(), BTreeSet::new()),
         };
-        let entry = granted.entry((key.0, resource, key.2.clone())).or_default();
-        entry.0.push(key.clone());
+        let entry = granted
+            .entry(Permission {
+                resource,
+                ..want.clone()
+            })
+            .or_default();
+        entry.0.push(want);
         entry.1.extend(rules);
     }
-    let mut usage = UsageSet::default();
-    for (action, resource, condition) in granted.keys() {
-        usage.add_usage(
-            UsageKey {
-                action: *action,
-                resource: resource.clone(),
-                condition: condition.clone(),
-            },
-            &Usage {
-                count: 1,
-                ..Usage::default()
-            },
-        );
-    }
+    let usage: UsageSet = granted.keys().cloned().collect();
     let synthesis = synthesize(
         &usage,
         SynthOptions {
@@ -468,24 +459,21 @@ pub fn refine(
                 (sid, false)
             }
         };
-        for (action, resource) in ns.evidence.keys() {
-            let key = (*action, resource.clone(), ns.condition.clone());
-            let Some((originals, rules)) = granted.get(&key) else {
+        for permission in ns.permissions() {
+            let Some((originals, rules)) = granted.get(&permission) else {
                 continue;
             };
-            let Some((i, unknown)) = originals.first().and_then(|k| wanted.get(k)) else {
+            let Some((i, unknown)) = originals.first().and_then(|k| wanted.get(*k)) else {
                 continue;
             };
             let generalized_from: Vec<String> = if rules.is_empty() {
                 Vec::new()
             } else {
-                originals.iter().map(|k| k.1.clone()).collect()
+                originals.iter().map(|k| k.resource.clone()).collect()
             };
             let d = &denials[*i];
             added.push(Added {
-                action: action.to_string(),
-                resource: resource.clone(),
-                condition: ns.condition.as_ref().map(condition_json),
+                permission,
                 sid: sid.clone(),
                 merged,
                 denial: *i,
@@ -554,12 +542,17 @@ mod tests {
             ["arn:aws:s3:::b/k${*}"]
         );
         assert_eq!(r.added.len(), 2);
-        let put = r.added.iter().find(|a| a.action == "s3:PutObject").unwrap();
+        let action = |a: &Added| a.permission.action.to_string();
+        let put = r
+            .added
+            .iter()
+            .find(|a| action(a) == "s3:PutObject")
+            .unwrap();
         assert!(put.merged && put.sid == "Mine");
         assert!(
             r.added
                 .iter()
-                .any(|a| a.action == "s3:GetObject" && !a.merged)
+                .any(|a| action(a) == "s3:GetObject" && !a.merged)
         );
         assert_eq!(r.remaining.len(), 1);
         assert_eq!(r.remaining[0].status, Status::Unfixable);

@@ -19,7 +19,8 @@ use super::{Grant, GrantVia};
 use crate::catalog::curated::curated;
 use crate::catalog::{self, ActionId};
 use crate::decode::Decoder;
-use crate::map::{Condition, FailureClass, Mapper, Outcome, prefix_of};
+use crate::iam::permission::{Condition, Permission};
+use crate::map::{FailureClass, Mapper, Outcome, prefix_of};
 use crate::policy::escape::escape;
 
 /// What the surroundings of a message say.
@@ -278,9 +279,7 @@ fn map_event(prefix: &'static str, event: &str, ctx: &Context) -> Result<Vec<Gra
                     .iter()
                     .map(|n| n.to_need())
                     .map(|n| Grant {
-                        action: n.action,
-                        resource: n.resource,
-                        condition: n.condition,
+                        permission: n.permission,
                         unknown: n.unknown,
                         via: GrantVia::Operation,
                     })
@@ -298,7 +297,7 @@ fn map_event(prefix: &'static str, event: &str, ctx: &Context) -> Result<Vec<Gra
 
 fn dedupe(mut grants: Vec<Grant>) -> Vec<Grant> {
     let mut seen = BTreeSet::new();
-    grants.retain(|g| seen.insert((g.action, g.resource.clone(), g.condition.clone())));
+    grants.retain(|g| seen.insert(g.permission.clone()));
     grants
 }
 
@@ -337,8 +336,8 @@ fn pass_condition(action: ActionId, service: Option<&'static str>) -> Option<Con
 /// Fills unknown resources from ARNs near the message that fit the action's resource types.
 pub(crate) fn fill_from_arns(grants: &mut [Grant], ctx: &Context) {
     for g in grants.iter_mut().filter(|g| !g.unknown.is_empty()) {
-        let svc = g.action.service();
-        let def = g.action.def();
+        let svc = g.permission.action.service();
+        let def = g.permission.action.def();
         let fits = |arn: &str| {
             def.resources
                 .iter()
@@ -350,7 +349,7 @@ pub(crate) fn fill_from_arns(grants: &mut [Grant], ctx: &Context) {
             .filter(|a| Some(a.as_str()) != ctx.principal.as_deref())
             .find(|a| fits(a))
         {
-            g.resource = escape_printed(arn);
+            g.permission.resource = escape_printed(arn);
             g.unknown.clear();
         }
     }
@@ -367,8 +366,8 @@ pub(crate) fn op_grants(ctx: &Context) -> Result<Vec<Grant>, String> {
     fill_from_arns(&mut grants, ctx);
     let pass = passed_to(ctx);
     for g in &mut grants {
-        if g.condition.is_none() {
-            g.condition = pass_condition(g.action, pass);
+        if g.permission.condition.is_none() {
+            g.permission.condition = pass_condition(g.permission.action, pass);
         }
     }
     Ok(grants)
@@ -398,9 +397,11 @@ pub(crate) fn action_grants(
     let def = id.def();
     let one = |resource: String, unknown: Vec<&'static str>, via| {
         Ok(vec![Grant {
-            action: id,
-            resource,
-            condition: cond.clone(),
+            permission: Permission {
+                action: id,
+                resource,
+                condition: cond.clone(),
+            },
             unknown,
             via,
         }])
@@ -429,25 +430,29 @@ pub(crate) fn action_grants(
     if ctx.op.is_some()
         && let Ok(gs) = op_grants(ctx)
     {
-        found = gs.into_iter().filter(|g| g.action == id).collect();
+        found = gs
+            .into_iter()
+            .filter(|g| g.permission.action == id)
+            .collect();
     }
     if found.is_empty()
         && let Ok(gs) = map_event(id.prefix, id.name, ctx)
     {
-        found = gs.into_iter().filter(|g| g.action == id).collect();
+        found = gs
+            .into_iter()
+            .filter(|g| g.permission.action == id)
+            .collect();
     }
     if found.is_empty() {
         found.push(Grant {
-            action: id,
-            resource: "*".into(),
-            condition: None,
+            permission: Permission::new(id, "*"),
             unknown: vec!["Resource"],
             via,
         });
     }
     for g in &mut found {
         g.via = via;
-        g.condition = cond.clone();
+        g.permission.condition = cond.clone();
     }
     fill_from_arns(&mut found, ctx);
     Ok(dedupe(found))
@@ -493,8 +498,8 @@ mod tests {
         };
         let g = op_grants(&ctx).unwrap();
         assert_eq!(g.len(), 1);
-        assert_eq!(g[0].action.to_string(), "s3:GetObject");
-        assert_eq!(g[0].resource, "arn:aws:s3:::b/k");
+        assert_eq!(g[0].permission.action.to_string(), "s3:GetObject");
+        assert_eq!(g[0].permission.resource, "arn:aws:s3:::b/k");
         let ctx = Context {
             service: Some("Elastic Load Balancing v2".into()),
             op: Some("DescribeListenerAttributes".into()),

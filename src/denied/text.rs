@@ -1581,11 +1581,10 @@ fn apply_decoded(d: &mut Denial, ctx: &Context, dm: &authz::Decoded) {
         None => Err("the decoded message names no action".into()),
     };
     if let (Ok(gs), Some(svc)) = (&mut grants, dm.condition("iam:PassedToService")) {
-        for g in gs
-            .iter_mut()
-            .filter(|g| g.action.prefix == "iam" && g.action.name == "PassRole")
-        {
-            g.condition = Some(crate::map::Condition {
+        for g in gs.iter_mut().filter(|g| {
+            g.permission.action.prefix == "iam" && g.permission.action.name == "PassRole"
+        }) {
+            g.permission.condition = Some(crate::iam::permission::Condition {
                 op: "StringEquals",
                 key: "iam:PassedToService",
                 value: svc.to_string(),
@@ -1967,8 +1966,11 @@ mod tests {
         assert_eq!(d.tool, Tool::AwsCli);
         assert_eq!(d.operation.as_deref(), Some("PutObject"));
         assert_eq!(d.grants.len(), 1, "{d:#?}");
-        assert_eq!(d.grants[0].action.to_string(), "s3:PutObject");
-        assert_eq!(d.grants[0].resource, "arn:aws:s3:::mybucket/foo/bar/baz");
+        assert_eq!(d.grants[0].permission.action.to_string(), "s3:PutObject");
+        assert_eq!(
+            d.grants[0].permission.resource,
+            "arn:aws:s3:::mybucket/foo/bar/baz"
+        );
     }
 
     #[test]
@@ -1993,10 +1995,10 @@ mod tests {
         );
         super::super::dedupe(&mut v);
         assert_eq!(v.len(), 2, "{v:#?}");
-        assert_eq!(v[0].grants[0].resource, "arn:aws:s3:::b/k");
+        assert_eq!(v[0].grants[0].permission.resource, "arn:aws:s3:::b/k");
         assert_eq!(v[0].operation.as_deref(), Some("PutObject"));
         assert_eq!(v[1].operation, None);
-        assert_eq!(v[1].grants[0].resource, "arn:aws:s3:::b/j");
+        assert_eq!(v[1].grants[0].permission.resource, "arn:aws:s3:::b/j");
     }
 
     #[test]
@@ -2009,8 +2011,8 @@ mod tests {
                    fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden\n";
         let v = parse(log, &super::super::NotDecoded);
         assert_eq!(v.len(), 1, "{v:#?}");
-        assert_eq!(v[0].grants[0].action.to_string(), "s3:GetObject");
-        assert_eq!(v[0].grants[0].resource, "arn:aws:s3:::b/two.txt");
+        assert_eq!(v[0].grants[0].permission.action.to_string(), "s3:GetObject");
+        assert_eq!(v[0].grants[0].permission.resource, "arn:aws:s3:::b/two.txt");
     }
 
     #[test]

@@ -73,9 +73,7 @@ fn denial(
         .iter()
         .map(|n| n.to_need())
         .map(|n| Grant {
-            action: n.action,
-            resource: n.resource,
-            condition: n.condition,
+            permission: n.permission,
             unknown: n.unknown,
             via: GrantVia::Record,
         })
@@ -108,14 +106,15 @@ fn denial(
                 for g in gs.iter_mut() {
                     // The record knows what the message leaves out: the resource, the
                     // service a role was passed to.
-                    if let Some(rg) = from_record.iter().find(|x| x.action == g.action) {
-                        if !g.unknown.is_empty() && rg.unknown.len() < g.unknown.len() {
-                            g.resource.clone_from(&rg.resource);
-                            g.unknown.clone_from(&rg.unknown);
+                    let (p, unknown) = (&mut g.permission, &mut g.unknown);
+                    if let Some(rg) = from_record.iter().find(|x| x.permission.action == p.action) {
+                        if !unknown.is_empty() && rg.unknown.len() < unknown.len() {
+                            p.resource.clone_from(&rg.permission.resource);
+                            unknown.clone_from(&rg.unknown);
                             g.via = GrantVia::Record;
                         }
-                        if g.condition.is_none() {
-                            g.condition.clone_from(&rg.condition);
+                        if p.condition.is_none() {
+                            p.condition.clone_from(&rg.permission.condition);
                         }
                     }
                 }

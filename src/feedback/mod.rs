@@ -93,7 +93,7 @@ impl From<&Denial> for DenialSummary {
             action: d.action.clone().or_else(|| {
                 d.grants
                     .first()
-                    .map(|g| g.action.to_string())
+                    .map(|g| g.permission.action.to_string())
                     .or_else(|| d.operation.clone())
             }),
             resource: d.resource.clone(),
@@ -324,15 +324,13 @@ pub fn run(
         // the order the workload happened to hit them.
         learned.extend(denials.iter().cloned());
         let full = refine(&initial, &learned, &opts.refine)?;
-        let new: std::collections::BTreeSet<(&str, &str)> = refined
-            .added
-            .iter()
-            .map(|a| (a.action.as_str(), a.resource.as_str()))
-            .collect();
+        // What this run added, matched by action and resource.
+        let pair = |a: &Added| (a.permission.action, a.permission.resource.clone());
+        let new: std::collections::BTreeSet<_> = refined.added.iter().map(pair).collect();
         it.added = full
             .added
             .iter()
-            .filter(|a| new.contains(&(a.action.as_str(), a.resource.as_str())))
+            .filter(|a| new.contains(&pair(a)))
             .cloned()
             .collect();
         for a in &it.added {
@@ -346,7 +344,7 @@ pub fn run(
             };
             observer.note(&format!(
                 "run {i}: added {} on {} ({}){wide}",
-                a.action, a.resource, a.location
+                a.permission.action, a.permission.resource, a.location
             ));
         }
         propagation_waits = 0;
@@ -503,8 +501,11 @@ mod tests {
         assert_eq!(a.1, 3, "initial apply + one per learning run");
         assert_eq!(h.iterations.len(), 3);
         assert_eq!(h.iterations[0].added.len(), 1);
-        assert_eq!(h.iterations[0].added[0].action, "s3:PutObject");
-        assert_eq!(h.iterations[1].added[0].resource, SQS.1);
+        assert_eq!(
+            h.iterations[0].added[0].permission.action.to_string(),
+            "s3:PutObject"
+        );
+        assert_eq!(h.iterations[1].added[0].permission.resource, SQS.1);
         assert!(h.iterations[2].added.is_empty());
         let grants: Vec<(String, String)> = p
             .iter()

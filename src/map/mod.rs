@@ -28,6 +28,7 @@ use crate::catalog::curated::{
 };
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
+use crate::iam::permission::{ConditionRef, Permission, PermissionRef};
 use crate::policy::escape::{escape_in, literal_in};
 pub use failure::FailureClass;
 use resources::{Place, Resolved, resolve, root_of};
@@ -62,60 +63,11 @@ impl std::fmt::Display for Via {
     }
 }
 
-/// A condition attached to a need (today: `iam:PassedToService` on PassRole).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Condition {
-    /// Operator (`StringEquals`).
-    pub op: &'static str,
-    /// Key (`iam:PassedToService`).
-    pub key: &'static str,
-    /// Value.
-    pub value: String,
-}
-
-impl Condition {
-    /// A borrowed view.
-    pub fn as_ref(&self) -> ConditionRef<'_> {
-        ConditionRef {
-            op: self.op,
-            key: self.key,
-            value: &self.value,
-        }
-    }
-}
-
-/// A [`Condition`] that borrows its value. Hashes and compares as the `Condition` it
-/// stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConditionRef<'a> {
-    /// Operator.
-    pub op: &'static str,
-    /// Key.
-    pub key: &'static str,
-    /// Value.
-    pub value: &'a str,
-}
-
-impl ConditionRef<'_> {
-    /// An owned copy.
-    pub fn to_condition(self) -> Condition {
-        Condition {
-            op: self.op,
-            key: self.key,
-            value: self.value.to_owned(),
-        }
-    }
-}
-
-/// One (action, resource[, condition]) a record needed, owned.
+/// One permission a record needed, with why, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
-    /// The action.
-    pub action: ActionId,
-    /// Policy-ready resource.
-    pub resource: String,
-    /// Condition, if any.
-    pub condition: Option<Condition>,
+    /// The action on a policy-ready resource, under its condition.
+    pub permission: Permission<ActionId>,
     /// Why.
     pub via: Via,
     /// Parts of the resource that were unknown and written as `*`.
@@ -126,9 +78,7 @@ impl Need {
     /// A borrowed view.
     pub fn as_ref(&self) -> NeedRef<'_> {
         NeedRef {
-            action: self.action,
-            resource: &self.resource,
-            condition: self.condition.as_ref().map(Condition::as_ref),
+            permission: self.permission.as_ref(),
             via: self.via,
             unknown: &self.unknown,
         }
@@ -139,12 +89,8 @@ impl Need {
 /// (and the record), valid until the mapper maps the next record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NeedRef<'a> {
-    /// The action.
-    pub action: ActionId,
-    /// Policy-ready resource.
-    pub resource: &'a str,
-    /// Condition, if any.
-    pub condition: Option<ConditionRef<'a>>,
+    /// The action on a policy-ready resource, under its condition.
+    pub permission: PermissionRef<'a, ActionId>,
     /// Why.
     pub via: Via,
     /// Parts of the resource that were unknown and written as `*`.
@@ -155,9 +101,7 @@ impl NeedRef<'_> {
     /// An owned copy.
     pub fn to_need(self) -> Need {
         Need {
-            action: self.action,
-            resource: self.resource.to_owned(),
-            condition: self.condition.map(ConditionRef::to_condition),
+            permission: self.permission.to_permission(),
             via: self.via,
             unknown: self.unknown.to_vec(),
         }
@@ -399,9 +343,7 @@ impl Mapper {
                     return (Outcome::Unmapped(Unmapped::UnknownAction(prefix)), &[]);
                 }
                 out.extend(found.iter().map(|&(action, resource)| NeedRef {
-                    action,
-                    resource,
-                    condition: None,
+                    permission: PermissionRef::new(action, resource),
                     via: Via::Content,
                     unknown: &[],
                 }));
@@ -419,9 +361,7 @@ impl Mapper {
         for &(action, role, via) in actions {
             for res in resolve(bump, r, &place, scope, action, role) {
                 out.push(NeedRef {
-                    action,
-                    resource: res.arn,
-                    condition: None,
+                    permission: PermissionRef::new(action, res.arn),
                     via,
                     unknown: res.unknown,
                 });
@@ -470,13 +410,15 @@ fn add_passrole<'a>(
         resources::strings_at(r, &rule.source.path, &mut |v| {
             let role = role_resource(bump, v, place, profile);
             out.push(NeedRef {
-                action: pass,
-                resource: role.arn,
-                condition: Some(ConditionRef {
-                    op: "StringEquals",
-                    key: "iam:PassedToService",
-                    value: rule.service,
-                }),
+                permission: PermissionRef {
+                    action: pass,
+                    resource: role.arn,
+                    condition: Some(ConditionRef {
+                        op: "StringEquals",
+                        key: "iam:PassedToService",
+                        value: rule.service,
+                    }),
+                },
                 via: Via::PassRole(rule.at),
                 unknown: role.unknown,
             });
@@ -500,9 +442,7 @@ fn add_param_actions<'a>(
                     resources::resolve_value(bump, place, action, rule.source.transform, v)
                 {
                     out.push(NeedRef {
-                        action,
-                        resource: res.arn,
-                        condition: None,
+                        permission: PermissionRef::new(action, res.arn),
                         via: Via::Curated(rule.at),
                         unknown: &[],
                     });
@@ -581,9 +521,9 @@ fn add_tag_on_create<'a>(
         same.extend(
             out[..created]
                 .iter()
-                .filter(|n| fits(n.resource))
+                .filter(|n| fits(n.permission.resource))
                 .map(|n| Resolved {
-                    arn: n.resource,
+                    arn: n.permission.resource,
                     unknown: &[],
                 }),
         );
@@ -593,9 +533,7 @@ fn add_tag_on_create<'a>(
             same
         };
         out.extend(targets.iter().map(|res| NeedRef {
-            action: rule.action,
-            resource: res.arn,
-            condition: None,
+            permission: PermissionRef::new(rule.action, res.arn),
             via: Via::TagOnCreate(rule.at),
             unknown: res.unknown,
         }));

@@ -12,11 +12,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
-use crate::map::Condition;
+use crate::iam::permission::{Condition, Permission};
 use crate::policy::escape::{Tokenized, is_pattern};
 use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
 use crate::policy::perrun::{self, Evidence};
-use crate::usage::{Usage, UsageKey, UsageSet};
+use crate::usage::{Usage, UsageSet};
 
 /// Synthesis options.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +104,16 @@ pub struct SynthStatement {
 }
 
 impl SynthStatement {
+    /// The permissions it grants, one per (action, resource) with evidence, in evidence
+    /// order.
+    pub fn permissions(&self) -> impl Iterator<Item = Permission<ActionId>> + '_ {
+        self.evidence.keys().map(|(action, resource)| Permission {
+            action: *action,
+            resource: resource.clone(),
+            condition: self.condition.clone(),
+        })
+    }
+
     /// The policy-model statement.
     pub fn to_statement(&self) -> Statement {
         let condition = self.condition.as_ref().map(|c| {
@@ -392,13 +402,13 @@ fn per_run(
     }
 }
 
-/// Builds statements from a usage set.
+/// Builds statements from a usage set (permissions with their evidence).
 pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     // (condition, action) → resource → evidence
     let mut per_action: BTreeMap<(Option<Condition>, ActionId), BTreeMap<String, Usage>> =
         BTreeMap::new();
     for (
-        UsageKey {
+        Permission {
             action,
             resource,
             condition,
@@ -474,14 +484,13 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::iam::permission::PermissionRef;
     use crate::map::{NeedRef, Via};
 
     fn add(set: &mut UsageSet, action: &str, res: &str) {
         set.add(
             NeedRef {
-                action: ActionId::lookup(action).unwrap(),
-                resource: res,
-                condition: None,
+                permission: PermissionRef::new(ActionId::lookup(action).unwrap(), res),
                 via: Via::Catalog,
                 unknown: &[],
             },

@@ -32,12 +32,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::curated::LineRef;
 use crate::catalog::{ActionId, catalog_version, curated_sources};
+use crate::iam::permission::{Condition, Permission};
 use crate::ingest::{Config, Ingested, TimeSpan};
-use crate::map::{Condition, Via};
+use crate::map::Via;
 use crate::report::{
     ObjectCounts, PrincipalSeen, Problem, RecordCounts, Seen, Summary, UnmappedEvent,
 };
-use crate::usage::{Usage, UsageKey, UsageSet};
+use crate::usage::{Usage, UsageSet};
 
 /// Bumped whenever the entry format changes.
 const FORMAT: u32 = 2;
@@ -297,7 +298,7 @@ fn usage_to(u: &UsageSet) -> Vec<StoredUsage> {
     u.sorted()
         .into_iter()
         .map(|(k, v)| {
-            let UsageKey {
+            let Permission {
                 action,
                 resource,
                 condition,
@@ -346,7 +347,7 @@ fn usage_from(stored: Vec<StoredUsage>) -> Option<UsageSet> {
     let mut set = UsageSet::default();
     for s in stored {
         let (prefix, name) = s.action.split_once(':')?;
-        let key = UsageKey {
+        let key = Permission {
             action: ActionId::find(prefix, name)?,
             resource: s.resource,
             condition: match s.condition {
