@@ -8,6 +8,7 @@ pub mod denied;
 pub mod diagnose;
 pub mod feedback;
 pub mod generate;
+pub mod iam;
 pub mod ingest;
 pub mod map;
 pub mod percent;

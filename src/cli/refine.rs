@@ -12,8 +12,8 @@ use crate::denied::refine::{Options, Refined, Status, UnknownResources, refine};
 use crate::denied::scope::Scope;
 use crate::denied::sts::StsDecoder;
 use crate::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
+use crate::iam::policy::Document;
 use crate::policy::emit::render_json;
-use crate::policy::model::PolicyDocument;
 use crate::policy::split::{SizeLimit, quota_warnings};
 use crate::select::{PrincipalFilter, PrincipalMatch};
 use crate::usage::UsageSet;
@@ -173,7 +173,7 @@ pub(super) fn read_denials(
 /// The documents of a policy file, and the principal a `generate --json` file names.
 /// Errors name the file, the element and what IAM allows there (a JSON syntax error: its
 /// line and column).
-pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<PolicyDocument>, Option<String>)> {
+pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<Document>, Option<String>)> {
     let (name, bytes) = read_input(path)?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         let what = e.to_string();
@@ -203,7 +203,7 @@ pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<PolicyDocument>, Opti
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            PolicyDocument::from_json(d).map_err(|e| {
+            Document::from_json(d).map_err(|e| {
                 if n == 1 {
                     anyhow::anyhow!("{name} is not an IAM policy document: {e}")
                 } else {

@@ -19,8 +19,8 @@ use super::{Grant, GrantVia};
 use crate::catalog::curated::curated;
 use crate::catalog::{self, ActionId};
 use crate::decode::Decoder;
+use crate::iam::pattern::escape;
 use crate::map::{Condition, FailureClass, Mapper, Outcome, prefix_of};
-use crate::policy::escape::escape;
 
 /// What the surroundings of a message say.
 #[derive(Debug, Default, Clone)]

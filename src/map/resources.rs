@@ -14,8 +14,8 @@ use crate::catalog::curated::{PathStep, ResourceRole, Transform, VarRule, curate
 use crate::catalog::{ActionId, ResourceType, Service};
 use crate::decode::Record;
 use crate::decode::record::Json;
+use crate::iam::pattern::escape_in;
 use crate::percent::percent_decode_in;
-use crate::policy::escape::escape_in;
 
 /// Upper bound on resources one action of one record expands to (arrays of names).
 const MAX_PER_ACTION: usize = 256;

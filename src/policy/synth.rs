@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
+use crate::iam::pattern::{Tokenized, is_pattern};
+use crate::iam::policy::{Conditions, Effect, OneOrMany, Operator, OperatorBase, Statement};
 use crate::map::Condition;
-use crate::policy::escape::{Tokenized, is_pattern};
-use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
 use crate::policy::perrun::{self, Evidence};
 use crate::usage::{Usage, UsageKey, UsageSet};
 
@@ -107,9 +107,13 @@ impl SynthStatement {
     /// The policy-model statement.
     pub fn to_statement(&self) -> Statement {
         let condition = self.condition.as_ref().map(|c| {
-            let mut block = ConditionBlock::new();
+            // The mapper writes IAM operator names; `StringEquals` is the only one today.
+            let op =
+                c.op.parse::<Operator>()
+                    .unwrap_or(Operator::from(OperatorBase::StringEquals));
+            let mut block = Conditions::new();
             block
-                .entry(c.op.to_string())
+                .entry(op)
                 .or_default()
                 .insert(c.key.to_string(), OneOrMany(vec![c.value.clone()]));
             block
