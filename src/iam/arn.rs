@@ -9,30 +9,21 @@ use std::fmt;
 
 use crate::iam::pattern::wildcard_match;
 
-/// What makes a string not an ARN.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What makes a string not an ARN. It holds no copy of the text (parsing stays
+/// allocation-free on the per-record path): callers name the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ArnError {
     /// It does not start with `arn:`.
-    #[error("`{0}` is not an ARN: it does not start with `arn:`")]
-    NoPrefix(String),
+    #[error("not an ARN: it does not start with `arn:`")]
+    NoPrefix,
     /// Fewer than six colon-separated parts.
     #[error(
-        "`{text}` is not an ARN: it has {parts} colon-separated parts, an ARN has six (arn:partition:service:region:account:resource)"
+        "not an ARN: it has {0} colon-separated parts, an ARN has six (arn:partition:service:region:account:resource)"
     )]
-    TooFewParts {
-        /// The text.
-        text: String,
-        /// How many parts it has.
-        parts: usize,
-    },
+    TooFewParts(usize),
     /// A part that must not be empty is.
-    #[error("`{text}` is not an ARN: its {part} is empty")]
-    Empty {
-        /// The text.
-        text: String,
-        /// `partition`, `service` or `resource`.
-        part: &'static str,
-    },
+    #[error("not an ARN: its {0} is empty")]
+    Empty(&'static str),
 }
 
 /// A parsed ARN, borrowing the text it was read from.
@@ -50,18 +41,13 @@ impl<'a> Arn<'a> {
     /// empty (S3 buckets, IAM); partition, service and resource may not. The resource keeps
     /// any further `:` (`log-group:NAME:log-stream:S`).
     pub fn parse(text: &'a str) -> Result<Arn<'a>, ArnError> {
-        let rest = text
-            .strip_prefix("arn:")
-            .ok_or_else(|| ArnError::NoPrefix(text.to_string()))?;
+        let rest = text.strip_prefix("arn:").ok_or(ArnError::NoPrefix)?;
         let mut it = rest.splitn(5, ':');
         let mut next = || it.next();
         let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) =
             (next(), next(), next(), next(), next())
         else {
-            return Err(ArnError::TooFewParts {
-                text: text.to_string(),
-                parts: 1 + rest.split(':').count(),
-            });
+            return Err(ArnError::TooFewParts(1 + rest.split(':').count()));
         };
         for (part, v) in [
             ("partition", partition),
@@ -69,10 +55,7 @@ impl<'a> Arn<'a> {
             ("resource", resource),
         ] {
             if v.is_empty() {
-                return Err(ArnError::Empty {
-                    text: text.to_string(),
-                    part,
-                });
+                return Err(ArnError::Empty(part));
             }
         }
         Ok(Arn {

@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
+use crate::iam::arn::Arn;
 use crate::iam::pattern::{Tokenized, is_pattern};
 use crate::iam::policy::{Conditions, Effect, OneOrMany, Operator, OperatorBase, Statement};
 use crate::map::Condition;
@@ -155,8 +156,7 @@ fn parent(res: &str) -> Option<&str> {
     let cut = body[res_start..].rfind(['/', ':'])? + res_start + 1;
     let kept = &body[res_start..cut];
     let separators = kept.matches(['/', ':']).count();
-    let is_s3 =
-        body.starts_with("arn:") && body.split(':').nth(2) == Some("s3") && !kept.contains(':');
+    let is_s3 = Arn::parse(body).is_ok_and(|a| a.service() == "s3") && !kept.contains(':');
     // Never cut inside an escape like `${*}`.
     if body[..cut].ends_with("${") || (separators < 2 && !is_s3) {
         return None;
