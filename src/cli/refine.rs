@@ -194,6 +194,11 @@ pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<Document>, Option<Str
             .with_context(|| format!("{name}: `policies` is not a list of policy documents"))?,
         _ => vec![v.clone()],
     };
+    // A file that is one document is read again from its text, so findings also give
+    // the line and column.
+    let text = std::str::from_utf8(&bytes)
+        .ok()
+        .filter(|_| v.is_object() && v.get("policies").is_none());
     let principal = v
         .get("principal")
         .and_then(|p| p.as_str())
@@ -203,16 +208,17 @@ pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<Document>, Option<Str
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            Document::from_json(d).map_err(|e| {
-                if n == 1 {
-                    anyhow::anyhow!("{name} is not an IAM policy document: {e}")
-                } else {
-                    anyhow::anyhow!(
-                        "{name}: document {} of {n} is not an IAM policy document: {e}",
-                        i + 1
-                    )
-                }
-            })
+            text.map_or_else(|| Document::from_json(d), Document::from_text)
+                .map_err(|e| {
+                    if n == 1 {
+                        anyhow::anyhow!("{name} is not an IAM policy document: {e}")
+                    } else {
+                        anyhow::anyhow!(
+                            "{name}: document {} of {n} is not an IAM policy document: {e}",
+                            i + 1
+                        )
+                    }
+                })
         })
         .collect::<Result<_>>()?;
     Ok((docs, principal))
