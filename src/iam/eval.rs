@@ -34,7 +34,8 @@ pub enum Decision {
 /// A request to evaluate.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
-    /// The principal's ARN, when known (for resource policies and `aws:PrincipalArn`).
+    /// The principal's ARN, when known: the value of `aws:PrincipalArn` unless the
+    /// context gives one (and, later, what resource policies' `Principal` matches).
     pub principal: Option<String>,
     /// `prefix:Action`.
     pub action: String,
@@ -63,11 +64,19 @@ impl Request {
         self
     }
 
+    /// The request's values of a condition key; `aws:PrincipalArn` defaults to the
+    /// principal.
     fn values(&self, key: &str) -> Option<&[String]> {
         self.context
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v.as_slice())
+            .or_else(|| {
+                self.principal
+                    .as_ref()
+                    .filter(|_| key.eq_ignore_ascii_case("aws:PrincipalArn"))
+                    .map(std::slice::from_ref)
+            })
             .filter(|v| !v.is_empty())
     }
 }

@@ -307,3 +307,19 @@ fn a_mistyped_deny_never_silently_allows() {
         );
     }
 }
+
+#[test]
+fn the_principal_is_aws_principal_arn() {
+    let d = doc(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::1:role/ci-*"}}},{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    );
+    let set = PolicySet::identity(std::slice::from_ref(&d));
+    let mut r = Request::new("s3:GetObject", "x");
+    assert_eq!(set.evaluate(&r).decision, Decision::Allowed);
+    r.principal = Some("arn:aws:iam::1:role/ci-build".into());
+    assert_eq!(set.evaluate(&r).decision, Decision::ExplicitDeny);
+    r.principal = Some("arn:aws:iam::1:role/deploy".into());
+    assert_eq!(set.evaluate(&r).decision, Decision::Allowed);
+    let r = r.with("aws:PrincipalArn", "arn:aws:iam::1:role/ci-x");
+    assert_eq!(set.evaluate(&r).decision, Decision::ExplicitDeny);
+}

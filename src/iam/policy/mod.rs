@@ -1,6 +1,6 @@
 //! The IAM policy document: a typed tree read from JSON (with element paths and line and
 //! column in its errors) and written back as the canonical JSON iamtrail emits. The
-//! Terraform and CloudFormation writers (`crate::policy::tree`) read the same tree.
+//! Terraform and CloudFormation writers of the synthesis layer read the same tree.
 
 use std::collections::BTreeMap;
 
