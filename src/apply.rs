@@ -21,8 +21,8 @@ use aws_sdk_iam::types::PolicyScopeType;
 use serde::Serialize;
 
 use crate::aws::{self, AwsOptions};
+use crate::iam::policy::{Document, Statement};
 use crate::percent::percent_decode;
-use crate::policy::model::{PolicyDocument, Statement};
 use crate::policy::split::{SizeLimit, split};
 
 /// The identity a policy is applied to.
@@ -132,7 +132,7 @@ pub struct Applied {
 /// Anything that can put a policy on the identity (the IAM API; a test double).
 pub trait Apply {
     /// Puts `docs` (one logical policy) on the identity, replacing what was put before.
-    fn apply(&mut self, docs: &[PolicyDocument]) -> Result<Applied, ApplyError>;
+    fn apply(&mut self, docs: &[Document]) -> Result<Applied, ApplyError>;
     /// Managed policies attached to the identity that grant everything
     /// (`AdministratorAccess`, …): the loop cannot learn anything while they are there.
     fn broad_grants(&mut self) -> Result<Vec<String>, ApplyError>;
@@ -155,7 +155,7 @@ pub struct IamApplier {
 }
 
 /// Whether a document IAM returned is the one written (compared as JSON).
-fn same_document(returned: &str, written: &PolicyDocument) -> bool {
+fn same_document(returned: &str, written: &Document) -> bool {
     let text = if returned.trim_start().starts_with('{') {
         returned.to_string()
     } else {
@@ -280,7 +280,7 @@ impl IamApplier {
         )
     }
 
-    fn put_inline(&self, doc: &PolicyDocument) -> Result<(), ApplyError> {
+    fn put_inline(&self, doc: &Document) -> Result<(), ApplyError> {
         let body = doc.to_compact();
         on_identity!(
             self,
@@ -373,7 +373,7 @@ impl IamApplier {
         &self,
         name: &str,
         existing: Option<&str>,
-        doc: &PolicyDocument,
+        doc: &Document,
     ) -> Result<String, ApplyError> {
         let c = &self.client;
         let Some(arn) = existing else {
@@ -500,7 +500,7 @@ impl IamApplier {
     fn confirm(
         &self,
         what: &str,
-        doc: &PolicyDocument,
+        doc: &Document,
         read: impl Fn() -> Result<String, ApplyError>,
     ) -> Result<usize, ApplyError> {
         let mut wait = Duration::from_millis(200);
@@ -524,8 +524,8 @@ impl IamApplier {
 }
 
 impl Apply for IamApplier {
-    fn apply(&mut self, docs: &[PolicyDocument]) -> Result<Applied, ApplyError> {
-        let statements: Vec<Statement> = docs.iter().flat_map(|d| d.statement.clone()).collect();
+    fn apply(&mut self, docs: &[Document]) -> Result<Applied, ApplyError> {
+        let statements: Vec<Statement> = docs.iter().flat_map(|d| d.statements.clone()).collect();
         let too_large = |e: crate::policy::split::TooLarge| ApplyError {
             target: self.target.to_string(),
             what: "split the policy".into(),
@@ -645,7 +645,7 @@ mod tests {
 
     #[test]
     fn documents_compare_encoded_or_not() {
-        let doc: PolicyDocument = serde_json::from_str(
+        let doc: Document = serde_json::from_str(
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/a b"}]}"#,
         )
         .unwrap();

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::iam::arn::Arn;
 use crate::report::Summary;
 use crate::select::{FilterReason, PrincipalFilter, PrincipalMatch, Selection};
 
@@ -172,11 +173,9 @@ fn counts(m: &BTreeMap<String, u64>) -> String {
 
 /// `(account, kind, name)` of an IAM ARN as the report keys principals.
 fn parts(arn: &str) -> Option<(&str, &str, &str)> {
-    let mut it = arn.splitn(6, ':');
-    let account = it.nth(4)?;
-    let resource = it.next()?;
-    let kind = resource.split('/').next()?;
-    Some((account, kind, resource.rsplit('/').next()?))
+    let a = Arn::parse(arn).ok()?;
+    let kind = a.resource().split('/').next()?;
+    Some((a.account(), kind, a.resource_name()))
 }
 
 /// Whether a principal the report lists is the one the filter names.
@@ -262,14 +261,11 @@ fn same(known: &str, arn: &str) -> bool {
 
 /// `arn:P:sts::ACCT:assumed-role/NAME/SESSION` → `arn:P:iam::ACCT:role/NAME`.
 fn session_role(arn: &str) -> Option<String> {
-    let f: Vec<&str> = arn.splitn(6, ':').collect();
-    if f.len() != 6 || f[2] != "sts" {
-        return None;
-    }
-    let mut r = f[5].split('/');
+    let a = Arn::parse(arn).ok().filter(|a| a.service() == "sts")?;
+    let mut r = a.resource().split('/');
     (r.next()? == "assumed-role").then_some(())?;
-    let name = r.next()?;
-    Some(format!("arn:{}:iam::{}:role/{name}", f[1], f[4]))
+    let role = format!("role/{}", r.next()?);
+    Some(Arn::new(a.partition(), "iam", "", a.account(), &role).to_string())
 }
 
 /// Levenshtein distance over characters.

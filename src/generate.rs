@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::catalog::curated::curated;
 use crate::decode::format_time;
+use crate::iam::pattern::is_pattern;
+use crate::iam::policy::Document;
 use crate::ingest::Ingested;
-use crate::policy::escape::is_pattern;
-use crate::policy::model::PolicyDocument;
 use crate::policy::split::{SizeLimit, TooLarge, split};
 use crate::policy::synth::{Generalization, Options, Synthesis, synthesize};
 use crate::usage::UsageSet;
@@ -42,7 +42,7 @@ pub struct Wide {
 #[derive(Debug)]
 pub struct Generated {
     /// The policy documents (one unless split).
-    pub documents: Vec<PolicyDocument>,
+    pub documents: Vec<Document>,
     /// Statements with evidence (for `--explain`).
     pub synthesis: Synthesis,
     /// Sensitive grants.

@@ -2,6 +2,7 @@
 //! the user asked about, and who the principal of a record is.
 
 use crate::decode::{Record, parse_time};
+use crate::iam::arn::Arn;
 
 /// The principal a record's caller stands for, as a policy is attached to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -203,11 +204,9 @@ impl std::str::FromStr for PrincipalMatch {
         {
             return Ok(PrincipalMatch::AccessKey(s.to_string()));
         }
-        let parts: Vec<&str> = s.splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[1].is_empty() {
-            return Err(bad());
-        }
-        let (service, account, resource) = (parts[2], parts[4].to_string(), parts[5]);
+        let arn = Arn::parse(s).map_err(|_| bad())?;
+        let (service, account, resource) =
+            (arn.service(), arn.account().to_string(), arn.resource());
         let last = |r: &str| r.rsplit('/').next().unwrap_or_default().to_string();
         match (service, resource.split('/').next()) {
             ("iam", Some("role")) if resource.len() > 5 => Ok(PrincipalMatch::Role {
@@ -236,17 +235,9 @@ impl PrincipalFilter {
 
 /// Splits `arn:P:S::ACCT:kind/path/name` into (account, kind, name).
 fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
-    let mut it = arn.splitn(6, ':');
-    let (_, _, _, _, account, resource) = (
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-        it.next()?,
-    );
-    let kind = resource.split('/').next()?;
-    Some((account, kind, resource.rsplit('/').next()?))
+    let a = Arn::parse(arn).ok()?;
+    let kind = a.resource().split('/').next()?;
+    Some((a.account(), kind, a.resource_name()))
 }
 
 impl PrincipalMatch {

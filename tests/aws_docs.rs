@@ -6,8 +6,8 @@
 mod common;
 use common::*;
 
-use iamtrail::policy::eval::{Decision, Request, evaluate};
-use iamtrail::policy::model::PolicyDocument;
+use iamtrail::iam::eval::{Decision, PolicySet, Request};
+use iamtrail::iam::policy::Document;
 
 #[test]
 fn every_documented_call_is_allowed_by_its_generated_policy() {
@@ -52,7 +52,7 @@ fn every_documented_call_is_allowed_by_its_generated_policy() {
         );
         let v: serde_json::Value = serde_json::from_str(&stdout(&o))
             .unwrap_or_else(|e| panic!("{file} {event_id}: {e} {}", stderr(&o)));
-        let policies: Vec<PolicyDocument> = serde_json::from_value(v["policies"].clone()).unwrap();
+        let policies: Vec<Document> = serde_json::from_value(v["policies"].clone()).unwrap();
         if rec.get("eventSource").is_none() {
             // Some archived pages print records without eventSource: nothing can route
             // them; they must be reported as skipped, not guessed at.
@@ -63,7 +63,7 @@ fn every_documented_call_is_allowed_by_its_generated_policy() {
         for (action, resource) in needs {
             checked += 1;
             if action == "-" {
-                let n: usize = policies.iter().map(|p| p.statement.len()).sum();
+                let n: usize = policies.iter().map(|p| p.statements.len()).sum();
                 if n != 0 {
                     failures.push(format!(
                         "{file} {event_id}: needs no permission, but got {n} statements"
@@ -73,7 +73,7 @@ fn every_documented_call_is_allowed_by_its_generated_policy() {
             }
             let mut ctx = std::collections::BTreeMap::new();
             // PassRole is granted with iam:PassedToService; the docs line names no service.
-            for st in policies.iter().flat_map(|p| &p.statement) {
+            for st in policies.iter().flat_map(|p| &p.statements) {
                 if let Some(c) = &st.condition {
                     for (k, vals) in c.values().flatten() {
                         ctx.insert(k.clone(), vals.0.clone());
@@ -81,11 +81,12 @@ fn every_documented_call_is_allowed_by_its_generated_policy() {
                 }
             }
             let req = Request {
+                principal: None,
                 action: action.clone(),
                 resource: resource.replace('*', "x-any"),
                 context: ctx,
             };
-            if evaluate(&policies, &req) != Decision::Allowed {
+            if PolicySet::identity(&policies).evaluate(&req).decision != Decision::Allowed {
                 failures.push(format!(
                     "{file} {event_id}: {action} on {resource} not allowed by {}",
                     serde_json::to_string(&v["policies"]).unwrap()

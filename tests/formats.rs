@@ -205,6 +205,10 @@ fn malformed_policies_name_the_file_the_element_and_the_allowed_values() {
             "{\"Version\":\"2012-10-17\",\n\"Statement\": [,]}",
             "is not valid JSON (line 2, column 15",
         ),
+        (
+            "{\"Version\":\"2012-10-17\",\n\"Statement\": [{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\n \"Condition\": {\"StringEqulas\": {\"k\": \"v\"}}}]}",
+            "Statement[0].Condition.StringEqulas: is not a condition operator (did you mean \"StringEquals\"?): IAM knows the String, Numeric, Date, Bool, BinaryEquals, IpAddress, Arn and Null operators (line 3, column 32)",
+        ),
     ] {
         let p = dir.path().join("p.json");
         std::fs::write(&p, text).unwrap();

@@ -9,8 +9,8 @@ use common::mutate::{Mutation, apply};
 
 use iamtrail::denied::refine::{Options, refine};
 use iamtrail::denied::{self, EXCERPT_CHARS};
-use iamtrail::policy::eval::{Decision, Request, evaluate};
-use iamtrail::policy::model::{Effect, PolicyDocument};
+use iamtrail::iam::eval::{Decision, PolicySet, Request};
+use iamtrail::iam::policy::{Document, Effect};
 use iamtrail::policy::split::SizeLimit;
 use proptest::prelude::*;
 
@@ -113,7 +113,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
             prop_assert!(g.action.def().name == g.action.name);
         }
     }
-    let empty: PolicyDocument =
+    let empty: Document =
         serde_json::from_str(r#"{"Version":"2012-10-17","Statement":[]}"#).unwrap();
     let limit = SizeLimit::Chars(2048);
     let Ok(r) = refine(
@@ -129,9 +129,9 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
     };
     for doc in &r.documents {
         prop_assert!(doc.iam_size() <= 2048);
-        let back: PolicyDocument = serde_json::from_str(&doc.to_compact()).unwrap();
+        let back: Document = serde_json::from_str(&doc.to_compact()).unwrap();
         prop_assert_eq!(&back, doc);
-        for st in &doc.statement {
+        for st in &doc.statements {
             prop_assert_eq!(st.effect, Effect::Allow);
         }
     }
@@ -149,7 +149,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
                 .any(|g| g.action == p.action
                     && (g.resource == p.resource
                         || a.generalized_from.contains(&g.resource)
-                            && iamtrail::policy::escape::covers(&p.resource, &g.resource)
+                            && iamtrail::iam::pattern::covers(&p.resource, &g.resource)
                             && !a.rules.is_empty()))
         );
         let mut context = std::collections::BTreeMap::new();
@@ -158,11 +158,17 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
             context.insert(c.key.to_string(), vec![c.value.clone()]);
         }
         let req = Request {
+            principal: None,
             action: p.action.to_string(),
             resource: literal(&p.resource),
             context,
         };
-        prop_assert_eq!(evaluate(&r.documents, &req), Decision::Allowed, "{:?}", a);
+        prop_assert_eq!(
+            PolicySet::identity(&r.documents).evaluate(&req).decision,
+            Decision::Allowed,
+            "{:?}",
+            a
+        );
     }
     Ok(())
 }

@@ -8,14 +8,14 @@
 mod common;
 use common::*;
 
-use iamtrail::policy::eval::{Decision, Request, evaluate};
-use iamtrail::policy::model::PolicyDocument;
+use iamtrail::iam::eval::{Decision, PolicySet, Request};
+use iamtrail::iam::policy::Document;
 use serde_json::{Value, json};
 
 const CI: &str = "arn:aws:iam::111122223333:role/ci";
 
 /// The documents of a `generate --json` output.
-fn documents(v: &Value) -> Vec<PolicyDocument> {
+fn documents(v: &Value) -> Vec<Document> {
     serde_json::from_value(v["policies"].clone()).unwrap()
 }
 
@@ -30,10 +30,10 @@ fn generate(args: &[&str]) -> Value {
 
 /// Every (action, resource, context) an exact (`--pin`) policy grants: the requests the
 /// run made.
-fn requests(exact: &[PolicyDocument]) -> Vec<Request> {
+fn requests(exact: &[Document]) -> Vec<Request> {
     let mut out = Vec::new();
     for d in exact {
-        for st in &d.statement {
+        for st in &d.statements {
             let mut context = std::collections::BTreeMap::new();
             let cond = serde_json::to_value(&st.condition).unwrap();
             if let Some(ops) = cond.as_object() {
@@ -52,6 +52,7 @@ fn requests(exact: &[PolicyDocument]) -> Vec<Request> {
             for a in &st.action.as_ref().unwrap().0 {
                 for r in &st.resource.as_ref().unwrap().0 {
                     out.push(Request {
+                        principal: None,
                         action: a.clone(),
                         resource: r.clone(),
                         context: context.clone(),
@@ -64,15 +65,10 @@ fn requests(exact: &[PolicyDocument]) -> Vec<Request> {
     out
 }
 
-fn decide(policy: &[PolicyDocument], action: &str, resource: &str) -> Decision {
-    evaluate(
-        policy,
-        &Request {
-            action: action.into(),
-            resource: resource.into(),
-            ..Request::default()
-        },
-    )
+fn decide(policy: &[Document], action: &str, resource: &str) -> Decision {
+    PolicySet::identity(policy)
+        .evaluate(&Request::new(action, resource))
+        .decision
 }
 
 #[test]
@@ -96,7 +92,7 @@ fn sample_trails_policy_from_the_first_builds_serves_the_next() {
     assert!(puts > 10, "build 1235 writes its own keys");
     for r in &reqs {
         assert_eq!(
-            evaluate(&policy, r),
+            PolicySet::identity(&policy).evaluate(r).decision,
             Decision::Allowed,
             "build 1235 needs {} on {}, which the policy from builds 1233-1234 does not allow:\n{}",
             r.action,
@@ -171,7 +167,7 @@ fn sample_trails_policy_from_the_first_builds_serves_the_next() {
     ]));
     assert!(
         reqs.iter()
-            .any(|r| evaluate(&pinned, r) != Decision::Allowed),
+            .any(|r| PolicySet::identity(&pinned).evaluate(r).decision != Decision::Allowed),
         "a pinned policy cannot serve the next build; the test would not tell"
     );
 }
@@ -282,7 +278,7 @@ fn a_policy_from_runs_1_to_n_allows_run_n_plus_1_and_denies_the_neighbours() {
             // it varies, and it stays exact (the one rule that needs two runs).
             if n == 1 && r.resource.contains("/builds/") {
                 assert_eq!(
-                    evaluate(&policy, &r),
+                    PolicySet::identity(&policy).evaluate(&r).decision,
                     Decision::ImplicitDeny,
                     "{}",
                     r.resource
@@ -290,7 +286,7 @@ fn a_policy_from_runs_1_to_n_allows_run_n_plus_1_and_denies_the_neighbours() {
                 continue;
             }
             assert_eq!(
-                evaluate(&policy, &r),
+                PolicySet::identity(&policy).evaluate(&r).decision,
                 Decision::Allowed,
                 "runs 1..={n}: run {} needs {} on {}:\n{}",
                 n + 1,
@@ -405,7 +401,7 @@ fn refine_adds_the_generalized_resource_not_one_more_build() {
         added["generalized_from"],
         json!(["arn:aws:s3:::ci-artifacts-111122223333/builds/1237/app.zip"])
     );
-    let docs: Vec<PolicyDocument> = serde_json::from_value(v["policies"].clone()).unwrap();
+    let docs: Vec<Document> = serde_json::from_value(v["policies"].clone()).unwrap();
     assert_eq!(
         decide(
             &docs,

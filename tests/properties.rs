@@ -8,10 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use iamtrail::generate::build;
+use iamtrail::iam::eval::{Decision, PolicySet, Request};
+use iamtrail::iam::pattern::{covers, literal_of};
 use iamtrail::ingest::Config;
 use iamtrail::map::{Mapper, Need};
-use iamtrail::policy::escape::{covers, literal_of};
-use iamtrail::policy::eval::{Decision, Request, evaluate};
 use iamtrail::policy::split::SizeLimit;
 use iamtrail::policy::synth::Options;
 use proptest::prelude::*;
@@ -91,12 +91,12 @@ proptest! {
             let mut context = BTreeMap::new();
             let p = &n.permission;
             if let Some(c) = &p.condition { context.insert(c.key.to_string(), vec![c.value.clone()]); }
-            let req = Request { action: p.action.to_string(), resource: literal_of(&p.resource), context };
-            prop_assert_eq!(evaluate(&g.documents, &req), Decision::Allowed, "{:?} not allowed by {}", n, serde_json::to_string(&g.documents).unwrap());
+            let req = Request { principal: None, action: p.action.to_string(), resource: literal_of(&p.resource), context };
+            prop_assert_eq!(PolicySet::identity(&g.documents).evaluate(&req).decision, Decision::Allowed, "{:?} not allowed by {}", n, serde_json::to_string(&g.documents).unwrap());
         }
 
         let needed: BTreeSet<(String, String)> = needs.iter().map(|n| (n.permission.action.to_string(), n.permission.resource.clone())).collect();
-        for st in g.documents.iter().flat_map(|d| &d.statement) {
+        for st in g.documents.iter().flat_map(|d| &d.statements) {
             for a in &st.action.as_ref().unwrap().0 {
                 prop_assert!(needed.iter().any(|(na, _)| na == a), "{} granted but never needed", a);
                 for r in &st.resource.as_ref().unwrap().0 {

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 
 use iamtrail::catalog::ActionId;
-use iamtrail::policy::model::PolicyDocument;
+use iamtrail::iam::policy::Document;
 use std::collections::BTreeSet;
 
 /// (resource-capable grants, of them on `*`, the actions left on `*`) of one run.
@@ -26,7 +26,7 @@ fn measure(input: &std::path::Path) -> (usize, usize, BTreeSet<String>) {
     );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o))
         .unwrap_or_else(|e| panic!("{}: {e} {}", input.display(), stderr(&o)));
-    let policies: Vec<PolicyDocument> = serde_json::from_value(v["policies"].clone()).unwrap();
+    let policies: Vec<Document> = serde_json::from_value(v["policies"].clone()).unwrap();
     let json = serde_json::to_value(&policies).unwrap();
     let mut grants = BTreeSet::new();
     for policy in json.as_array().unwrap() {

@@ -200,7 +200,7 @@ pub struct SensitiveWhy {
 impl SensitiveWhy {
     /// The wording for a grant on `resource`.
     pub fn for_resource(&self, resource: &str) -> &'static str {
-        if crate::policy::escape::is_pattern(resource) {
+        if crate::iam::pattern::is_pattern(resource) {
             self.wildcard
         } else {
             self.exact

@@ -12,8 +12,8 @@ use crate::denied::refine::{Options, Refined, Status, UnknownResources, refine};
 use crate::denied::scope::Scope;
 use crate::denied::sts::StsDecoder;
 use crate::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
+use crate::iam::policy::Document;
 use crate::policy::emit::render_json;
-use crate::policy::model::PolicyDocument;
 use crate::policy::split::{SizeLimit, quota_warnings};
 use crate::select::{PrincipalFilter, PrincipalMatch};
 use crate::usage::UsageSet;
@@ -173,7 +173,7 @@ pub(super) fn read_denials(
 /// The documents of a policy file, and the principal a `generate --json` file names.
 /// Errors name the file, the element and what IAM allows there (a JSON syntax error: its
 /// line and column).
-pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<PolicyDocument>, Option<String>)> {
+pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<Document>, Option<String>)> {
     let (name, bytes) = read_input(path)?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         let what = e.to_string();
@@ -194,6 +194,11 @@ pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<PolicyDocument>, Opti
             .with_context(|| format!("{name}: `policies` is not a list of policy documents"))?,
         _ => vec![v.clone()],
     };
+    // A file that is one document is read again from its text, so findings also give
+    // the line and column.
+    let text = std::str::from_utf8(&bytes)
+        .ok()
+        .filter(|_| v.is_object() && v.get("policies").is_none());
     let principal = v
         .get("principal")
         .and_then(|p| p.as_str())
@@ -203,16 +208,17 @@ pub(super) fn load_policy_file(path: &Path) -> Result<(Vec<PolicyDocument>, Opti
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            PolicyDocument::from_json(d).map_err(|e| {
-                if n == 1 {
-                    anyhow::anyhow!("{name} is not an IAM policy document: {e}")
-                } else {
-                    anyhow::anyhow!(
-                        "{name}: document {} of {n} is not an IAM policy document: {e}",
-                        i + 1
-                    )
-                }
-            })
+            text.map_or_else(|| Document::from_json(d), Document::from_text)
+                .map_err(|e| {
+                    if n == 1 {
+                        anyhow::anyhow!("{name} is not an IAM policy document: {e}")
+                    } else {
+                        anyhow::anyhow!(
+                            "{name}: document {} of {n} is not an IAM policy document: {e}",
+                            i + 1
+                        )
+                    }
+                })
         })
         .collect::<Result<_>>()?;
     Ok((docs, principal))

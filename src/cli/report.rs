@@ -441,7 +441,7 @@ pub fn generated_lines(g: &Generated, limit: usize) -> Vec<Line> {
         .iter()
         .map(|d| d.iam_size().to_string())
         .collect();
-    let statements: usize = g.documents.iter().map(|d| d.statement.len()).sum();
+    let statements: usize = g.documents.iter().map(|d| d.statements.len()).sum();
     out.push(line(
         Level::Detail,
         format!(

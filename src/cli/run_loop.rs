@@ -14,8 +14,8 @@ use crate::denied::refine::Options as RefineOptions;
 use crate::denied::sts::StsDecoder;
 use crate::denied::{AuthorizationDecoder, NotDecoded};
 use crate::feedback::{self, CommandWorkload, History, LoopOptions, Observer, Outcome};
+use crate::iam::policy::Document;
 use crate::policy::emit::render_json;
-use crate::policy::model::PolicyDocument;
 use crate::policy::split::SizeLimit;
 
 /// `loop`.
@@ -127,7 +127,7 @@ impl Observer for Files {
         }
     }
 
-    fn checkpoint(&mut self, policy: &[PolicyDocument], history: &History) -> Result<(), String> {
+    fn checkpoint(&mut self, policy: &[Document], history: &History) -> Result<(), String> {
         write_atomically(&self.policy, &render_json(policy))
             .map_err(|e| format!("cannot write {}: {e}", self.policy.display()))?;
         let text = serde_json::to_string_pretty(history).expect("history serializes") + "\n";
@@ -167,7 +167,7 @@ pub fn run(a: LoopArgs) -> Result<u8> {
                 a.policy.display()
             );
         }
-        vec![PolicyDocument::new(Vec::new())]
+        vec![Document::new(Vec::new())]
     };
     let aws = AwsOptions {
         profile: a.profile.clone(),

@@ -4,7 +4,7 @@
 //! - Denials an identity policy cannot fix (an explicit deny anywhere; an SCP, RCP,
 //!   permissions boundary, session, resource-based or VPC endpoint policy) are reported,
 //!   never "fixed" by widening.
-//! - Pairs the policy already allows (checked with [`crate::policy::eval`]) are reported
+//! - Pairs the policy already allows (checked with [`crate::iam::eval`]) are reported
 //!   as coming from elsewhere; pairs it explicitly denies, as denied by the policy itself.
 //! - Resources the messages do not show are not guessed: reported, unless the caller
 //!   asks for `*` in the unknown parts (`--unknown-resource parts`, alias
@@ -22,9 +22,9 @@ use serde::Serialize;
 use super::scope::Scope;
 use super::{Denial, Grant, Reason};
 use crate::catalog::ActionId;
+use crate::iam::eval::{Decision, PolicySet, Request};
 use crate::iam::permission::Permission;
-use crate::policy::eval::{Decision, Request, evaluate};
-use crate::policy::model::{Effect, PolicyDocument, Statement, VERSION};
+use crate::iam::policy::{Document, Effect, Statement, VERSION};
 use crate::policy::perrun::{self, Evidence};
 use crate::policy::split::{SizeLimit, TooLarge, split};
 use crate::policy::synth::{Options as SynthOptions, synthesize};
@@ -144,7 +144,7 @@ pub struct Remaining {
 #[derive(Debug, Clone)]
 pub struct Refined {
     /// The refined policy (one document unless split).
-    pub documents: Vec<PolicyDocument>,
+    pub documents: Vec<Document>,
     /// Pairs added, in statement order.
     pub added: Vec<Added>,
     /// What is left, in denial order.
@@ -167,6 +167,7 @@ fn request(p: &Permission<ActionId>) -> Request {
         context.insert(c.key.to_string(), vec![c.value.clone()]);
     }
     Request {
+        principal: None,
         action: p.action.to_string(),
         resource: literal(&p.resource),
         context,
@@ -251,7 +252,7 @@ fn unique_sid(base: &str, taken: &BTreeSet<String>) -> String {
 
 /// Refines `policies` (the documents of one policy) with `denials`.
 pub fn refine(
-    policies: &[PolicyDocument],
+    policies: &[Document],
     denials: &[Denial],
     opts: &Options,
 ) -> Result<Refined, TooLarge> {
@@ -361,7 +362,7 @@ pub fn refine(
                 remaining.push(left(Status::OtherAccount, a, r, why));
                 continue;
             }
-            match evaluate(policies, &request(p)) {
+            match PolicySet::identity(policies).evaluate(&request(p)).decision {
                 Decision::Allowed => remaining.push(left(
                     Status::AlreadyAllowed,
                     a,
@@ -389,7 +390,7 @@ pub fn refine(
     let evidence = Evidence::from_resources(
         policies
             .iter()
-            .flat_map(|p| &p.statement)
+            .flat_map(|p| &p.statements)
             .filter_map(|st| st.resource.as_ref())
             .flat_map(|r| r.0.iter().map(String::as_str))
             .chain(wanted.keys().map(|p| p.resource.as_str())),
@@ -425,7 +426,7 @@ pub fn refine(
         },
     );
     let mut statements: Vec<Statement> =
-        policies.iter().flat_map(|p| p.statement.clone()).collect();
+        policies.iter().flat_map(|p| p.statements.clone()).collect();
     let mut taken: BTreeSet<String> = statements.iter().filter_map(|s| s.sid.clone()).collect();
     let mut added = Vec::new();
     for ns in &synthesis.statements {
@@ -512,7 +513,7 @@ mod tests {
     use super::*;
     use crate::denied::parse;
 
-    fn doc(json: &str) -> PolicyDocument {
+    fn doc(json: &str) -> Document {
         serde_json::from_str(json).unwrap()
     }
 
@@ -530,15 +531,15 @@ mod tests {
         let r = refine(&[policy], &denials, &Options::default()).unwrap();
         let d = &r.documents[0];
         assert_eq!(d.id.as_deref(), Some("mine"));
-        assert_eq!(d.statement[0].sid.as_deref(), Some("Mine"));
+        assert_eq!(d.statements[0].sid.as_deref(), Some("Mine"));
         assert_eq!(
-            d.statement[0].resource.as_ref().unwrap().0,
+            d.statements[0].resource.as_ref().unwrap().0,
             ["arn:aws:s3:::b/a", "arn:aws:s3:::b/k"]
         );
-        assert_eq!(d.statement[1].sid.as_deref(), Some("Logs"));
-        assert_eq!(d.statement[2].action.as_ref().unwrap().0, ["s3:GetObject"]);
+        assert_eq!(d.statements[1].sid.as_deref(), Some("Logs"));
+        assert_eq!(d.statements[2].action.as_ref().unwrap().0, ["s3:GetObject"]);
         assert_eq!(
-            d.statement[2].resource.as_ref().unwrap().0,
+            d.statements[2].resource.as_ref().unwrap().0,
             ["arn:aws:s3:::b/k${*}"]
         );
         assert_eq!(r.added.len(), 2);

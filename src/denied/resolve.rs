@@ -19,9 +19,10 @@ use super::{Grant, GrantVia};
 use crate::catalog::curated::curated;
 use crate::catalog::{self, ActionId};
 use crate::decode::Decoder;
+use crate::iam::arn::Arn;
+use crate::iam::pattern::escape;
 use crate::iam::permission::{Condition, Permission};
 use crate::map::{FailureClass, Mapper, Outcome, prefix_of};
-use crate::policy::escape::escape;
 
 /// What the surroundings of a message say.
 #[derive(Debug, Default, Clone)]
@@ -52,10 +53,11 @@ pub(crate) fn lookup_action(s: &str) -> Option<ActionId> {
     ActionId::find(&p.to_ascii_lowercase(), a)
 }
 
-fn arn_field(arn: &str, i: usize) -> Option<&str> {
-    arn.strip_prefix("arn:")?
-        .split(':')
-        .nth(i.checked_sub(1)?)
+/// One part of an ARN (`Arn::account`, …), when `arn` is one and the part is not empty.
+fn arn_part<'a>(arn: &'a str, part: fn(&Arn<'a>) -> &'a str) -> Option<&'a str> {
+    Arn::parse(arn)
+        .ok()
+        .map(|a| part(&a))
         .filter(|s| !s.is_empty())
 }
 
@@ -101,7 +103,9 @@ pub(crate) fn printed_resource(raw: &str, principal: Option<&str>) -> Result<Str
         if let Some(name) = raw.strip_prefix(kind).and_then(|r| r.strip_prefix(' ')) {
             let name = name.trim();
             let p = principal.unwrap_or_default();
-            let (Some(partition), Some(account)) = (arn_field(p, 1), arn_field(p, 4)) else {
+            let (Some(partition), Some(account)) =
+                (arn_part(p, Arn::partition), arn_part(p, Arn::account))
+            else {
                 return Err(format!(
                     "the message names the resource as `{raw}` and no principal ARN shows its account"
                 ));
@@ -234,18 +238,18 @@ fn event_source(prefix: &'static str) -> String {
 fn map_event(prefix: &'static str, event: &str, ctx: &Context) -> Result<Vec<Grant>, String> {
     let principal = ctx.principal.as_deref().filter(|p| p.starts_with("arn:"));
     let account = principal
-        .and_then(|p| arn_field(p, 4))
+        .and_then(|p| arn_part(p, Arn::account))
         .filter(|a| is_account(a))
         .or_else(|| {
             ctx.arns
                 .iter()
-                .filter_map(|a| arn_field(a, 4))
+                .filter_map(|a| arn_part(a, Arn::account))
                 .find(|a| is_account(a))
         });
     let region = ctx.region.clone().or_else(|| {
         ctx.arns
             .iter()
-            .filter_map(|a| arn_field(a, 3))
+            .filter_map(|a| arn_part(a, Arn::region))
             .find(|r| r.contains('-') && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
             .map(str::to_owned)
     });

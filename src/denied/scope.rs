@@ -2,6 +2,7 @@
 //! or a grant in an account other than the principal's, is reported and never merged
 //! (unless the caller allows cross-account grants on purpose).
 
+use crate::iam::arn::Arn;
 use crate::select::PrincipalMatch;
 
 /// The principal a policy is for, and how far its grants may reach.
@@ -57,7 +58,7 @@ pub fn account_of(p: &PrincipalMatch) -> Option<String> {
         PrincipalMatch::Role { account, .. }
         | PrincipalMatch::User { account, .. }
         | PrincipalMatch::Root { account } => Some(account.clone()),
-        PrincipalMatch::Session(arn) => arn.split(':').nth(4).map(str::to_owned),
+        PrincipalMatch::Session(arn) => Arn::parse(arn).ok().map(|a| a.account().to_owned()),
         PrincipalMatch::AccessKey(_) => None,
     }
     .filter(|a| !a.is_empty())
@@ -65,18 +66,15 @@ pub fn account_of(p: &PrincipalMatch) -> Option<String> {
 
 /// The account field of an ARN, when it names one (not empty, not a wildcard).
 fn resource_account(resource: &str) -> Option<&str> {
-    let a = resource.strip_prefix("arn:")?.split(':').nth(3)?;
+    let a = Arn::parse(resource).ok()?.account();
     (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())).then_some(a)
 }
 
 /// Whether a principal as a message prints it (`arn:aws:sts::1:assumed-role/ci/s`,
 /// `arn:aws:iam::1:user/x`) is `p`; `None` when it cannot be told.
 fn matches_printed(p: &PrincipalMatch, printed: &str) -> Option<bool> {
-    let f: Vec<&str> = printed.trim().splitn(6, ':').collect();
-    if f.len() != 6 || f[0] != "arn" {
-        return None;
-    }
-    let (service, account, resource) = (f[2], f[4], f[5]);
+    let arn = Arn::parse(printed.trim()).ok()?;
+    let (service, account, resource) = (arn.service(), arn.account(), arn.resource());
     let mut r = resource.split('/');
     let kind = r.next().unwrap_or_default();
     let last = resource.rsplit('/').next().unwrap_or_default();

@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::apply::{Applied, Apply, ApplyError, Placement};
 use crate::denied::refine::{Added, Options as RefineOptions, Remaining, Status, refine};
 use crate::denied::{self, AuthorizationDecoder, Denial, Reason};
-use crate::policy::model::PolicyDocument;
+use crate::iam::policy::Document;
 use crate::policy::split::TooLarge;
 pub use command::{CommandWorkload, RunOutput, Workload};
 
@@ -166,7 +166,7 @@ pub trait Observer {
     /// Something worth one line.
     fn note(&mut self, line: &str);
     /// After each iteration (and after the initial apply): persist the policy and history.
-    fn checkpoint(&mut self, policy: &[PolicyDocument], history: &History) -> Result<(), String>;
+    fn checkpoint(&mut self, policy: &[Document], history: &History) -> Result<(), String>;
 }
 
 /// Denials of one run, each located by iteration and stream.
@@ -189,14 +189,14 @@ fn denials_of(
 /// Runs the loop from `policy`. With an applier, the initial policy is put in place
 /// before the first run.
 pub fn run(
-    mut policy: Vec<PolicyDocument>,
+    mut policy: Vec<Document>,
     workload: &mut dyn Workload,
     mut applier: Option<&mut dyn Apply>,
     decoder: &dyn AuthorizationDecoder,
     opts: &LoopOptions,
     history: &mut History,
     observer: &mut dyn Observer,
-) -> Result<Vec<PolicyDocument>, LoopError> {
+) -> Result<Vec<Document>, LoopError> {
     let settle = |observer: &mut dyn Observer, d: Duration| {
         if !d.is_zero() {
             observer.note(&format!(
@@ -375,13 +375,13 @@ pub fn run(
 mod tests {
     use super::*;
     use crate::denied::NotDecoded;
-    use crate::policy::eval::{Decision, Request, evaluate};
+    use crate::iam::eval::{Decision, PolicySet, Request};
 
     /// A workload that needs `needs` (action, message) and prints the message of the
     /// first need the current policy file does not allow, as the AWS CLI would.
     struct Script {
         needs: Vec<(&'static str, &'static str, &'static str)>,
-        policy: std::rc::Rc<std::cell::RefCell<Vec<PolicyDocument>>>,
+        policy: std::rc::Rc<std::cell::RefCell<Vec<Document>>>,
         runs: usize,
     }
 
@@ -391,11 +391,12 @@ mod tests {
             let p = self.policy.borrow();
             for (action, resource, msg) in &self.needs {
                 let req = Request {
+                    principal: None,
                     action: action.to_string(),
                     resource: resource.to_string(),
                     context: Default::default(),
                 };
-                if evaluate(&p, &req) != Decision::Allowed {
+                if PolicySet::identity(&p).evaluate(&req).decision != Decision::Allowed {
                     return Ok(RunOutput {
                         success: false,
                         code: Some(254),
@@ -412,16 +413,16 @@ mod tests {
         }
     }
 
-    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<PolicyDocument>>>, usize);
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<Document>>>, usize);
     impl Apply for Shared {
-        fn apply(&mut self, docs: &[PolicyDocument]) -> Result<Applied, ApplyError> {
+        fn apply(&mut self, docs: &[Document]) -> Result<Applied, ApplyError> {
             *self.0.borrow_mut() = docs.to_vec();
             self.1 += 1;
             Ok(Applied {
                 placement: Placement::Inline,
                 written: vec!["iamtrail".into()],
                 removed: vec![],
-                size: docs.iter().map(PolicyDocument::iam_size).sum(),
+                size: docs.iter().map(Document::iam_size).sum(),
                 read_backs: 1,
             })
         }
@@ -436,14 +437,14 @@ mod tests {
         fn note(&mut self, line: &str) {
             self.0.push(line.to_string());
         }
-        fn checkpoint(&mut self, _: &[PolicyDocument], _: &History) -> Result<(), String> {
+        fn checkpoint(&mut self, _: &[Document], _: &History) -> Result<(), String> {
             self.1 += 1;
             Ok(())
         }
     }
 
-    fn empty() -> Vec<PolicyDocument> {
-        vec![PolicyDocument::new(vec![])]
+    fn empty() -> Vec<Document> {
+        vec![Document::new(vec![])]
     }
 
     fn history() -> History {
@@ -509,7 +510,7 @@ mod tests {
         assert!(h.iterations[2].added.is_empty());
         let grants: Vec<(String, String)> = p
             .iter()
-            .flat_map(|d| d.statement.iter())
+            .flat_map(|d| d.statements.iter())
             .flat_map(|s| {
                 let r = s.resource.clone().unwrap().0;
                 s.action
@@ -627,7 +628,7 @@ mod tests {
         // Applies that never take effect look like IAM propagation lag.
         struct Lagging(usize);
         impl Apply for Lagging {
-            fn apply(&mut self, docs: &[PolicyDocument]) -> Result<Applied, ApplyError> {
+            fn apply(&mut self, docs: &[Document]) -> Result<Applied, ApplyError> {
                 self.0 += 1;
                 Ok(Applied {
                     placement: Placement::Inline,

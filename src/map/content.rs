@@ -16,7 +16,7 @@ use super::resources::Place;
 use crate::catalog::ActionId;
 use crate::decode::Record;
 use crate::decode::record::Json;
-use crate::policy::escape::escape_in;
+use crate::iam::pattern::escape_in;
 
 /// The rule, if the event has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,8 +28,8 @@ use crate::catalog::curated::{
 };
 use crate::catalog::{ActionId, has_service};
 use crate::decode::Record;
+use crate::iam::pattern::{escape_in, literal_in};
 use crate::iam::permission::{ConditionRef, Permission, PermissionRef};
-use crate::policy::escape::{escape_in, literal_in};
 pub use failure::FailureClass;
 use resources::{Place, Resolved, resolve, root_of};
 

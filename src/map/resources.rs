@@ -14,8 +14,9 @@ use crate::catalog::curated::{PathStep, ResourceRole, Transform, VarRule, curate
 use crate::catalog::{ActionId, ResourceType, Service};
 use crate::decode::Record;
 use crate::decode::record::Json;
+use crate::iam::arn::Arn;
+use crate::iam::pattern::escape_in;
 use crate::percent::percent_decode_in;
-use crate::policy::escape::escape_in;
 
 /// Upper bound on resources one action of one record expands to (arrays of names).
 const MAX_PER_ACTION: usize = 256;
@@ -54,9 +55,8 @@ impl<'a> Place<'a> {
         let region = r.region().unwrap_or("");
         let partition = r
             .identity_str("arn")
-            .and_then(|a| a.strip_prefix("arn:"))
-            .and_then(|a| a.split(':').next())
-            .filter(|p| !p.is_empty())
+            .and_then(|a| Arn::parse(a).ok())
+            .map(|a| a.partition())
             .unwrap_or_else(|| partition_of_region(region));
         let account = r
             .recipient_account()

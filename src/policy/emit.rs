@@ -1,8 +1,8 @@
 //! Output formats for generated policies: IAM JSON, Terraform, CloudFormation (JSON or
 //! YAML), as one text or one file per document; and the `--name` rules they share.
 
+use crate::iam::policy::Document;
 use crate::policy::hcl;
-use crate::policy::model::PolicyDocument;
 use crate::policy::tree::Node;
 use crate::policy::yaml;
 
@@ -160,7 +160,7 @@ pub fn logical_id(name: &str) -> String {
         .collect()
 }
 
-fn named(docs: &[PolicyDocument], name: &str, i: usize) -> String {
+fn named(docs: &[Document], name: &str, i: usize) -> String {
     if docs.len() == 1 {
         name.to_string()
     } else {
@@ -169,7 +169,7 @@ fn named(docs: &[PolicyDocument], name: &str, i: usize) -> String {
 }
 
 /// The documents as IAM JSON: one document, or an array of them.
-pub fn render_json(docs: &[PolicyDocument]) -> String {
+pub fn render_json(docs: &[Document]) -> String {
     if docs.len() == 1 {
         docs[0].to_pretty() + "\n"
     } else {
@@ -180,7 +180,7 @@ pub fn render_json(docs: &[PolicyDocument]) -> String {
 /// Renders documents in `format`. `name` names the policies (`NAME-1`, `NAME-2`, … when
 /// split) and must pass [`check_name`].
 pub fn render(
-    docs: &[PolicyDocument],
+    docs: &[Document],
     format: Format,
     name: &str,
     description: &str,
@@ -251,7 +251,7 @@ pub struct OutputFile {
 
 /// One file per document, for `--output-dir`.
 pub fn render_files(
-    docs: &[PolicyDocument],
+    docs: &[Document],
     format: Format,
     name: &str,
     description: &str,
@@ -303,7 +303,7 @@ mod tests {
             "iamtrail-ci"
         );
         assert_eq!(policy_name(None), "iamtrail-principal");
-        let doc = PolicyDocument::new(vec![]);
+        let doc = Document::new(vec![]);
         let tf = render(
             &[doc.clone(), doc.clone()],
             Format::Terraform,
@@ -376,7 +376,7 @@ mod tests {
 
     #[test]
     fn cloudformation_templates_stay_within_the_body_limit() {
-        use crate::policy::model::{Effect, OneOrMany, Statement};
+        use crate::iam::policy::{Effect, OneOrMany, Statement};
         let st = |i: usize| Statement {
             sid: Some(format!("S{i}")),
             effect: Effect::Allow,
@@ -392,7 +392,7 @@ mod tests {
             not_resource: None,
             condition: None,
         };
-        let docs: Vec<_> = (0..20).map(|i| PolicyDocument::new(vec![st(i)])).collect();
+        let docs: Vec<_> = (0..20).map(|i| Document::new(vec![st(i)])).collect();
         for f in [Format::Cloudformation, Format::CloudformationYaml] {
             let e = render(&docs, f, "p", "d").unwrap_err();
             assert!(

@@ -1,9 +1,7 @@
-//! Policies: the document model, synthesis from a usage set, size limits, output.
+//! Policies from a usage set: synthesis, per-run generalization, size limits, output
+//! (the document itself lives in [`crate::iam::policy`]).
 pub mod emit;
-pub mod escape;
-pub mod eval;
 pub mod hcl;
-pub mod model;
 pub mod perrun;
 pub mod split;
 pub mod synth;

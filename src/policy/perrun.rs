@@ -726,7 +726,7 @@ mod tests {
                 let ev = Evidence::from_resources([arn.as_str(), &format!("arn:aws:s3:::b/{other}")]);
                 if let Some(rw) = rewrite(ActionId::lookup(action).unwrap(), &arn, &ev) {
                     proptest::prop_assert!(
-                        crate::policy::escape::covers(&rw.pattern, &arn),
+                        crate::iam::pattern::covers(&rw.pattern, &arn),
                         "{} does not cover {}", rw.pattern, arn
                     );
                     proptest::prop_assert!(!rw.rules.is_empty());

@@ -6,7 +6,7 @@
 //! statement too large on its own is cut by resources (then by actions) into parts that
 //! each fit, Sids suffixed `Part1`, `Part2`, ….
 
-use crate::policy::model::{PolicyDocument, Statement};
+use crate::iam::policy::{Document, Statement};
 
 /// Named size quotas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub struct TooLarge {
 }
 
 fn size_of(statements: &[Statement]) -> usize {
-    PolicyDocument::new(statements.to_vec()).iam_size()
+    Document::new(statements.to_vec()).iam_size()
 }
 
 /// Cuts one statement into parts that each fit alone.
@@ -103,7 +103,7 @@ fn cut(st: &Statement, limit: usize, out: &mut Vec<Statement>) -> Result<(), Too
 }
 
 /// Packs statements into as few documents as fit under `limit`.
-pub fn split(statements: &[Statement], limit: SizeLimit) -> Result<Vec<PolicyDocument>, TooLarge> {
+pub fn split(statements: &[Statement], limit: SizeLimit) -> Result<Vec<Document>, TooLarge> {
     let limit = limit.chars();
     let mut parts = Vec::new();
     for st in statements {
@@ -135,10 +135,7 @@ pub fn split(statements: &[Statement], limit: SizeLimit) -> Result<Vec<PolicyDoc
     if docs.is_empty() {
         docs.push((Vec::new(), empty));
     }
-    Ok(docs
-        .into_iter()
-        .map(|(d, _)| PolicyDocument::new(d))
-        .collect())
+    Ok(docs.into_iter().map(|(d, _)| Document::new(d)).collect())
 }
 
 /// IAM's default quota of managed policies attached to one role, user or group.
@@ -147,14 +144,14 @@ pub const MANAGED_ATTACHMENTS: usize = 10;
 /// Warnings for documents that together break a per-identity quota: more managed
 /// policies than IAM attaches to one identity by default, or inline documents whose sum
 /// is over the quota all inline policies of the identity share.
-pub fn quota_warnings(docs: &[PolicyDocument], limit: SizeLimit) -> Vec<String> {
+pub fn quota_warnings(docs: &[Document], limit: SizeLimit) -> Vec<String> {
     let inline = match limit {
         SizeLimit::InlineRole => Some(("role", SizeLimit::InlineRole)),
         SizeLimit::InlineUser => Some(("user", SizeLimit::InlineUser)),
         SizeLimit::InlineGroup => Some(("group", SizeLimit::InlineGroup)),
         SizeLimit::Managed | SizeLimit::Chars(_) => None,
     };
-    let total: usize = docs.iter().map(PolicyDocument::iam_size).sum();
+    let total: usize = docs.iter().map(Document::iam_size).sum();
     let mut out = Vec::new();
     match inline {
         Some((kind, quota)) if docs.len() > 1 && total > quota.chars() => out.push(format!(
@@ -175,7 +172,7 @@ pub fn quota_warnings(docs: &[PolicyDocument], limit: SizeLimit) -> Vec<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::model::{Effect, OneOrMany};
+    use crate::iam::policy::{Effect, OneOrMany};
 
     fn st(sid: &str, n: usize) -> Statement {
         Statement {
@@ -203,7 +200,7 @@ mod tests {
         let mut all: Vec<String> = Vec::new();
         for d in &docs {
             assert!(d.iam_size() <= 6_144, "{}", d.iam_size());
-            for s in &d.statement {
+            for s in &d.statements {
                 all.extend(s.resource.clone().unwrap().0);
             }
         }
@@ -221,9 +218,9 @@ mod tests {
 
     #[test]
     fn warns_past_per_identity_quotas() {
-        let docs = |n: usize, size: usize| -> Vec<PolicyDocument> {
+        let docs = |n: usize, size: usize| -> Vec<Document> {
             (0..n)
-                .map(|i| PolicyDocument::new(vec![st(&format!("S{i}"), size)]))
+                .map(|i| Document::new(vec![st(&format!("S{i}"), size)]))
                 .collect()
         };
         assert!(quota_warnings(&docs(10, 1), SizeLimit::Managed).is_empty());

@@ -12,9 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
+use crate::iam::arn::Arn;
+use crate::iam::pattern::{Tokenized, is_pattern};
 use crate::iam::permission::{Condition, Permission};
-use crate::policy::escape::{Tokenized, is_pattern};
-use crate::policy::model::{ConditionBlock, Effect, OneOrMany, Statement};
+use crate::iam::policy::{Conditions, Effect, OneOrMany, Operator, OperatorBase, Statement};
 use crate::policy::perrun::{self, Evidence};
 use crate::usage::{Usage, UsageSet};
 
@@ -117,9 +118,13 @@ impl SynthStatement {
     /// The policy-model statement.
     pub fn to_statement(&self) -> Statement {
         let condition = self.condition.as_ref().map(|c| {
-            let mut block = ConditionBlock::new();
+            // The mapper writes IAM operator names; `StringEquals` is the only one today.
+            let op =
+                c.op.parse::<Operator>()
+                    .unwrap_or(Operator::from(OperatorBase::StringEquals));
+            let mut block = Conditions::new();
             block
-                .entry(c.op.to_string())
+                .entry(op)
                 .or_default()
                 .insert(c.key.to_string(), OneOrMany(vec![c.value.clone()]));
             block
@@ -161,8 +166,7 @@ fn parent(res: &str) -> Option<&str> {
     let cut = body[res_start..].rfind(['/', ':'])? + res_start + 1;
     let kept = &body[res_start..cut];
     let separators = kept.matches(['/', ':']).count();
-    let is_s3 =
-        body.starts_with("arn:") && body.split(':').nth(2) == Some("s3") && !kept.contains(':');
+    let is_s3 = Arn::parse(body).is_ok_and(|a| a.service() == "s3") && !kept.contains(':');
     // Never cut inside an escape like `${*}`.
     if body[..cut].ends_with("${") || (separators < 2 && !is_s3) {
         return None;

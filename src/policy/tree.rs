@@ -5,7 +5,7 @@
 //! the alphabetical order a `serde_json::Value` map would give, so every format reads
 //! the same way.
 
-use crate::policy::model::{Effect, OneOrMany, PolicyDocument, Statement};
+use crate::iam::policy::{Document, Effect, OneOrMany, Principal, Statement};
 
 /// A JSON-like value whose maps keep their insertion order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +50,14 @@ impl Node {
     }
 
     /// The policy document, in the order `--format json` writes it.
-    pub fn from_document(d: &PolicyDocument) -> Node {
+    pub fn from_document(d: &Document) -> Node {
         let mut m = vec![("Version".to_string(), Node::str(&d.version))];
         if let Some(id) = &d.id {
             m.push(("Id".into(), Node::str(id)));
         }
         m.push((
             "Statement".into(),
-            Node::List(d.statement.iter().map(statement).collect()),
+            Node::List(d.statements.iter().map(statement).collect()),
         ));
         Node::Map(m)
     }
@@ -77,6 +77,17 @@ fn one_or_many(v: &OneOrMany) -> Node {
     }
 }
 
+fn principal(p: &Principal) -> Node {
+    match p {
+        Principal::Any => Node::str("*"),
+        Principal::Named(m) => Node::Map(
+            m.iter()
+                .map(|(k, v)| (k.name().to_string(), one_or_many(v)))
+                .collect(),
+        ),
+    }
+}
+
 fn statement(s: &Statement) -> Node {
     let mut m: Vec<(String, Node)> = Vec::new();
     let mut put = |k: &str, n: Node| m.push((k.to_string(), n));
@@ -91,10 +102,10 @@ fn statement(s: &Statement) -> Node {
         }),
     );
     if let Some(p) = &s.principal {
-        put("Principal", Node::from_json(p));
+        put("Principal", principal(p));
     }
     if let Some(p) = &s.not_principal {
-        put("NotPrincipal", Node::from_json(p));
+        put("NotPrincipal", principal(p));
     }
     for (k, v) in [
         ("Action", &s.action),
@@ -116,7 +127,7 @@ fn statement(s: &Statement) -> Node {
                             .iter()
                             .map(|(k, v)| (k.clone(), one_or_many(v)))
                             .collect();
-                        (op.clone(), Node::Map(keys))
+                        (op.to_string(), Node::Map(keys))
                     })
                     .collect(),
             ),
@@ -167,12 +178,12 @@ mod tests {
 
     #[test]
     fn json_layout_matches_serde_pretty() {
-        let doc: PolicyDocument = serde_json::from_str(
+        let doc: Document = serde_json::from_str(
             r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::b/${*}\"\\é","Condition":{"StringEquals":{"iam:PassedToService":["a","b"]}}},{"Effect":"Deny","NotAction":"x","NotResource":[]}]}"#,
         )
         .unwrap();
         assert_eq!(Node::from_document(&doc).to_json_pretty(), doc.to_pretty());
-        let empty = PolicyDocument::new(vec![]);
+        let empty = Document::new(vec![]);
         assert_eq!(
             Node::from_document(&empty).to_json_pretty(),
             empty.to_pretty()

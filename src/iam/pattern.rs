@@ -1,4 +1,5 @@
-//! Escaping names taken from records before they go into a policy.
+//! IAM patterns: escaping names taken from records before they go into a policy, and
+//! matching IAM wildcards (`*`, `?`) with the `${*}`, `${?}`, `${$}` escapes.
 //!
 //! IAM treats `*` and `?` in a Resource as wildcards and `${…}` as a policy variable, so
 //! an S3 key literally named `reports/*latest.csv` would, pasted as is, grant every key
