@@ -34,6 +34,7 @@ use crate::catalog::ActionId;
 use crate::map::Condition;
 use crate::usage::{Usage, UsageKey};
 pub use authz::{AuthorizationDecoder, NotDecoded};
+pub use text::shapes;
 
 /// Which tool printed a message (a best guess from its shape, for the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
