@@ -39,7 +39,7 @@ impl Scan<'_> {
             // Start the excerpt at the beginning of the code word.
             let start = (m.saturating_sub(40)..m)
                 .rev()
-                .find(|&i| p.fb[i].is_ascii_whitespace())
+                .find(|&i| p.fb()[i].is_ascii_whitespace())
                 .map_or(m, |i| i + 1);
             out.push(self.build(Parts::at(start, m), decoder));
         }

@@ -24,7 +24,7 @@ impl Scan<'_> {
         let p = self.p;
         let s = after;
         let e = p.run(s, |b| b.is_ascii_alphanumeric());
-        if e == s || p.fb.get(e) != Some(&b'(') {
+        if e == s || p.fb().get(e) != Some(&b'(') {
             return None;
         }
         let op = pascal(&p.text(s, e));
@@ -73,7 +73,7 @@ impl Scan<'_> {
     /// An `API: svc:Action` tag at `m` (marker ends at `after`), when the action is one.
     pub(super) fn tag(&self, m: usize, after: usize) -> Option<Tag> {
         let p = self.p;
-        if !(m == 0 || matches!(p.fb[m - 1], b' ' | b'"' | b'\'' | b'`' | b'(')) {
+        if !(m == 0 || matches!(p.fb()[m - 1], b' ' | b'"' | b'\'' | b'`' | b'(')) {
             return None;
         }
         let e = p.run(after, is_action_char);

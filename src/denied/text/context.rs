@@ -18,7 +18,7 @@ impl Scan<'_> {
         let mut out: Vec<String> = Vec::new();
         for x in memmem::find_iter(&p.lb[a..b.min(p.len())], b"arn:") {
             let s = a + x;
-            if s > 0 && p.fb[s - 1].is_ascii_alphanumeric() {
+            if s > 0 && p.fb()[s - 1].is_ascii_alphanumeric() {
                 continue;
             }
             let e = p.run(s, |c| {

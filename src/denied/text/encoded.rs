@@ -157,7 +157,7 @@ pub(super) fn decoded_denials(
             continue;
         }
         let line = p.line_of_u(m);
-        let raw = r.lines().nth(line - 1).unwrap_or_default();
+        let raw = p.raw_line(r, line);
         let mut d = Denial::new(Tool::DecodedMessage, raw);
         d.line = Some(line);
         d.encoded = None;

@@ -207,7 +207,14 @@ fn parse_chunk(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
                 }
                 // `… when calling the Op operation: User: …`, or with the service's
                 // XML error body in between (the CLI prints it when it cannot parse it).
-                OpKind::Cli => o.end <= a.start && colon_then_markup(&p.text(o.end, a.start)),
+                // (Read in place: the text between can be long when they are far apart.)
+                OpKind::Cli => {
+                    o.end <= a.start
+                        && match p.str(o.end, a.start) {
+                            Some(between) => colon_then_markup(between),
+                            None => colon_then_markup(&p.text(o.end, a.start)),
+                        }
+                }
                 _ => o.end <= a.start && same_line(o.at, a.start),
             })
             .filter(|(_, o)| {

@@ -33,14 +33,14 @@ fn unescape(r: &str) -> String {
     String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// A text ready to scan: `u` (unescaped, line structure kept) and the flat text `fb`
+/// A text ready to scan: `u` (unescaped, line structure kept) and the flat text
 /// (lines joined, borders removed) with its lowercase twin `lb` for case-insensitive search.
 pub(super) struct Prepared {
     /// The unescaped text (same offsets as the redacted input).
     pub(super) u: String,
-    /// The flat text.
-    pub(super) fb: Vec<u8>,
-    /// `fb` in ASCII lowercase (markers are searched here).
+    /// The flat text (valid UTF-8: it is built from `u`'s characters).
+    flat: String,
+    /// The flat text in ASCII lowercase (markers are searched here).
     pub(super) lb: Vec<u8>,
     /// Flat position → position in `u` (inputs are cut into chunks well below 4 GiB).
     f2u: Vec<u32>,
@@ -85,6 +85,8 @@ impl Prepared {
             }
         }
         let lb = fb.to_ascii_lowercase();
+        let flat = String::from_utf8(fb)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', u.as_bytes()).map(|i| i + 1));
         let mut para = Vec::with_capacity(line_starts.len());
@@ -103,7 +105,7 @@ impl Prepared {
         }
         Prepared {
             u,
-            fb,
+            flat,
             lb,
             f2u,
             line_starts,
@@ -112,12 +114,24 @@ impl Prepared {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.fb.len()
+        self.flat.len()
+    }
+
+    /// The flat text's bytes.
+    pub(super) fn fb(&self) -> &[u8] {
+        self.flat.as_bytes()
+    }
+
+    /// The flat text in `[a, b)` without a copy, when both are character boundaries
+    /// (then it is what [`Prepared::text`] returns).
+    pub(super) fn str(&self, a: usize, b: usize) -> Option<&str> {
+        let a = a.min(self.len());
+        self.flat.get(a..b.min(self.len()).max(a))
     }
 
     /// `i`, moved forward to the start of a character.
     pub(super) fn boundary(&self, mut i: usize) -> usize {
-        while i < self.len() && (self.fb[i] & 0xC0) == 0x80 {
+        while i < self.len() && (self.fb()[i] & 0xC0) == 0x80 {
             i += 1;
         }
         i.min(self.len())
@@ -131,6 +145,21 @@ impl Prepared {
 
     pub(super) fn line_of_u(&self, u: usize) -> usize {
         self.line_starts.partition_point(|&s| s <= u).max(1)
+    }
+
+    /// Line `line` (1-based) of `r`, the text `u` was unescaped from (its newlines are
+    /// `u`'s), as `str::lines` gives it.
+    pub(super) fn raw_line<'r>(&self, r: &'r str, line: usize) -> &'r str {
+        let Some(&a) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        match self.line_starts.get(line) {
+            Some(&next) => {
+                let l = r.get(a.min(next - 1)..next - 1).unwrap_or_default();
+                l.strip_suffix('\r').unwrap_or(l)
+            }
+            None => r.get(a..).unwrap_or_default(),
+        }
     }
 
     pub(super) fn para(&self, line: usize) -> u32 {
@@ -175,7 +204,7 @@ impl Prepared {
     pub(super) fn text(&self, a: usize, b: usize) -> String {
         let a = a.min(self.len());
         let b = b.min(self.len()).max(a);
-        String::from_utf8_lossy(&self.fb[a..b]).into_owned()
+        String::from_utf8_lossy(&self.fb()[a..b]).into_owned()
     }
 
     pub(super) fn lower(&self, a: usize, b: usize) -> String {
@@ -189,7 +218,7 @@ impl Prepared {
     }
 
     pub(super) fn skip_ws(&self, mut i: usize) -> usize {
-        while i < self.len() && self.fb[i].is_ascii_whitespace() {
+        while i < self.len() && self.fb()[i].is_ascii_whitespace() {
             i += 1;
         }
         i
@@ -197,7 +226,7 @@ impl Prepared {
 
     /// End of the run of bytes from `i` for which `keep` holds.
     pub(super) fn run(&self, mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
-        while i < self.len() && keep(self.fb[i]) {
+        while i < self.len() && keep(self.fb()[i]) {
             i += 1;
         }
         i
@@ -302,7 +331,7 @@ impl Scan<'_> {
             }
             let w = p.text(s, e);
             if w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                && p.fb.get(e) == Some(&b':')
+                && p.fb().get(e) == Some(&b':')
                 && FailureClass::of(&w) == FailureClass::Denied
             {
                 return Some(w);
@@ -316,15 +345,55 @@ impl Scan<'_> {
     pub(super) fn json_str_after(&self, m: usize, key_len: usize) -> Option<(String, usize)> {
         let p = self.p;
         let mut i = p.skip_ws(m + key_len);
-        if p.fb.get(i) != Some(&b':') {
+        if p.fb().get(i) != Some(&b':') {
             return None;
         }
         i = p.skip_ws(i + 1);
-        if p.fb.get(i) != Some(&b'"') {
+        if p.fb().get(i) != Some(&b'"') {
             return None;
         }
         let s = i + 1;
         let e = p.run(s, |b| b != b'"');
         Some((p.text(s, e).trim().to_string(), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_lines_are_what_str_lines_gives() {
+        for r in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb\r\n\r\nc\r",
+            "x\n\n\\\"y\\n\"\nz",
+            "é\n│ Error: x\n",
+        ] {
+            let p = Prepared::new(r);
+            for line in 1..=p.line_starts.len() {
+                assert_eq!(
+                    p.raw_line(r, line),
+                    r.lines().nth(line - 1).unwrap_or_default(),
+                    "{r:?} line {line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn flat_slices_in_place_match_the_copies() {
+        let p = Prepared::new("é is\n  │ not authorized: x");
+        for a in 0..=p.len() {
+            for b in a..=p.len() {
+                if let Some(s) = p.str(a, b) {
+                    assert_eq!(s, p.text(a, b));
+                }
+            }
+        }
+        assert_eq!(p.str(1, 3), None, "inside `é`");
+        assert_eq!(p.str(0, p.len()), Some("é is not authorized: x"));
     }
 }

@@ -147,7 +147,7 @@ impl Scan<'_> {
         let p = self.p;
         let s = after;
         let e = p.run(s, |b| b.is_ascii_alphanumeric());
-        if e == s || p.fb.get(e) != Some(&b'"') {
+        if e == s || p.fb().get(e) != Some(&b'"') {
             return None;
         }
         let op = p.text(s, e);

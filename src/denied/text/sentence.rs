@@ -55,7 +55,7 @@ impl Scan<'_> {
     pub(super) fn authz(&self, m: usize, after: usize) -> Option<Authz> {
         let p = self.p;
         let mut i = p.skip_ws(after);
-        if p.fb.get(i) == Some(&b':') {
+        if p.fb().get(i) == Some(&b':') {
             i = p.skip_ws(i + 1);
         }
         for generic in [
@@ -125,10 +125,10 @@ impl Scan<'_> {
     /// The resource value at `k`, where it ends, and whether it was cut off.
     fn resource_value(&self, k: usize) -> (Option<String>, usize, bool) {
         let p = self.p;
-        if p.fb.get(k) == Some(&b'"') {
+        if p.fb().get(k) == Some(&b'"') {
             let s = k + 1;
             let limit = (s + 4096).min(p.len());
-            if let Some(q) = p.fb[s..limit].iter().position(|&b| b == b'"') {
+            if let Some(q) = p.fb()[s..limit].iter().position(|&b| b == b'"') {
                 let v = p.text(s, s + q).trim().to_string();
                 return ((!v.is_empty()).then_some(v), s + q + 1, false);
             }
@@ -155,7 +155,7 @@ impl Scan<'_> {
     fn reason_at(&self, i: usize) -> (Reason, Option<String>, usize) {
         let p = self.p;
         let mut j = p.skip_ws(i);
-        while matches!(p.fb.get(j), Some(b'"' | b'\'')) {
+        while matches!(p.fb().get(j), Some(b'"' | b'\'')) {
             j = p.skip_ws(j + 1);
         }
         if p.starts(j, b"because no ") {
