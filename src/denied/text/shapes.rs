@@ -508,7 +508,7 @@ mod tests {
     }
 
     #[test]
-    fn every_fixture_exists_and_shows_its_marker() {
+    fn every_fixture_exists_shows_its_marker_and_has_its_source() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/denied");
         let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
         for s in SHAPES {
@@ -526,9 +526,21 @@ mod tests {
                 s.fixture,
                 s.markers
             );
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}`", s.fixture)))
+                .unwrap_or_else(|| {
+                    panic!("{}: {} is not in the fixtures' README", s.name, s.fixture)
+                });
+            // Its first address (a URL, or the path of a seed post).
+            let first = s
+                .source
+                .split_whitespace()
+                .find(|w| w.contains('/'))
+                .unwrap_or_else(|| panic!("{}: the source names no address", s.name));
             assert!(
-                readme.contains(&format!("`{}`", s.fixture)),
-                "{}: {} is not in the fixtures' README",
+                row.contains(first),
+                "{}: the README gives {} another source than {first}",
                 s.name,
                 s.fixture
             );
