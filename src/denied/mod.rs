@@ -34,6 +34,7 @@ use crate::catalog::ActionId;
 use crate::iam::permission::Permission;
 use crate::usage::Usage;
 pub use authz::{AuthorizationDecoder, NotDecoded};
+pub use text::shapes;
 
 /// Which tool printed a message (a best guess from its shape, for the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
