@@ -154,9 +154,9 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         report::print(&summary_lines(s), true);
     } else {
         let written = match &a.output_dir {
-            Some(dir) => render_files(&generated.documents, a.format, &name, &description)
+            Some(dir) => render_files(&generated.documents, a.format.into(), &name, &description)
                 .map(|files| write_dir(dir, &files, &a, &name)),
-            None => render(&generated.documents, a.format, &name, &description)
+            None => render(&generated.documents, a.format.into(), &name, &description)
                 .map(|text| write_out(&a, &text)),
         };
         match written {
@@ -259,7 +259,9 @@ fn write_dir(dir: &Path, files: &[OutputFile], a: &GenerateArgs, name: &str) -> 
     let mut stale: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| is_output_file(n, a.format, name) && !files.iter().any(|f| &f.file_name == n))
+        .filter(|n| {
+            is_output_file(n, a.format.into(), name) && !files.iter().any(|f| &f.file_name == n)
+        })
         .collect();
     stale.sort();
     for n in stale {

@@ -56,6 +56,32 @@ pub fn write_stdout(text: &str) -> Result<(), anyhow::Error> {
     }
 }
 
+/// `--format`: the command line's names for [`Format`] (the library knows no clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// The policy document(s) as IAM JSON; several documents as a JSON array.
+    Json,
+    /// A `jsonencode` local and an `aws_iam_policy` resource per document (HCL).
+    Terraform,
+    /// A CloudFormation template of `AWS::IAM::ManagedPolicy` resources, in JSON.
+    #[value(alias = "cfn")]
+    Cloudformation,
+    /// The same CloudFormation template in YAML.
+    #[value(name = "cloudformation-yaml", alias = "cfn-yaml")]
+    CloudformationYaml,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Json => Format::Json,
+            FormatArg::Terraform => Format::Terraform,
+            FormatArg::Cloudformation => Format::Cloudformation,
+            FormatArg::CloudformationYaml => Format::CloudformationYaml,
+        }
+    }
+}
+
 /// A bad argument, or arguments that do not fit the input: exit 2, always.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -211,7 +237,7 @@ pub struct GenerateArgs {
     /// Output format: json (IAM policy JSON), terraform (HCL), cloudformation (alias cfn;
     /// a template in JSON) or cloudformation-yaml (alias cfn-yaml).
     #[arg(long, value_enum, default_value = "json")]
-    pub format: Format,
+    pub format: FormatArg,
 
     /// Policy name: the IAM policy name in Terraform, the logical id in CloudFormation,
     /// the file names of --output-dir (1 to 128 of letters, digits and _+=,.@-, starting

@@ -113,7 +113,7 @@ pub struct UnknownArgs {
     /// bucket, a message that names only the action): `report` it and add nothing,
     /// grant the ARN with `*` in the unknown `parts`, or grant `any` resource (`*`).
     #[arg(long, value_enum, value_name = "MODE", default_value = "report")]
-    pub unknown_resource: UnknownResources,
+    pub unknown_resource: UnknownArg,
 
     /// Same as `--unknown-resource parts`.
     #[arg(long, conflicts_with = "unknown_resource")]
@@ -132,7 +132,31 @@ impl UnknownArgs {
         if self.wildcard_unknown {
             UnknownResources::Parts
         } else {
-            self.unknown_resource
+            self.unknown_resource.into()
+        }
+    }
+}
+
+/// `--unknown-resource`: the command line's names for [`UnknownResources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UnknownArg {
+    /// Do not grant it; report it (with what would be granted).
+    Report,
+    /// Grant the ARN with `*` in the parts the message does not show
+    /// (`arn:aws:sns:*:123456789012:*`).
+    Parts,
+    /// Grant `*`. For services that authorize the call on a resource no message shows
+    /// (and emulators that authorize every call of a service on `*`); each such grant is
+    /// reported as wide.
+    Any,
+}
+
+impl From<UnknownArg> for UnknownResources {
+    fn from(u: UnknownArg) -> UnknownResources {
+        match u {
+            UnknownArg::Report => UnknownResources::Report,
+            UnknownArg::Parts => UnknownResources::Parts,
+            UnknownArg::Any => UnknownResources::Any,
         }
     }
 }

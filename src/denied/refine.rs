@@ -31,7 +31,7 @@ use crate::policy::synth::{Options as SynthOptions, synthesize};
 use crate::usage::UsageSet;
 
 /// What to do with a resource a message does not show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnknownResources {
     /// Do not grant it; report it (with what would be granted).

@@ -7,17 +7,15 @@ use crate::policy::tree::Node;
 use crate::policy::yaml;
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// The policy document(s) as IAM JSON; several documents as a JSON array.
     Json,
     /// A `jsonencode` local and an `aws_iam_policy` resource per document (HCL).
     Terraform,
     /// A CloudFormation template of `AWS::IAM::ManagedPolicy` resources, in JSON.
-    #[value(alias = "cfn")]
     Cloudformation,
     /// The same CloudFormation template in YAML.
-    #[value(name = "cloudformation-yaml", alias = "cfn-yaml")]
     CloudformationYaml,
 }
 
