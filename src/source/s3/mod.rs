@@ -614,6 +614,8 @@ async fn download(
 
 impl Source for S3Source {
     fn list(&self, filter: &ListFilter) -> Result<Listing<'_>, ListError> {
+        // Downloads announced by an earlier run that stopped early are not waited for.
+        self.ahead.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let prune = Arc::new(Prune::new(filter));
         let starts: Vec<(Arc<str>, Step)> = self
             .urls
