@@ -177,13 +177,8 @@ pub fn generalizations(g: &Generated) -> &[Generalization] {
     &g.synthesis.generalizations
 }
 
-/// Convenience for tests and embedding: the whole pipeline over in-memory objects.
+/// Convenience for tests and embedding: the whole pipeline over in-memory objects (see
+/// [`crate::ingest::from_objects`]).
 pub fn from_objects(objects: Vec<(String, Vec<u8>)>, cfg: &crate::ingest::Config) -> Ingested {
-    let mut w = crate::ingest::Worker::new(cfg);
-    for (name, bytes) in objects {
-        w.object(&name, bytes);
-    }
-    let mut out = w.finish();
-    out.summary.finish();
-    out
+    crate::ingest::from_objects(objects, cfg)
 }

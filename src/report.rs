@@ -186,26 +186,9 @@ pub struct Summary {
     pub s3: Option<S3Stats>,
 }
 
-/// What reading `s3://` inputs took: requests, objects and bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct S3Stats {
-    /// ListObjectsV2 requests (pages).
-    pub list_requests: u64,
-    /// Distinct prefixes listed (the layout pruning shows here).
-    pub prefixes_listed: u64,
-    /// Objects the listing selected for reading.
-    pub objects_listed: u64,
-    /// Objects downloaded.
-    pub objects_downloaded: u64,
-    /// Bytes downloaded.
-    pub bytes_downloaded: u64,
-    /// Objects whose results came from `--cache`.
-    pub objects_from_cache: u64,
-    /// Objects that could not be read (named in `problems`).
-    pub objects_failed: u64,
-    /// Results that could not be written to `--cache` (the run is complete without them).
-    pub cache_write_errors: u64,
-}
+/// What reading `s3://` inputs took: requests, objects and bytes (a remote source's
+/// [`Stats`](crate::source::Stats)).
+pub use crate::source::Stats as S3Stats;
 
 impl Summary {
     /// Whether any input was unreadable or skipped.
@@ -298,15 +281,7 @@ impl Summary {
         self.skipped_objects.extend(o.skipped_objects);
         self.seen.merge(o.seen);
         if let Some(b) = o.s3 {
-            let a = self.s3.get_or_insert_with(S3Stats::default);
-            a.list_requests += b.list_requests;
-            a.prefixes_listed += b.prefixes_listed;
-            a.objects_listed += b.objects_listed;
-            a.objects_downloaded += b.objects_downloaded;
-            a.bytes_downloaded += b.bytes_downloaded;
-            a.objects_from_cache += b.objects_from_cache;
-            a.objects_failed += b.objects_failed;
-            a.cache_write_errors += b.cache_write_errors;
+            self.s3.get_or_insert_with(S3Stats::default).add(&b);
         }
     }
 

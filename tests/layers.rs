@@ -20,18 +20,6 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("cli", &["cli"]),
 ];
 
-/// Upward imports that exist today and are being removed (issue 15). The test fails on
-/// any other, and on an entry here that no longer exists, so the list only shrinks.
-const KNOWN: &[(&str, &str)] = &[
-    ("ingest", "generate"),
-    ("source", "generate"),
-    ("source", "ingest"),
-    ("source", "map"),
-    ("source", "report"),
-    ("source", "select"),
-    ("source", "usage"),
-];
-
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|(_, mods)| mods.contains(&module))
 }
@@ -130,9 +118,8 @@ fn no_module_imports_a_layer_above_its_own() {
         "modules missing from LAYERS (add them to the layer they belong to, here and in src/lib.rs):\n{}",
         unknown.join("\n")
     );
-    let new: Vec<_> = found
+    let upward: Vec<_> = found
         .iter()
-        .filter(|(m, d, _)| !KNOWN.contains(&(m.as_str(), d.as_str())))
         .map(|(m, d, f)| {
             format!(
                 "{f}: `{m}` ({}) imports `{d}` ({})",
@@ -141,15 +128,7 @@ fn no_module_imports_a_layer_above_its_own() {
             )
         })
         .collect();
-    assert!(new.is_empty(), "upward imports:\n{}", new.join("\n"));
-    let gone: Vec<_> = KNOWN
-        .iter()
-        .filter(|(m, d)| !found.iter().any(|(fm, fd, _)| fm == m && fd == d))
-        .collect();
-    assert!(
-        gone.is_empty(),
-        "these upward imports are gone: remove them from KNOWN: {gone:?}"
-    );
+    assert!(upward.is_empty(), "upward imports:\n{}", upward.join("\n"));
 }
 
 #[test]

@@ -356,10 +356,9 @@ impl Eq for Phases {}
 /// is `--parse-all` (every record parsed in full).
 pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     let t0 = Instant::now();
-    let source = iamtrail::source::local::LocalSource::default();
-    let objects = source
-        .list(&[dir.to_path_buf()], false)
-        .expect("listable corpus");
+    let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
+    let objects = source.files(false).expect("listable corpus");
+    let listed = objects.len() as u64;
     let t1 = Instant::now();
     let mut selection = iamtrail::select::Selection::default();
     selection
@@ -371,11 +370,11 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
         ..Default::default()
     };
     let got = iamtrail::ingest::run(
-        &source as &dyn iamtrail::source::Source,
-        &objects,
+        &iamtrail::source::Listed::new(&source, objects),
         &cfg,
-        &indicatif::ProgressBar::hidden(),
-    );
+        &iamtrail::ingest::NoProgress,
+    )
+    .expect("a listed corpus reads");
     let t2 = Instant::now();
     let g = iamtrail::generate::build(
         &got.usage,
@@ -385,7 +384,7 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     .expect("the policy fits the managed-policy size split");
     let text = iamtrail::policy::emit::render_json(&g.documents);
     Generated {
-        objects: objects.len() as u64,
+        objects: listed,
         records: got.summary.records.read,
         used: got.summary.records.used,
         needs: got.usage.len(),

@@ -1,19 +1,19 @@
-//! Shared CLI plumbing: building the selection and running the ingest with a progress
-//! bar (the report is `report.rs`).
+//! Shared CLI plumbing: building the selection from the arguments, and the progress bar
+//! the ingest reports to (the report is `report.rs`).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{InputArgs, UsageError};
 use crate::decode::parse_time;
-use crate::ingest::{Config, Ingested, run};
+use crate::ingest::inputs::{self, InputError, Inputs};
+use crate::ingest::{Config, Ingested, Progress};
 use crate::select::{Selection, check_account, check_region, parse_duration};
-use crate::source::local::LocalSource;
-use crate::source::s3::layout::S3Url;
-use crate::source::s3::{S3Options, S3Source, is_s3};
+use crate::source::s3::S3Options;
 
 fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>, UsageError> {
     v.as_deref()
@@ -70,78 +70,118 @@ pub fn selection(a: &InputArgs) -> Result<Selection, UsageError> {
 }
 
 /// Lists and ingests the inputs: files, directories, standard input, and `s3://` URLs
-/// (local and S3 inputs may be mixed; their results are merged).
+/// (local and S3 inputs may be mixed; their results are merged), with a progress bar on
+/// a terminal.
 pub fn ingest(a: &InputArgs, cfg: &Config) -> Result<Ingested> {
-    let (remote, local): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        a.inputs.iter().partition(|p| p.to_str().is_some_and(is_s3));
-    let mut out: Option<Ingested> = None;
-    if !local.is_empty() {
-        let local: Vec<PathBuf> = local.into_iter().cloned().collect();
-        let source = LocalSource::default();
-        let template = "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, {records_per_sec}, eta {eta}) {wide_bar}";
-        // Sizes cost a system call per file: list them only for a bar that shows.
-        let bar = progress_bar(a, Some(0), template);
-        let objects = source.list(&local, !bar.is_hidden())?;
-        bar.set_length(objects.iter().filter_map(|o| o.size).sum());
-        out = Some(run(&source, &objects, cfg, &bar));
-        bar.finish_and_clear();
-        if a.s3.cache.is_some() && remote.is_empty() {
-            eprintln!("iamtrail: note: --cache applies to s3:// inputs only");
-        }
-    }
-    if !remote.is_empty() {
-        let urls = remote
-            .iter()
-            .map(|p| p.to_str().unwrap_or_default().parse::<S3Url>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| UsageError(e.to_string()))?;
-        let source = S3Source::new(S3Options {
+    let inputs = Inputs {
+        paths: a.inputs.clone(),
+        s3: S3Options {
             profile: a.s3.profile.clone(),
             bucket_region: a.s3.bucket_region.clone(),
             endpoint_url: a.s3.endpoint_url.clone(),
             path_style: a.s3.path_style,
             concurrency: a.s3.s3_concurrency,
-            cache: a.s3.cache.clone(),
-        })?;
-        let bar = progress_bar(
-            a,
-            None,
-            "{spinner} {bytes} read from S3 ({bytes_per_sec}, {records_per_sec})",
-        );
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let got = source.ingest(&urls, cfg, now, &bar)?;
-        bar.finish_and_clear();
-        out = Some(match out {
-            None => got,
-            Some(mut both) => {
-                both.usage.merge(got.usage);
-                both.summary.merge(got.summary);
-                both.summary.finish();
-                both
-            }
-        });
+        },
+        cache: a.s3.cache.clone(),
+    };
+    let bar = Bar::new(!a.quiet && std::io::stderr().is_terminal());
+    let got = match inputs::read(&inputs, cfg, &bar) {
+        Ok(got) => got,
+        Err(InputError::Url(m)) => return Err(UsageError(m).into()),
+        Err(e) => return Err(e.into()),
+    };
+    if inputs.cache.is_some() && !inputs.has_s3() {
+        eprintln!("iamtrail: note: --cache applies to s3:// inputs only");
     }
-    out.context("no input")
+    Ok(got)
 }
 
-fn progress_bar(a: &InputArgs, total: Option<u64>, template: &str) -> ProgressBar {
-    if a.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// The progress bar: bytes of a total for local inputs, a spinner for S3 (whose size is
+/// not known before reading), with records per second; hidden when not shown.
+struct Bar {
+    shown: bool,
+    bar: RwLock<ProgressBar>,
+    /// Records read since the bar started (for its records/s).
+    records: Arc<AtomicU64>,
+}
+
+impl Bar {
+    fn new(shown: bool) -> Bar {
+        Bar {
+            shown,
+            bar: RwLock::new(ProgressBar::hidden()),
+            records: Arc::default(),
+        }
     }
-    let b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    crate::ingest::records_seen_reset();
-    let style = ProgressStyle::with_template(template)
-        .expect("valid template")
-        .with_key(
-            "records_per_sec",
-            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let secs = s.elapsed().as_secs_f64().max(1e-3);
-                let rate = crate::ingest::records_seen() as f64 / secs;
-                let _ = write!(w, "{:.0}k records/s", rate / 1e3);
-            },
-        );
-    b.set_style(style);
-    b
+}
+
+impl Progress for Bar {
+    fn start(&self, total: Option<u64>) {
+        if !self.shown {
+            return;
+        }
+        let template = match total {
+            Some(_) => {
+                "{spinner} {bytes}/{total_bytes} read ({bytes_per_sec}, {records_per_sec}, eta {eta}) {wide_bar}"
+            }
+            None => "{spinner} {bytes} read from S3 ({bytes_per_sec}, {records_per_sec})",
+        };
+        self.records.store(0, Ordering::Relaxed);
+        let records = Arc::clone(&self.records);
+        let style = ProgressStyle::with_template(template)
+            .expect("valid template")
+            .with_key(
+                "records_per_sec",
+                move |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let secs = s.elapsed().as_secs_f64().max(1e-3);
+                    let rate = records.load(Ordering::Relaxed) as f64 / secs;
+                    let _ = write!(w, "{:.0}k records/s", rate / 1e3);
+                },
+            );
+        let b = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+        b.set_style(style);
+        *self.bar.write().unwrap_or_else(|e| e.into_inner()) = b;
+    }
+
+    fn advance(&self, bytes: u64, records: u64) {
+        if self.shown {
+            self.records.fetch_add(records, Ordering::Relaxed);
+            self.bar
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        self.bar
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .finish_and_clear();
+    }
+
+    fn visible(&self) -> bool {
+        self.shown
+    }
+}
+
+/// A bare indicatif bar as progress (embedding and tests).
+impl Progress for ProgressBar {
+    fn start(&self, total: Option<u64>) {
+        if let Some(t) = total {
+            self.set_length(t);
+        }
+    }
+
+    fn advance(&self, bytes: u64, _records: u64) {
+        self.inc(bytes);
+    }
+
+    fn finish(&self) {
+        self.finish_and_clear();
+    }
+
+    fn visible(&self) -> bool {
+        !self.is_hidden()
+    }
 }

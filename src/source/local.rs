@@ -5,55 +5,48 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{FetchError, ObjectRef, Source};
+use super::{FetchError, Fetched, ListError, ListFilter, Listing, ObjectRef, Source};
 
 /// The name standard input gets in reports.
 pub const STDIN: &str = "<stdin>";
 
-/// Why an input path could not be listed.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {source}")]
-pub struct ListError {
-    /// The path.
-    pub path: String,
-    /// The I/O error.
-    #[source]
-    pub source: std::io::Error,
+fn io_error(path: String) -> impl FnOnce(std::io::Error) -> ListError {
+    move |source| ListError::Io { path, source }
 }
 
 /// Files and directories given on the command line; `-` is standard input.
 #[derive(Debug, Default)]
 pub struct LocalSource {
+    inputs: Vec<PathBuf>,
     stdin: std::sync::Mutex<Option<Vec<u8>>>,
 }
 
 impl LocalSource {
-    /// Lists every file under `inputs` (directories recursively, in sorted order).
+    /// A source reading `inputs` (files, directories, `-`).
+    pub fn new(inputs: Vec<PathBuf>) -> LocalSource {
+        LocalSource {
+            inputs,
+            stdin: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Lists every file under the inputs (directories recursively, in sorted order).
     /// Standard input (`-`) is read now, once. With `sizes`, each file's size is looked
     /// up (a system call per file, which shows with many small objects): only a progress
     /// bar needs them, reading does without.
-    pub fn list(&self, inputs: &[PathBuf], sizes: bool) -> Result<Vec<ObjectRef>, ListError> {
+    pub fn files(&self, sizes: bool) -> Result<Vec<ObjectRef>, ListError> {
         let mut out = Vec::new();
-        for p in inputs {
+        for p in &self.inputs {
             if p.as_os_str() == "-" {
                 let mut buf = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut buf)
-                    .map_err(|source| ListError {
-                        path: STDIN.into(),
-                        source,
-                    })?;
-                out.push(ObjectRef {
-                    name: STDIN.into(),
-                    size: Some(buf.len() as u64),
-                });
+                    .map_err(io_error(STDIN.into()))?;
+                out.push(ObjectRef::named(STDIN, Some(buf.len() as u64)));
                 *self.stdin.lock().unwrap_or_else(|e| e.into_inner()) = Some(buf);
                 continue;
             }
-            let meta = std::fs::metadata(p).map_err(|source| ListError {
-                path: p.display().to_string(),
-                source,
-            })?;
+            let meta = std::fs::metadata(p).map_err(io_error(p.display().to_string()))?;
             walk(p, Kind::of(&meta, sizes), sizes, &mut out)?;
         }
         Ok(out)
@@ -91,10 +84,7 @@ impl Kind {
 }
 
 fn walk(p: &Path, kind: Kind, sizes: bool, out: &mut Vec<ObjectRef>) -> Result<(), ListError> {
-    let err = |source| ListError {
-        path: p.display().to_string(),
-        source,
-    };
+    let err = io_error(p.display().to_string());
     match kind {
         Kind::Dir => {
             // Sorted by name: the same order as sorting the paths, since they share the
@@ -111,10 +101,8 @@ fn walk(p: &Path, kind: Kind, sizes: bool, out: &mut Vec<ObjectRef>) -> Result<(
                 .par_iter()
                 .map(|e| {
                     let path = e.path();
-                    let kind = Kind::of_entry(e, &path, sizes).map_err(|source| ListError {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
+                    let kind = Kind::of_entry(e, &path, sizes)
+                        .map_err(io_error(path.display().to_string()))?;
                     let mut found = Vec::new();
                     walk(&path, kind, sizes, &mut found)?;
                     Ok(found)
@@ -124,13 +112,12 @@ fn walk(p: &Path, kind: Kind, sizes: bool, out: &mut Vec<ObjectRef>) -> Result<(
                 out.append(&mut l?);
             }
         }
-        Kind::File(size) => out.push(ObjectRef {
-            // `display` formats a character at a time; most paths are UTF-8 already.
-            name: p
-                .to_str()
+        // `display` formats a character at a time; most paths are UTF-8 already.
+        Kind::File(size) => out.push(ObjectRef::named(
+            p.to_str()
                 .map_or_else(|| p.display().to_string(), str::to_owned),
             size,
-        }),
+        )),
         Kind::Other => {}
     }
     Ok(())
@@ -195,13 +182,13 @@ fn read_into(r: impl Read, buf: &mut Vec<u8>, capacity: usize) -> std::io::Resul
 }
 
 impl Source for LocalSource {
-    fn fetch(&self, obj: &ObjectRef) -> Result<Vec<u8>, FetchError> {
-        let mut buf = Vec::new();
-        self.fetch_into(obj, &mut buf)?;
-        Ok(buf)
+    /// Local files cannot be pruned by the filter (their names say nothing reliable);
+    /// only `sizes` applies.
+    fn list(&self, filter: &ListFilter) -> Result<Listing<'_>, ListError> {
+        Ok(Listing::of(self.files(filter.sizes)?))
     }
 
-    fn fetch_into(&self, obj: &ObjectRef, buf: &mut Vec<u8>) -> Result<(), FetchError> {
+    fn fetch_into(&self, obj: &ObjectRef, buf: &mut Vec<u8>) -> Result<Fetched, FetchError> {
         if obj.name == STDIN {
             *buf = self
                 .stdin
@@ -209,7 +196,7 @@ impl Source for LocalSource {
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
                 .ok_or_else(|| FetchError("standard input was already read".into()))?;
-            return Ok(());
+            return Ok(Fetched::default());
         }
         // The size listed (else room for a typical object) saves asking for it: `fs::read`
         // and `File::read_to_end` ask the file its size and position first (two system
@@ -220,6 +207,7 @@ impl Source for LocalSource {
             .map_or(UNLISTED, |n| usize::try_from(n).unwrap_or(UNLISTED));
         open(&obj.name)
             .and_then(|f| read_into(f, buf, hint.saturating_add(crate::decode::SLACK + 1)))
+            .map(|()| Fetched::default())
             .map_err(|e| FetchError(format!("cannot read: {e}")))
     }
 }
@@ -241,9 +229,9 @@ mod tests {
         std::fs::write(root.join("a/0.json"), b"[]\n").unwrap();
         std::os::unix::fs::symlink(root.join("b/1.json.gz"), root.join("a/link.json")).unwrap();
         std::os::unix::fs::symlink(root.join("b/c"), root.join("d")).unwrap();
-        let src = LocalSource::default();
-        let sized = src.list(&[root.to_path_buf()], true).unwrap();
-        let bare = src.list(&[root.to_path_buf()], false).unwrap();
+        let src = LocalSource::new(vec![root.to_path_buf()]);
+        let sized = src.files(true).unwrap();
+        let bare = src.files(false).unwrap();
         let names = |l: &[ObjectRef]| l.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
         let want: Vec<String> = [
             "a/0.json",

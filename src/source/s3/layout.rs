@@ -21,7 +21,7 @@
 //! and [`Step::next`] turns the folders a listing found into further steps. The S3
 //! source runs the steps against the bucket.
 
-use crate::select::Selection;
+use crate::source::ListFilter;
 
 /// How late CloudTrail may deliver a record after its eventTime and still be found: the
 /// window's last day folder is that of `end + DELIVERY_SLACK` (typical delivery takes
@@ -81,9 +81,10 @@ pub struct Prune {
 }
 
 impl Prune {
-    /// The pruning `sel` allows; `now` (epoch seconds) bounds an open-ended window, since
-    /// no folder is delivered after now.
-    pub fn new(sel: &Selection, now: i64) -> Prune {
+    /// The pruning `sel` allows; its `now` bounds an open-ended window, since no folder
+    /// is delivered after now.
+    pub fn new(sel: &ListFilter) -> Prune {
+        let now = sel.now;
         let windowed = sel.start.is_some() || sel.end.is_some();
         let last = match sel.end {
             Some(e) => Some(e - 1 + DELIVERY_SLACK),
@@ -437,14 +438,15 @@ mod tests {
     }
 
     fn prune(start: Option<&str>, end: Option<&str>, regions: &[&str], accounts: &[&str]) -> Prune {
-        let sel = Selection {
+        let sel = ListFilter {
             start: start.and_then(parse_time),
             end: end.and_then(parse_time),
             regions: regions.iter().map(|s| s.to_string()).collect(),
             accounts: accounts.iter().map(|s| s.to_string()).collect(),
-            ..Selection::default()
+            now: parse_time("2026-03-01").unwrap(),
+            sizes: false,
         };
-        Prune::new(&sel, parse_time("2026-03-01").unwrap())
+        Prune::new(&sel)
     }
 
     /// An org trail (one member account) and an account trail under a user prefix, with

@@ -1,12 +1,13 @@
 //! S3: read trails straight from the bucket CloudTrail writes to.
 //!
 //! `s3://bucket/[prefix]` inputs are listed with the pruning of [`layout`] (only the
-//! accounts, regions and day folders the selection can use; digest folders never) and
-//! read with many objects in flight: a tokio runtime lists and downloads (at most
-//! `concurrency` objects at once, a semaphore), and hands each object through a bounded
-//! channel to the same rayon decode/map pipeline as local files
-//! ([`run_stream`](crate::ingest::run_stream)). Memory is bounded by the number of objects
-//! in flight, whatever the number of objects.
+//! accounts, regions and day folders the listing filter can use; digest folders never).
+//! A tokio runtime lists (a few prefixes at once, handing objects out through a bounded
+//! channel as pages arrive, so reading starts before listing ends) and downloads: the
+//! ingest announces the next objects it will read ([`Source::prefetch`],
+//! [`DEFAULT_CONCURRENCY`] ahead by default) and each is downloaded at once (at most
+//! `concurrency` in flight, a semaphore); [`Source::fetch_into`] then waits for its
+//! download. Memory is bounded by the objects announced, whatever the number of objects.
 //!
 //! Credentials, region and profile come from the standard AWS chain (environment
 //! variables, `--profile` or `AWS_PROFILE` with SSO and assumed-role profiles, web
@@ -14,29 +15,25 @@
 //! region, `--endpoint-url` an S3-compatible server. Throttling, 5xx and transient
 //! network errors are retried with exponential backoff and jitter (the SDK's standard
 //! retry mode, [`MAX_ATTEMPTS`] attempts); an object that still fails is reported by its
-//! `s3://` name as unreadable and the rest of the run goes on. `--cache DIR` keeps
-//! per-object results ([`cache`]).
+//! `s3://` name as unreadable and the rest of the run goes on. Objects carry their ETag
+//! as identity, which is what the ingest's per-object cache keys results by.
 
-pub mod cache;
 pub mod layout;
 
-use std::collections::{BTreeSet, VecDeque};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use indicatif::ProgressBar;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 
 use crate::aws::AwsOptions;
-use crate::ingest::{Config, Ingested, Piece, TimeSpan, run_stream, run_stream_each};
-use crate::report::S3Stats;
-use crate::source::{FetchError, ObjectRef};
-use cache::Cache;
+use crate::source::{
+    FetchError, Fetched, ListError, ListFilter, Listing, ObjectRef, Source, Stats,
+};
 use layout::{Prune, S3Url, Step};
 
 /// Objects in flight by default (`--s3-concurrency`).
@@ -51,6 +48,9 @@ const BODY_ATTEMPTS: u32 = 3;
 
 /// Listings in flight at once.
 const LIST_CONCURRENCY: usize = 8;
+
+/// Objects listed ahead of the readers (names and sizes only: a few hundred bytes each).
+const LISTED_AHEAD: usize = 4096;
 
 /// Whether an input names S3.
 pub fn is_s3(input: &str) -> bool {
@@ -71,8 +71,6 @@ pub struct S3Options {
     pub path_style: bool,
     /// Objects in flight.
     pub concurrency: usize,
-    /// Per-object results cache.
-    pub cache: Option<PathBuf>,
 }
 
 impl Default for S3Options {
@@ -83,7 +81,6 @@ impl Default for S3Options {
             endpoint_url: None,
             path_style: false,
             concurrency: DEFAULT_CONCURRENCY,
-            cache: None,
         }
     }
 }
@@ -111,6 +108,21 @@ impl Listed {
     pub fn name(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
+
+    /// The object as sources hand objects out (named `s3://bucket/key`, ETag as
+    /// identity).
+    pub fn object(&self) -> ObjectRef {
+        ObjectRef {
+            name: self.name(),
+            size: Some(self.size),
+            identity: self.etag.clone(),
+        }
+    }
+}
+
+/// The bucket and key of an object named `s3://bucket/key`.
+fn bucket_key(name: &str) -> Option<(&str, &str)> {
+    name.strip_prefix("s3://")?.split_once('/')
 }
 
 fn implies_path_style(endpoint: &str) -> bool {
@@ -301,9 +313,7 @@ struct Counters {
     objects_listed: AtomicU64,
     objects_downloaded: AtomicU64,
     bytes_downloaded: AtomicU64,
-    objects_from_cache: AtomicU64,
     objects_failed: AtomicU64,
-    cache_write_errors: AtomicU64,
 }
 
 impl Counters {
@@ -311,111 +321,32 @@ impl Counters {
         c.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn stats(&self) -> S3Stats {
+    fn stats(&self) -> Stats {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        S3Stats {
+        Stats {
             list_requests: g(&self.list_requests),
             prefixes_listed: g(&self.prefixes_listed),
             objects_listed: g(&self.objects_listed),
             objects_downloaded: g(&self.objects_downloaded),
             bytes_downloaded: g(&self.bytes_downloaded),
-            objects_from_cache: g(&self.objects_from_cache),
             objects_failed: g(&self.objects_failed),
-            cache_write_errors: g(&self.cache_write_errors),
+            ..Stats::default()
         }
     }
 }
 
-/// Where a cached result goes: what the cache keys it by.
-#[derive(Debug)]
-struct Tag {
-    bucket: String,
-    key: String,
-    etag: String,
-}
-
-/// What the download side of a run shares.
-struct Shared {
+/// What the listing side of a run shares.
+struct Lister {
     client: Client,
     region: Option<String>,
-    tx: mpsc::Sender<Piece<Option<Tag>>>,
-    slots: Arc<Semaphore>,
+    tx: mpsc::Sender<Result<ObjectRef, ListError>>,
     counters: Arc<Counters>,
-    cache: Option<Arc<Cache>>,
-    window: (Option<i64>, Option<i64>),
 }
 
-impl Shared {
-    /// Starts reading one object once a slot is free (so listing waits while
-    /// `concurrency` objects are in flight).
-    async fn dispatch(self: &Arc<Self>, obj: Listed) {
-        Counters::bump(&self.counters.objects_listed, 1);
-        let Ok(slot) = self.slots.clone().acquire_owned().await else {
-            return;
-        };
-        let me = Arc::clone(self);
-        tokio::spawn(async move {
-            let piece = me.read(obj).await;
-            // The receiver is gone only when the run is over.
-            let _ = me.tx.send(piece).await;
-            drop(slot);
-        });
-    }
-
-    async fn read(&self, obj: Listed) -> Piece<Option<Tag>> {
-        if let (Some(cache), Some(etag)) = (&self.cache, &obj.etag) {
-            let (cache, b, k, e) = (
-                Arc::clone(cache),
-                obj.bucket.clone(),
-                obj.key.clone(),
-                etag.clone(),
-            );
-            let hit = tokio::task::spawn_blocking(move || cache.get(&b, &k, &e))
-                .await
-                .ok()
-                .flatten();
-            if let Some(entry) = hit
-                && entry.span.within(self.window.0, self.window.1)
-            {
-                Counters::bump(&self.counters.objects_from_cache, 1);
-                return Piece::Done(Box::new(entry.ingested));
-            }
-        }
-        let name = obj.name();
-        match get(&self.client, &obj.bucket, &obj.key, self.region.as_deref()).await {
-            Ok((bytes, etag)) => {
-                Counters::bump(&self.counters.objects_downloaded, 1);
-                Counters::bump(&self.counters.bytes_downloaded, bytes.len() as u64);
-                let tag = match (&self.cache, etag) {
-                    (Some(_), Some(etag)) => Some(Tag {
-                        bucket: obj.bucket,
-                        key: obj.key,
-                        etag,
-                    }),
-                    _ => None,
-                };
-                let size = Some(bytes.len() as u64);
-                Piece::Fetched(ObjectRef { name, size }, Ok(bytes), tag)
-            }
-            Err(message) => {
-                Counters::bump(&self.counters.objects_failed, 1);
-                let obj = ObjectRef {
-                    name,
-                    size: Some(obj.size),
-                };
-                Piece::Fetched(obj, Err(FetchError(message)), None)
-            }
-        }
-    }
-
-    /// Runs one listing step: reads the objects it selects and returns the steps that
-    /// follow.
-    async fn list(
-        self: &Arc<Self>,
-        bucket: &str,
-        step: Step,
-        prune: &Prune,
-    ) -> Result<Vec<Step>, S3Error> {
+impl Lister {
+    /// Runs one listing step: hands out the objects it selects and returns the steps
+    /// that follow (none once the readers are gone).
+    async fn list(&self, bucket: &str, step: Step, prune: &Prune) -> Result<Vec<Step>, S3Error> {
         Counters::bump(&self.counters.prefixes_listed, 1);
         let mut folders = Vec::new();
         let mut token: Option<String> = None;
@@ -431,7 +362,10 @@ impl Shared {
             .await?;
             folders.extend(page.folders);
             for o in page.objects {
-                self.dispatch(o).await;
+                Counters::bump(&self.counters.objects_listed, 1);
+                if self.tx.send(Ok(o.object())).await.is_err() {
+                    return Ok(Vec::new());
+                }
             }
             match page.next {
                 Some(t) => token = Some(t),
@@ -548,12 +482,22 @@ fn runtime() -> Result<tokio::runtime::Runtime, S3Error> {
         .map_err(|e| S3Error(format!("cannot start the S3 runtime: {e}")))
 }
 
+/// A download started ahead of its reader: its bytes and ETag, or the message to report.
+type Download = oneshot::Receiver<Result<(Vec<u8>, Option<String>), String>>;
+
 /// Reads `s3://` inputs.
 pub struct S3Source {
     rt: tokio::runtime::Runtime,
     client: Client,
     region: Option<String>,
     opts: S3Options,
+    urls: Vec<S3Url>,
+    counters: Arc<Counters>,
+    /// Downloads in flight (at most `concurrency`).
+    slots: Arc<Semaphore>,
+    /// Downloads started by [`Source::prefetch`], by object name (in announcement order
+    /// for a name listed twice).
+    ahead: Mutex<HashMap<String, VecDeque<Download>>>,
 }
 
 impl S3Source {
@@ -568,7 +512,7 @@ impl S3Source {
     }
 
     /// A source reading with `client` (built by the caller, e.g. with explicit
-    /// credentials); of the options, only the concurrency and the cache apply.
+    /// credentials); of the options, only the concurrency applies.
     pub fn with_client(client: Client, opts: S3Options) -> Result<S3Source, S3Error> {
         Ok(S3Source::on(runtime()?, client, opts))
     }
@@ -579,8 +523,18 @@ impl S3Source {
             rt,
             client,
             region,
+            slots: Arc::new(Semaphore::new(opts.concurrency.max(1))),
             opts,
+            urls: Vec::new(),
+            counters: Arc::default(),
+            ahead: Mutex::default(),
         }
+    }
+
+    /// The source listing `urls` (what [`Source::list`] reads).
+    pub fn reading(mut self, urls: Vec<S3Url>) -> S3Source {
+        self.urls = urls;
+        self
     }
 
     /// The client (for callers that need other S3 calls with the same configuration).
@@ -593,32 +547,11 @@ impl S3Source {
         &self.rt
     }
 
-    /// Lists and reads `urls` with listing pruned by `cfg`'s selection; `now` (epoch
-    /// seconds) bounds an open-ended time window.
-    pub fn ingest(
-        &self,
-        urls: &[S3Url],
-        cfg: &Config,
-        now: i64,
-        progress: &ProgressBar,
-    ) -> Result<Ingested, S3Error> {
-        let prune = Arc::new(Prune::new(&cfg.selection, now));
-        let starts: Vec<(Arc<str>, Step)> = urls
-            .iter()
-            .flat_map(|u| {
-                let bucket: Arc<str> = u.bucket.as_str().into();
-                layout::start(&u.prefix, &prune)
-                    .into_iter()
-                    .map(move |s| (Arc::clone(&bucket), s))
-            })
-            .collect();
-        self.run(cfg, progress, move |shared| walk(shared, starts, prune))
-    }
-
-    /// Lists what [`S3Source::ingest`] would read, without reading it.
-    pub fn list(&self, urls: &[S3Url], cfg: &Config, now: i64) -> Result<Vec<Listed>, S3Error> {
-        let prune = Prune::new(&cfg.selection, now);
-        let mut out = BTreeSet::new();
+    /// Lists `urls` with the pruning `filter` allows, whole and sorted (what
+    /// [`Source::list`] streams for the source's own URLs).
+    pub fn list_urls(&self, urls: &[S3Url], filter: &ListFilter) -> Result<Vec<Listed>, S3Error> {
+        let prune = Prune::new(filter);
+        let mut out = std::collections::BTreeSet::new();
         for u in urls {
             let mut todo: VecDeque<Step> = layout::start(&u.prefix, &prune).into();
             while let Some(step) = todo.pop_front() {
@@ -641,92 +574,133 @@ impl S3Source {
         Ok(out.into_iter().collect())
     }
 
-    /// Reads objects listed earlier (by [`S3Source::list`]); objects that changed or
-    /// went away since are reported like any unreadable object.
-    pub fn ingest_listed(
-        &self,
-        objects: Vec<Listed>,
-        cfg: &Config,
-        progress: &ProgressBar,
-    ) -> Result<Ingested, S3Error> {
-        self.run(cfg, progress, move |shared| async move {
-            for o in objects {
-                shared.dispatch(o).await;
-            }
-            Ok(())
+    /// Starts downloading `name` (once a slot is free).
+    fn start(&self, name: &str) -> Option<Download> {
+        let (bucket, key) = bucket_key(name)?;
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        let (tx, rx) = oneshot::channel();
+        let (client, region) = (self.client.clone(), self.region.clone());
+        let (slots, counters) = (Arc::clone(&self.slots), Arc::clone(&self.counters));
+        self.rt.spawn(async move {
+            let Ok(_slot) = slots.acquire_owned().await else {
+                return;
+            };
+            let got = download(&client, &counters, &bucket, &key, region.as_deref()).await;
+            // The receiver is gone only when the run is over.
+            let _ = tx.send(got);
+        });
+        Some(rx)
+    }
+}
+
+/// Downloads one object and counts it.
+async fn download(
+    client: &Client,
+    counters: &Counters,
+    bucket: &str,
+    key: &str,
+    region: Option<&str>,
+) -> Result<(Vec<u8>, Option<String>), String> {
+    let got = get(client, bucket, key, region).await;
+    match &got {
+        Ok((bytes, _)) => {
+            Counters::bump(&counters.objects_downloaded, 1);
+            Counters::bump(&counters.bytes_downloaded, bytes.len() as u64);
+        }
+        Err(_) => Counters::bump(&counters.objects_failed, 1),
+    }
+    got
+}
+
+impl Source for S3Source {
+    fn list(&self, filter: &ListFilter) -> Result<Listing<'_>, ListError> {
+        // Downloads announced by an earlier run that stopped early are not waited for.
+        self.ahead.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let prune = Arc::new(Prune::new(filter));
+        let starts: Vec<(Arc<str>, Step)> = self
+            .urls
+            .iter()
+            .flat_map(|u| {
+                let bucket: Arc<str> = u.bucket.as_str().into();
+                layout::start(&u.prefix, &prune)
+                    .into_iter()
+                    .map(move |s| (Arc::clone(&bucket), s))
+            })
+            .collect();
+        let (tx, mut rx) = mpsc::channel(LISTED_AHEAD);
+        let lister = Arc::new(Lister {
+            client: self.client.clone(),
+            region: self.region.clone(),
+            tx: tx.clone(),
+            counters: Arc::clone(&self.counters),
+        });
+        let walking = self.rt.spawn(walk(lister, starts, prune));
+        // The listing's end: an error is handed out after the objects listed before it.
+        self.rt.spawn(async move {
+            let failed = match walking.await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.0,
+                Err(e) => format!("the S3 listing stopped: {e}"),
+            };
+            let _ = tx.send(Err(ListError::Other(failed))).await;
+        });
+        Ok(Listing {
+            objects: Box::new(std::iter::from_fn(move || rx.blocking_recv())),
+            total: None,
         })
     }
 
-    /// Runs `produce` (which lists and dispatches objects) on the runtime and the
-    /// decode/map pipeline on rayon, joined by a bounded channel.
-    fn run<F, Fut>(
-        &self,
-        cfg: &Config,
-        progress: &ProgressBar,
-        produce: F,
-    ) -> Result<Ingested, S3Error>
-    where
-        F: FnOnce(Arc<Shared>) -> Fut,
-        Fut: Future<Output = Result<(), S3Error>> + Send + 'static,
-    {
-        let cache = match &self.opts.cache {
-            Some(dir) => Some(Arc::new(Cache::open(dir, cfg).map_err(|e| {
-                S3Error(format!(
-                    "cannot use the cache folder {}: {e}",
-                    dir.display()
-                ))
-            })?)),
-            None => None,
-        };
-        let concurrency = self.opts.concurrency.max(1);
-        let (tx, mut rx) = mpsc::channel(concurrency);
-        let counters = Arc::new(Counters::default());
-        let shared = Arc::new(Shared {
-            client: self.client.clone(),
-            region: self.region.clone(),
-            tx,
-            slots: Arc::new(Semaphore::new(concurrency)),
-            counters: Arc::clone(&counters),
-            cache: cache.clone(),
-            window: (cfg.selection.start, cfg.selection.end),
-        });
-        let producer = self.rt.spawn(produce(shared));
-        let pieces = std::iter::from_fn(move || rx.blocking_recv());
-        let mut got = match &cache {
-            None => run_stream(
-                pieces.filter_map(|p| match p {
-                    Piece::Fetched(obj, bytes, _) => Some((obj, bytes)),
-                    Piece::Done(_) => None,
-                }),
-                cfg,
-                progress,
-            ),
-            Some(cache) => {
-                let (start, end) = (cfg.selection.start, cfg.selection.end);
-                let keep = |tag: Option<Tag>, own: &Ingested, span: &TimeSpan| {
-                    if let Some(t) = tag
-                        && span.within(start, end)
-                        && cache.put(&t.bucket, &t.key, &t.etag, span, own).is_err()
-                    {
-                        Counters::bump(&counters.cache_write_errors, 1);
+    fn read_ahead(&self) -> usize {
+        self.opts.concurrency.max(1)
+    }
+
+    fn prefetch(&self, obj: &ObjectRef) {
+        if let Some(rx) = self.start(&obj.name) {
+            self.ahead
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(obj.name.clone())
+                .or_default()
+                .push_back(rx);
+        }
+    }
+
+    fn fetch_into(&self, obj: &ObjectRef, buf: &mut Vec<u8>) -> Result<Fetched, FetchError> {
+        let started = {
+            let mut ahead = self.ahead.lock().unwrap_or_else(|e| e.into_inner());
+            match ahead.get_mut(&obj.name) {
+                Some(queue) => {
+                    let rx = queue.pop_front();
+                    if queue.is_empty() {
+                        ahead.remove(&obj.name);
                     }
-                };
-                run_stream_each(pieces, cfg, progress, keep)
+                    rx
+                }
+                None => None,
             }
         };
-        match self.rt.block_on(producer) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(S3Error(format!("the S3 listing stopped: {e}"))),
+        let rx = match started.or_else(|| self.start(&obj.name)) {
+            Some(rx) => rx,
+            None => return Err(FetchError(format!("`{}` is not an s3:// object", obj.name))),
+        };
+        match rx.blocking_recv() {
+            Ok(Ok((bytes, etag))) => {
+                *buf = bytes;
+                Ok(Fetched { identity: etag })
+            }
+            Ok(Err(message)) => Err(FetchError(message)),
+            Err(_) => Err(FetchError("the S3 download stopped".into())),
         }
-        got.summary.s3 = Some(counters.stats());
-        Ok(got)
+    }
+
+    fn stats(&self) -> Option<Stats> {
+        Some(self.counters.stats())
     }
 }
 
 /// Walks the listing steps, a few listings at a time.
 async fn walk(
-    shared: Arc<Shared>,
+    lister: Arc<Lister>,
     starts: Vec<(Arc<str>, Step)>,
     prune: Arc<Prune>,
 ) -> Result<(), S3Error> {
@@ -737,9 +711,9 @@ async fn walk(
             let Some((bucket, step)) = todo.pop_front() else {
                 break;
             };
-            let (shared, prune) = (Arc::clone(&shared), Arc::clone(&prune));
+            let (lister, prune) = (Arc::clone(&lister), Arc::clone(&prune));
             running.spawn(async move {
-                let next = shared.list(&bucket, step, &prune).await?;
+                let next = lister.list(&bucket, step, &prune).await?;
                 Ok::<_, S3Error>((bucket, next))
             });
         }

@@ -1,10 +1,12 @@
 //! `--cache DIR`: per-object results, so a run over a growing window reads only the
 //! objects it has not seen.
 //!
-//! Each object read from S3 is processed into results of its own (its usage set and
-//! summary, [`Worker::object_own`](crate::ingest::Worker::object_own)); those are stored
-//! under `DIR/<config>/<hh>/<hash>.json`, keyed by bucket, key and ETag (an object that
-//! changes gets a new ETag, so it is read again). Merging per-object results is
+//! Each object with an identity (an S3 ETag: see
+//! [`ObjectRef::identity`](crate::source::ObjectRef::identity)) is processed into results
+//! of its own (its usage set and summary,
+//! [`Worker::object_own`](crate::ingest::Worker::object_own)); those are stored under
+//! `DIR/<config>/<hh>/<hash>.json`, keyed by the object's name and identity (an object
+//! that changes gets a new identity, so it is read again). Merging per-object results is
 //! commutative, so a policy built from cached results is byte-identical to one built
 //! from the objects.
 //!
@@ -30,10 +32,10 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::{Config, Ingested, TimeSpan};
 use crate::catalog::curated::LineRef;
 use crate::catalog::{ActionId, catalog_version, curated_sources};
 use crate::iam::permission::{Condition, Permission};
-use crate::ingest::{Config, Ingested, TimeSpan};
 use crate::map::Via;
 use crate::report::{
     ObjectCounts, PrincipalSeen, Problem, RecordCounts, Seen, Summary, UnmappedEvent,
@@ -41,7 +43,7 @@ use crate::report::{
 use crate::usage::{Usage, UsageSet};
 
 /// Bumped whenever the entry format changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// An object's results as stored.
 #[derive(Debug)]
@@ -60,7 +62,7 @@ pub struct Cache {
 }
 
 /// FNV-1a, 64 bits: stable across builds and platforms (names files; every entry also
-/// stores the bucket, key and ETag it is for, so a collision is only a miss).
+/// stores the name and identity it is for, so a collision is only a miss).
 fn fnv(parts: &[&[u8]]) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     for p in parts {
@@ -146,22 +148,29 @@ impl Cache {
         &self.dir
     }
 
-    fn path(&self, bucket: &str, key: &str, etag: &str) -> PathBuf {
-        let h = fnv(&[bucket.as_bytes(), key.as_bytes(), etag.as_bytes()]);
+    fn path(&self, name: &str, identity: &str) -> PathBuf {
+        let h = fnv(&[name.as_bytes(), identity.as_bytes()]);
         self.dir
             .join(format!("{:02x}", h >> 56))
             .join(format!("{h:016x}.json"))
     }
 
     /// The stored results of an object, if any (an unreadable entry is a miss).
-    pub fn get(&self, bucket: &str, key: &str, etag: &str) -> Option<Entry> {
-        let text = std::fs::read(self.path(bucket, key, etag)).ok()?;
-        let stored: Stored = serde_json::from_slice(&text).ok()?;
-        if stored.format != FORMAT
-            || stored.bucket != bucket
-            || stored.key != key
-            || stored.etag != etag
-        {
+    pub fn get(&self, name: &str, identity: &str) -> Option<Entry> {
+        self.parse(name, identity, &self.read(name, identity)?)
+    }
+
+    /// The stored bytes of an object's entry, if any (see [`Cache::parse`]): the cheap
+    /// half of [`Cache::get`], which tells whether there is an entry at all.
+    pub fn read(&self, name: &str, identity: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.path(name, identity)).ok()
+    }
+
+    /// An entry's bytes (from [`Cache::read`]) as results, when they are a valid entry for
+    /// this object.
+    pub fn parse(&self, name: &str, identity: &str, text: &[u8]) -> Option<Entry> {
+        let stored: Stored = serde_json::from_slice(text).ok()?;
+        if stored.format != FORMAT || stored.name != name || stored.identity != identity {
             return None;
         }
         Some(Entry {
@@ -177,22 +186,20 @@ impl Cache {
     /// or none).
     pub fn put(
         &self,
-        bucket: &str,
-        key: &str,
-        etag: &str,
+        name: &str,
+        identity: &str,
         span: &TimeSpan,
         got: &Ingested,
     ) -> std::io::Result<()> {
         let stored = Stored {
             format: FORMAT,
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            etag: etag.to_owned(),
+            name: name.to_owned(),
+            identity: identity.to_owned(),
             span: *span,
             usage: usage_to(&got.usage),
             summary: summary_to(&got.summary),
         };
-        let path = self.path(bucket, key, etag);
+        let path = self.path(name, identity);
         let parent = path.parent().expect("entries live in a subfolder");
         std::fs::create_dir_all(parent)?;
         let tmp = parent.join(format!(
@@ -238,9 +245,8 @@ fn intern(s: &str) -> Option<&'static str> {
 #[derive(Serialize, Deserialize)]
 struct Stored {
     format: u32,
-    bucket: String,
-    key: String,
-    etag: String,
+    name: String,
+    identity: String,
     span: TimeSpan,
     usage: Vec<StoredUsage>,
     summary: StoredSummary,
@@ -509,10 +515,8 @@ mod tests {
         for (i, (name, bytes)) in sample_objects().into_iter().enumerate() {
             let (own, span) = w.object_own(&name, bytes);
             let etag = format!("\"etag-{i}\"");
-            cache.put("b", &name, &etag, &span, &own).unwrap();
-            let back = cache
-                .get("b", &name, &etag)
-                .expect("stored entry reads back");
+            cache.put(&name, &etag, &span, &own).unwrap();
+            let back = cache.get(&name, &etag).expect("stored entry reads back");
             assert_eq!(back.span, span);
             assert_eq!(observable(&back.ingested), observable(&own), "{name}");
             for (_, u) in own.usage.sorted() {
@@ -520,14 +524,14 @@ mod tests {
             }
             whole.usage.merge(back.ingested.usage);
             whole.summary.merge(back.ingested.summary);
-            // Another ETag, bucket or key is a miss.
-            assert!(cache.get("b", &name, "\"other\"").is_none());
-            assert!(cache.get("c", &name, &etag).is_none());
+            // Another identity or name is a miss.
+            assert!(cache.get(&name, "\"other\"").is_none());
+            assert!(cache.get(&format!("{name}x"), &etag).is_none());
         }
         // The corpus exercises curated, PassRole, tag-on-create and catalog lines.
         assert!(vias.len() >= 4, "{vias:?}");
         whole.summary.finish();
-        let direct = crate::generate::from_objects(sample_objects(), &cfg);
+        let direct = crate::ingest::from_objects(sample_objects(), &cfg);
         assert_eq!(observable(&whole), observable(&direct));
         assert!(
             !whole.summary.problems.is_empty(),
@@ -558,19 +562,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cfg = Config::default();
         let cache = Cache::open(dir.path(), &cfg).unwrap();
-        let path = cache.path("b", "k", "e");
+        let path = cache.path("s3://b/k", "e");
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"{not json").unwrap();
-        assert!(cache.get("b", "k", "e").is_none());
+        assert!(cache.get("s3://b/k", "e").is_none());
         let got = Ingested::default();
         cache
-            .put("b", "k", "e", &TimeSpan::default(), &got)
+            .put("s3://b/k", "e", &TimeSpan::default(), &got)
             .unwrap();
-        assert!(cache.get("b", "k", "e").is_some());
+        assert!(cache.get("s3://b/k", "e").is_some());
         let text = std::fs::read_to_string(&path)
             .unwrap()
             .replace(&format!("\"format\":{FORMAT}"), "\"format\":999");
         std::fs::write(&path, text).unwrap();
-        assert!(cache.get("b", "k", "e").is_none());
+        assert!(cache.get("s3://b/k", "e").is_none());
     }
 }

@@ -1,0 +1,470 @@
+//! The ingest pipeline: any [`Source`] → decode → select → map → usage set, in parallel.
+//!
+//! [`run`] lists the source (pruned by a [`ListFilter`] built from the selection), and
+//! every thread of the rayon pool keeps one [`Worker`] (decoder buffers, mapper plan
+//! cache, usage set, summary) that fetches objects into a reused buffer and processes
+//! them; the workers' results are merged once at the end. Nothing is shared on the hot
+//! path but the eventIDs kept ([`Seen`]), and merging is commutative, so the result does
+//! not depend on scheduling. A source that is slow per object asks for objects to be
+//! announced ahead ([`Source::read_ahead`]): one more thread then walks the listing, looks
+//! each object up in the [`Cache`] and announces the rest to the source, a bounded number
+//! ahead of the workers.
+
+pub mod cache;
+pub mod inputs;
+mod s3;
+mod seen;
+mod worker;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::map::FailureClass;
+use crate::report::Summary;
+use crate::select::Selection;
+use crate::source::{ListError, ListFilter, ObjectRef, Source};
+use crate::usage::UsageSet;
+pub use cache::Cache;
+pub use seen::{Seen, event_key};
+pub use worker::{TimeSpan, Worker};
+
+/// What to select and how to map.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which records count.
+    pub selection: Selection,
+    /// Failed-call classes counted as needed.
+    pub counted: Vec<FailureClass>,
+    /// With principals selected, read other principals' records only as far as selection
+    /// needs (see `Decoder::decode_selecting`); `false` parses every record in full, which
+    /// also reports damage inside records the run does not use.
+    pub skim: bool,
+    /// Objects at least this large (bytes as read, compressed) are decoded a part at a
+    /// time (slices of records, or records as they are skimmed) with their results kept
+    /// apart until the object is decoded, so memory stays bounded and a part that fails
+    /// late can be taken back. Smaller objects are checked whole before any record
+    /// counts, which is cheaper than keeping their results apart.
+    pub isolate: usize,
+    /// Count a record the selection keeps only once per eventID: CloudTrail may deliver
+    /// an event more than once, and exports people concatenate overlap. The others are
+    /// counted as `duplicate`.
+    pub dedupe: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            selection: Selection::default(),
+            counted: FailureClass::DEFAULT.to_vec(),
+            skim: true,
+            isolate: ISOLATE,
+            dedupe: true,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Distinct needs with evidence.
+    pub usage: UsageSet,
+    /// Accounting.
+    pub summary: Summary,
+}
+
+impl Ingested {
+    pub(crate) fn merge(mut self, o: Ingested) -> Ingested {
+        self.usage.merge(o.usage);
+        self.summary.merge(o.summary);
+        self
+    }
+}
+
+/// The default [`Config::isolate`]: compressed objects this large may hold more JSON
+/// than `decode::CHUNK`, the most parsed at once.
+const ISOLATE: usize = 64 << 10;
+
+/// How many usage entries a worker holds before handing them over (see
+/// `on_every_thread`).
+const HAND_OVER: usize = 2048;
+
+/// Shows how a run goes (a progress bar in the CLI). Called from every worker thread.
+pub trait Progress: Sync {
+    /// Reading starts; `total` bytes when the listing knows them.
+    fn start(&self, total: Option<u64>) {
+        let _ = total;
+    }
+
+    /// An object was read: its bytes (as fetched) and the records in it.
+    fn advance(&self, bytes: u64, records: u64) {
+        let _ = (bytes, records);
+    }
+
+    /// Reading is over.
+    fn finish(&self) {}
+
+    /// Whether anyone sees it: sources look up object sizes only for a visible one.
+    fn visible(&self) -> bool {
+        false
+    }
+}
+
+/// No progress shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Now, in epoch seconds (what bounds an open-ended window's listing).
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// What a listing may leave out under `sel` (its time window, regions and accounts).
+pub fn filter(sel: &Selection, now: i64, sizes: bool) -> ListFilter {
+    ListFilter {
+        start: sel.start,
+        end: sel.end,
+        regions: sel.regions.clone(),
+        accounts: sel.accounts.clone(),
+        now,
+        sizes,
+    }
+}
+
+/// What the cache did in a run.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    from_cache: AtomicU64,
+    write_errors: AtomicU64,
+}
+
+impl Counts {
+    pub(crate) fn note_write_error(&self) {
+        self.write_errors.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Reads every object `source` lists for `cfg`'s selection, on the current rayon pool.
+/// A listing that fails stops the run (the objects listed before are read, then the
+/// error is returned).
+pub fn run(
+    source: &dyn Source,
+    cfg: &Config,
+    progress: &dyn Progress,
+) -> Result<Ingested, ListError> {
+    run_cached(source, cfg, None, progress)
+}
+
+/// [`run`], with per-object results kept in `cache` for objects with an identity: an
+/// object whose results are stored (and whose records all lie in the window) is not
+/// fetched at all.
+pub fn run_cached(
+    source: &dyn Source,
+    cfg: &Config,
+    cache: Option<&Cache>,
+    progress: &dyn Progress,
+) -> Result<Ingested, ListError> {
+    let before = source.stats();
+    let listing = source.list(&filter(&cfg.selection, now(), progress.visible()))?;
+    progress.start(listing.total);
+    let counts = Counts::default();
+    let failed = Mutex::new(None);
+    let ahead = source.read_ahead();
+    // Fused, and emptied by an error: the listing ends there.
+    let mut objects: Box<dyn Iterator<Item = _> + Send> = Box::new(listing.objects.fuse());
+    let failed_at = &failed;
+    // Takes the next listed object and decides how it is read: from the cache when it
+    // holds its results, else announced to the source.
+    let mut plan = move || match objects.next()? {
+        Ok(obj) => {
+            if let Some(stored) = cache
+                .zip(obj.identity.as_deref())
+                .and_then(|(c, id)| c.read(&obj.name, id))
+            {
+                return Some(Item::Stored(obj, stored));
+            }
+            if ahead > 0 {
+                source.prefetch(&obj);
+            }
+            Some(Item::Read(obj))
+        }
+        Err(e) => {
+            objects = Box::new(std::iter::empty());
+            failed_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(e);
+            None
+        }
+    };
+    let step = |w: &mut Worker<'_>, item: Item| match item {
+        Item::Read(obj) => w.read(source, &obj, cache.map(|c| (c, &counts)), progress),
+        Item::Stored(obj, stored) => {
+            let (start, end) = (cfg.selection.start, cfg.selection.end);
+            match cache.and_then(|c| c.parse(&obj.name, obj.identity.as_deref()?, &stored)) {
+                Some(entry) if entry.span.within(start, end) => {
+                    counts.from_cache.fetch_add(1, Ordering::Relaxed);
+                    w.add(entry.ingested);
+                }
+                // Damaged, or not for this window: read (and stored again if it fits).
+                _ => w.read(source, &obj, cache.map(|c| (c, &counts)), progress),
+            }
+        }
+    };
+    let mut got = if ahead == 0 {
+        let queue = Mutex::new(plan);
+        on_every_thread(
+            cfg,
+            || (queue.lock().unwrap_or_else(|e| e.into_inner()))(),
+            step,
+        )
+    } else {
+        // One thread walks the listing and announces objects, at most `ahead` of the
+        // workers (the channel's bound).
+        let (tx, rx) = std::sync::mpsc::sync_channel(ahead);
+        let rx = Mutex::new(rx);
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                while let Some(item) = plan() {
+                    if tx.send(item).is_err() {
+                        break;
+                    }
+                }
+            });
+            let next = || rx.lock().unwrap_or_else(|e| e.into_inner()).recv().ok();
+            on_every_thread(cfg, next, step)
+        })
+    };
+    progress.finish();
+    if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
+    if let Some(after) = source.stats() {
+        let mut stats = after.since(&before.unwrap_or_default());
+        stats.objects_from_cache += counts.from_cache.into_inner();
+        stats.cache_write_errors += counts.write_errors.into_inner();
+        got.summary.s3 = Some(stats);
+    }
+    Ok(got)
+}
+
+/// How a worker reads a listed object.
+enum Item {
+    /// Fetched from the source.
+    Read(ObjectRef),
+    /// From the cache (its stored bytes, parsed by the worker).
+    Stored(ObjectRef, Vec<u8>),
+}
+
+/// Runs `step` on every thread of the current rayon pool, each with one [`Worker`] for
+/// the whole run, over the items `next` hands out; merges the workers' results. One
+/// worker per thread (not per rayon job, as `fold` would make) keeps the decoder's
+/// buffers and the mapper's plans warm across objects, which is what small objects need.
+/// The result does not depend on which thread took which item: merging is commutative.
+fn on_every_thread<T>(
+    cfg: &Config,
+    next: impl Fn() -> Option<T> + Sync,
+    step: impl Fn(&mut Worker<'_>, T) + Sync,
+) -> Ingested {
+    let threads = rayon::current_num_threads().max(1);
+    let results = Mutex::new(Vec::with_capacity(threads));
+    // Workers hand their usage entries over to one set whenever they hold HAND_OVER of
+    // them, so each distinct need is held about once, not once per thread: memory then
+    // grows with the distinct needs, not with them times the threads.
+    let usage = Mutex::new(UsageSet::default());
+    let seen = Seen::default();
+    let hand_over = |w: &mut Worker<'_>| {
+        usage
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .absorb(&mut w.out.usage);
+    };
+    rayon::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|_| {
+                let mut w = Worker::sharing(cfg, &seen);
+                while let Some(item) = next() {
+                    step(&mut w, item);
+                    if w.out.usage.len() >= HAND_OVER {
+                        hand_over(&mut w);
+                    }
+                }
+                hand_over(&mut w);
+                let done = w.finish();
+                results.lock().unwrap_or_else(|e| e.into_inner()).push(done);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut done = results
+        .into_iter()
+        .reduce(Ingested::merge)
+        .unwrap_or_default();
+    done.usage = usage.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.summary.finish();
+    done
+}
+
+/// The whole pipeline over in-memory objects, on this thread (tests, embedding).
+pub fn from_objects(objects: Vec<(String, Vec<u8>)>, cfg: &Config) -> Ingested {
+    let mut w = Worker::new(cfg);
+    for (name, bytes) in objects {
+        w.object(&name, bytes);
+    }
+    let mut out = w.finish();
+    out.summary.finish();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FetchError, Fetched, Listing};
+    use std::io::Write;
+
+    /// Objects in memory, optionally announced ahead.
+    struct Memory {
+        objects: Vec<(String, Vec<u8>)>,
+        ahead: usize,
+        announced: Mutex<Vec<String>>,
+    }
+
+    impl Source for Memory {
+        fn list(&self, _: &ListFilter) -> Result<Listing<'_>, ListError> {
+            let objects = self.objects.iter().map(|(n, _)| ObjectRef::named(n, None));
+            Ok(Listing::of(objects.collect()))
+        }
+
+        fn fetch_into(&self, obj: &ObjectRef, buf: &mut Vec<u8>) -> Result<Fetched, FetchError> {
+            let (_, b) = self.objects.iter().find(|(n, _)| *n == obj.name).unwrap();
+            buf.clone_from(b);
+            Ok(Fetched::default())
+        }
+
+        fn read_ahead(&self) -> usize {
+            self.ahead
+        }
+
+        fn prefetch(&self, obj: &ObjectRef) {
+            self.announced.lock().unwrap().push(obj.name.clone());
+        }
+    }
+
+    fn gz(b: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    }
+
+    /// A large object whose last slice does not parse counts as unreadable with no
+    /// records, exactly as when it is parsed whole, and takes nothing back from the
+    /// objects before it.
+    #[test]
+    fn a_late_bad_slice_takes_back_only_its_own_object() {
+        let rec = |i: usize| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"{i:064}","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}},"requestParameters":{{"bucketName":"b","key":"k{i}"}}}}"#
+            )
+        };
+        let recs: Vec<String> = (0..20_000).map(rec).collect();
+        let good = format!(r#"{{"Records":[{}]}}"#, recs[..3].join(","));
+        let bad = format!(r#"{{"Records":[{},{{"eventVersion":x]}}"#, recs.join(","));
+        let big = gz(bad.as_bytes());
+        assert!(big.len() >= ISOLATE && bad.len() > 3 * crate::decode::CHUNK);
+        let cfg = Config::default();
+        let out = from_objects(
+            vec![("good".into(), gz(good.as_bytes())), ("bad".into(), big)],
+            &cfg,
+        );
+        let s = &out.summary;
+        assert_eq!((s.objects.read, s.objects.unreadable), (2, 1));
+        assert_eq!((s.records.read, s.records.used), (3, 3));
+        assert_eq!(out.usage.len(), 3);
+        assert!(
+            s.problems[0].message.contains("not valid JSON"),
+            "{:?}",
+            s.problems
+        );
+    }
+
+    /// Objects sharing eventIDs, read by several threads both ways objects are read
+    /// (records final as they come, and large objects collecting theirs until they are
+    /// decoded): each event counts once, whichever thread read it first, and the results
+    /// equal those of reading each event once.
+    #[test]
+    fn each_event_counts_once_across_objects_and_threads() {
+        let rec = |i: usize| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"sqs.amazonaws.com","eventName":"SendMessage","eventID":"{i:08}-0000-4000-8000-000000000000","eventTime":"2026-11-20T09:00:00Z","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}},"requestParameters":{{"queueUrl":"https://sqs.us-east-1.amazonaws.com/1/q{}"}}}}"#,
+                i % 7
+            )
+        };
+        let object = |ids: std::ops::Range<usize>| {
+            let recs: Vec<String> = ids.map(rec).collect();
+            gz(format!(r#"{{"Records":[{}]}}"#, recs.join(",")).as_bytes())
+        };
+        // 40 objects of 50 events, each overlapping the next by 25: 2,000 records, 1,025
+        // distinct events.
+        let objects: Vec<(String, Vec<u8>)> = (0..40)
+            .map(|k| (format!("o{k:02}"), object(k * 25..k * 25 + 50)))
+            .collect();
+        let once = from_objects(vec![("all".into(), object(0..1025))], &Config::default());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for isolate in [usize::MAX, 0] {
+            let cfg = Config {
+                isolate,
+                ..Config::default()
+            };
+            for ahead in [0, 3] {
+                let source = Memory {
+                    objects: objects.clone(),
+                    ahead,
+                    announced: Mutex::default(),
+                };
+                let out = pool.install(|| run(&source, &cfg, &NoProgress)).unwrap();
+                assert_eq!(source.announced.lock().unwrap().len(), ahead.min(1) * 40);
+                let r = &out.summary.records;
+                assert!(out.summary.balanced(), "{r:?}");
+                assert_eq!((r.read, r.used, r.duplicate), (2000, 1025, 975), "{r:?}");
+                assert_eq!(out.usage.sorted(), once.usage.sorted());
+            }
+        }
+        // Off: every copy counts.
+        let cfg = Config {
+            dedupe: false,
+            ..Config::default()
+        };
+        let out = from_objects(objects.clone(), &cfg);
+        assert_eq!(out.summary.records.used, 2000);
+        // Per-object results (a cache's): only within the object.
+        let defaults = Config::default();
+        let mut w = Worker::new(&defaults);
+        let (own, _) = w.object_own("a", object(0..10));
+        let (again, _) = w.object_own("b", object(5..10));
+        assert_eq!(
+            (own.summary.records.used, again.summary.records.used),
+            (10, 5)
+        );
+        let (dup, _) = w.object_own("c", [object(0..3), object(0..3)].concat());
+        assert_eq!(
+            (dup.summary.records.used, dup.summary.records.duplicate),
+            (3, 3)
+        );
+    }
+
+    #[test]
+    fn event_keys() {
+        let a = event_key("d6be9842-ec03-4870-b29b-4f033399b567");
+        assert_eq!(a, 0xd6be9842_ec03_4870_b29b_4f033399b567);
+        assert_eq!(a, event_key("D6BE9842-EC03-4870-B29B-4F033399B567"));
+        assert_ne!(event_key("x"), event_key("y"));
+        assert_eq!(event_key("x"), event_key("x"));
+        assert_ne!(event_key("g6be9842-ec03-4870-b29b-4f033399b567"), 0);
+    }
+}
