@@ -22,7 +22,6 @@
 pub mod apply;
 pub mod aws;
 pub mod catalog;
-pub mod cli;
 pub mod decode;
 pub mod denied;
 pub mod diagnose;

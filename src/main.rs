@@ -1,4 +1,7 @@
-//! The `iamtrail` binary: everything lives in the library; this maps to an exit code.
+//! The `iamtrail` binary: the command line (`cli`: clap definitions, rendering, exit
+//! codes) over the library, which knows nothing of terminals.
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(iamtrail::cli::run())
+    std::process::ExitCode::from(cli::run())
 }

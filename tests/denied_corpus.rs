@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use iamtrail::denied::{self, AuthorizationDecoder, PolicyKind, Reason};
+use iamtrail::denied::{self, AuthorizationDecoder, DecodeError, PolicyKind, Reason};
 
 fn corpus() -> Vec<PathBuf> {
     let dir = common::root().join("tests/fixtures/denied");
@@ -163,11 +163,11 @@ fn secrets_in_debug_output_never_come_out() {
 struct Fixed(&'static str);
 
 impl AuthorizationDecoder for Fixed {
-    fn decode(&self, encoded: &str) -> Result<String, String> {
+    fn decode(&self, encoded: &str) -> Result<String, DecodeError> {
         if encoded.starts_with("EXAMPLE") {
             Ok(self.0.to_string())
         } else {
-            Err("unexpected message".into())
+            Err(DecodeError::Empty("unexpected message"))
         }
     }
 }

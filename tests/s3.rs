@@ -526,7 +526,7 @@ fn corrupt_and_vanished_objects_are_reported_by_key_and_the_rest_counts() {
         .clone();
     up.delete("faults", &gone);
     let got = source
-        .ingest_listed(listed, &cfg, &indicatif::ProgressBar::hidden())
+        .ingest_listed(listed, &cfg, &iamtrail::ingest::NoProgress)
         .unwrap();
     let s = &got.summary;
     let problems: Vec<String> = s.problems.iter().map(ToString::to_string).collect();

@@ -7,14 +7,14 @@ use anyhow::{Context, Result};
 use super::render::{ingest, selection};
 use super::report::{self, Level, Line, details, generated_lines, summary_lines};
 use super::{GenerateArgs, exit};
-use crate::diagnose::{Nothing, nothing_selected};
-use crate::generate::{build, explain};
-use crate::ingest::Config;
-use crate::policy::emit::{
+use iamtrail::diagnose::{Nothing, nothing_selected};
+use iamtrail::generate::{build, explain};
+use iamtrail::ingest::Config;
+use iamtrail::policy::emit::{
     EmitError, OutputFile, check_name, is_output_file, policy_name, render, render_files,
 };
-use crate::policy::split::quota_warnings;
-use crate::policy::synth::Options;
+use iamtrail::policy::split::quota_warnings;
+use iamtrail::policy::synth::Options;
 
 /// Runs `generate`.
 pub fn run(a: GenerateArgs) -> Result<u8> {

@@ -12,10 +12,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::map::FailureClass;
-use crate::policy::emit::Format;
-use crate::policy::split::SizeLimit;
-use crate::select::PrincipalFilter;
+use iamtrail::map::FailureClass;
+use iamtrail::policy::emit::Format;
+use iamtrail::policy::split::SizeLimit;
+use iamtrail::select::PrincipalFilter;
 pub use refine::RefineArgs;
 pub use run_loop::LoopArgs;
 
@@ -181,7 +181,7 @@ pub struct S3Args {
     pub path_style: bool,
 
     /// Objects downloaded at once.
-    #[arg(long, help_heading = "S3 inputs", value_name = "N", default_value_t = crate::source::s3::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    #[arg(long, help_heading = "S3 inputs", value_name = "N", default_value_t = iamtrail::source::s3::DEFAULT_CONCURRENCY, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub s3_concurrency: usize,
 
     /// Keep per-object results in DIR (keyed by bucket, key and ETag), so a re-run over a

@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::render::{ingest, selection};
 use super::report::{self, summary_lines};
 use super::{PrincipalsArgs, exit, write_stdout};
-use crate::ingest::Config;
+use iamtrail::ingest::Config;
 
 /// Lists principals with record counts (all records of the input, before selection by
 /// principal; the time, region and account filters apply to the counts below them).
@@ -32,7 +32,7 @@ pub fn run(a: PrincipalsArgs) -> Result<u8> {
     }
     if s.records.read == 0 {
         report::print_error(
-            &crate::diagnose::nothing_selected(&cfg.selection, s)
+            &iamtrail::diagnose::nothing_selected(&cfg.selection, s)
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
         );

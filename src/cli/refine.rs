@@ -7,16 +7,16 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::{UsageError, exit};
-use crate::aws::AwsOptions;
-use crate::denied::refine::{Options, Refined, Status, UnknownResources, refine};
-use crate::denied::scope::Scope;
-use crate::denied::sts::StsDecoder;
-use crate::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
-use crate::iam::policy::Document;
-use crate::policy::emit::render_json;
-use crate::policy::split::{SizeLimit, quota_warnings};
-use crate::select::{PrincipalFilter, PrincipalMatch};
-use crate::usage::UsageSet;
+use iamtrail::aws::AwsOptions;
+use iamtrail::denied::refine::{Options, Refined, Status, UnknownResources, refine};
+use iamtrail::denied::scope::Scope;
+use iamtrail::denied::sts::StsDecoder;
+use iamtrail::denied::{self, AuthorizationDecoder, Denial, NotDecoded};
+use iamtrail::iam::policy::Document;
+use iamtrail::policy::emit::render_json;
+use iamtrail::policy::split::{SizeLimit, quota_warnings};
+use iamtrail::select::{PrincipalFilter, PrincipalMatch};
+use iamtrail::usage::UsageSet;
 
 /// `refine`.
 #[derive(Debug, Args)]

@@ -9,11 +9,11 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{InputArgs, UsageError};
-use crate::decode::parse_time;
-use crate::ingest::inputs::{self, InputError, Inputs};
-use crate::ingest::{Config, Ingested, Progress};
-use crate::select::{Selection, check_account, check_region, parse_duration};
-use crate::source::s3::S3Options;
+use iamtrail::decode::parse_time;
+use iamtrail::ingest::inputs::{self, InputError, Inputs};
+use iamtrail::ingest::{Config, Ingested, Progress};
+use iamtrail::select::{Selection, check_account, check_region, parse_duration};
+use iamtrail::source::s3::S3Options;
 
 fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>, UsageError> {
     v.as_deref()
@@ -162,26 +162,5 @@ impl Progress for Bar {
 
     fn visible(&self) -> bool {
         self.shown
-    }
-}
-
-/// A bare indicatif bar as progress (embedding and tests).
-impl Progress for ProgressBar {
-    fn start(&self, total: Option<u64>) {
-        if let Some(t) = total {
-            self.set_length(t);
-        }
-    }
-
-    fn advance(&self, bytes: u64, _records: u64) {
-        self.inc(bytes);
-    }
-
-    fn finish(&self) {
-        self.finish_and_clear();
-    }
-
-    fn visible(&self) -> bool {
-        !self.is_hidden()
     }
 }

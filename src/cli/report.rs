@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
-use crate::generate::{Generated, Sensitive, Wide};
-use crate::policy::synth::SIBLINGS;
-use crate::report::Summary;
+use iamtrail::generate::{Generated, Sensitive, Wide};
+use iamtrail::policy::synth::SIBLINGS;
+use iamtrail::report::Summary;
 
 /// How many input problems, skipped files and grouped names the report lists before
 /// counting the rest.

@@ -8,15 +8,17 @@ use clap::Args;
 
 use super::refine::{ScopeArgs, UnknownArgs, load_policy_file};
 use super::{UsageError, exit};
-use crate::apply::{Apply, IamApplier, Target};
-use crate::aws::AwsOptions;
-use crate::denied::refine::Options as RefineOptions;
-use crate::denied::sts::StsDecoder;
-use crate::denied::{AuthorizationDecoder, NotDecoded};
-use crate::feedback::{self, CommandWorkload, History, LoopOptions, Observer, Outcome};
-use crate::iam::policy::Document;
-use crate::policy::emit::render_json;
-use crate::policy::split::SizeLimit;
+use iamtrail::apply::{Apply, IamApplier, Target};
+use iamtrail::aws::AwsOptions;
+use iamtrail::denied::refine::Options as RefineOptions;
+use iamtrail::denied::sts::StsDecoder;
+use iamtrail::denied::{AuthorizationDecoder, NotDecoded};
+use iamtrail::feedback::{
+    self, CheckpointError, CommandWorkload, History, LoopOptions, Observer, Outcome,
+};
+use iamtrail::iam::policy::Document;
+use iamtrail::policy::emit::render_json;
+use iamtrail::policy::split::SizeLimit;
 
 /// `loop`.
 #[derive(Debug, Args)]
@@ -127,12 +129,18 @@ impl Observer for Files {
         }
     }
 
-    fn checkpoint(&mut self, policy: &[Document], history: &History) -> Result<(), String> {
-        write_atomically(&self.policy, &render_json(policy))
-            .map_err(|e| format!("cannot write {}: {e}", self.policy.display()))?;
+    fn checkpoint(
+        &mut self,
+        policy: &[Document],
+        history: &History,
+    ) -> Result<(), CheckpointError> {
+        let fail = |path: &Path, source| CheckpointError {
+            path: path.to_owned(),
+            source,
+        };
+        write_atomically(&self.policy, &render_json(policy)).map_err(|e| fail(&self.policy, e))?;
         let text = serde_json::to_string_pretty(history).expect("history serializes") + "\n";
-        write_atomically(&self.history, &text)
-            .map_err(|e| format!("cannot write {}: {e}", self.history.display()))
+        write_atomically(&self.history, &text).map_err(|e| fail(&self.history, e))
     }
 }
 

@@ -10,10 +10,37 @@
 
 use std::collections::BTreeMap;
 
+/// Why an encoded authorization message was not decoded. Its text becomes the
+/// denial's note, so it says what to run instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The input holds only part of the message.
+    #[error(
+        "the encoded message was cut off in the input; find the full error and run `aws sts decode-authorization-message --encoded-message <message>`"
+    )]
+    CutOff,
+    /// No decoder that calls AWS was configured.
+    #[error(
+        "not decoded: run `aws sts decode-authorization-message --encoded-message <message>` (needs sts:DecodeAuthorizationMessage) and pass its output to iamtrail"
+    )]
+    Offline,
+    /// The AWS runtime could not start.
+    #[error("cannot start the AWS runtime: {0}")]
+    Runtime(String),
+    /// `sts:DecodeAuthorizationMessage` failed; `.0` says why, as the SDK error describes it.
+    #[error(
+        "sts:DecodeAuthorizationMessage failed ({0}); the caller needs that permission, or run `aws sts decode-authorization-message` where it has it"
+    )]
+    Call(String),
+    /// The call succeeded without a message, or with one that is not a decoded document.
+    #[error("{0}")]
+    Empty(&'static str),
+}
+
 /// Decodes an encoded authorization message into the JSON document AWS returns.
 pub trait AuthorizationDecoder {
     /// The decoded JSON (`{"allowed":false,"explicitDeny":…,"context":{…}}`), or why not.
-    fn decode(&self, encoded: &str) -> Result<String, String>;
+    fn decode(&self, encoded: &str) -> Result<String, DecodeError>;
 }
 
 /// The decoder used when no AWS access is configured: never decodes, says what to run.
@@ -21,13 +48,12 @@ pub trait AuthorizationDecoder {
 pub struct NotDecoded;
 
 impl AuthorizationDecoder for NotDecoded {
-    fn decode(&self, encoded: &str) -> Result<String, String> {
-        if encoded.is_empty() {
-            return Err(
-                "the encoded message was cut off in the input; find the full error and run `aws sts decode-authorization-message --encoded-message <message>`".into(),
-            );
-        }
-        Err("not decoded: run `aws sts decode-authorization-message --encoded-message <message>` (needs sts:DecodeAuthorizationMessage) and pass its output to iamtrail".into())
+    fn decode(&self, encoded: &str) -> Result<String, DecodeError> {
+        Err(if encoded.is_empty() {
+            DecodeError::CutOff
+        } else {
+            DecodeError::Offline
+        })
     }
 }
 
@@ -146,10 +172,10 @@ mod tests {
         }
         assert!(parse_decoded("{}").is_none());
         assert!(parse_decoded("not json").is_none());
+        assert_eq!(NotDecoded.decode("abc"), Err(DecodeError::Offline));
         assert!(
-            NotDecoded
-                .decode("abc")
-                .unwrap_err()
+            DecodeError::Offline
+                .to_string()
                 .contains("decode-authorization-message")
         );
     }

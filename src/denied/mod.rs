@@ -33,7 +33,7 @@ use serde::ser::SerializeStruct;
 use crate::catalog::ActionId;
 use crate::iam::permission::Permission;
 use crate::usage::Usage;
-pub use authz::{AuthorizationDecoder, NotDecoded};
+pub use authz::{AuthorizationDecoder, DecodeError, NotDecoded};
 pub use text::shapes;
 
 /// Which tool printed a message (a best guess from its shape, for the report).

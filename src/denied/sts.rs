@@ -6,12 +6,13 @@
 use std::sync::OnceLock;
 
 use super::AuthorizationDecoder;
+use super::authz::DecodeError;
 use crate::aws::{self, AwsOptions};
 
 /// Decodes with STS; says why not when the call fails.
 pub struct StsDecoder {
     opts: AwsOptions,
-    client: OnceLock<Result<(tokio::runtime::Runtime, aws_sdk_sts::Client), String>>,
+    client: OnceLock<Result<(tokio::runtime::Runtime, aws_sdk_sts::Client), DecodeError>>,
 }
 
 impl StsDecoder {
@@ -25,12 +26,12 @@ impl StsDecoder {
 }
 
 impl AuthorizationDecoder for StsDecoder {
-    fn decode(&self, encoded: &str) -> Result<String, String> {
+    fn decode(&self, encoded: &str) -> Result<String, DecodeError> {
         if encoded.is_empty() {
             return super::NotDecoded.decode(encoded);
         }
         let client = self.client.get_or_init(|| {
-            let rt = aws::runtime().map_err(|e| format!("cannot start the AWS runtime: {e}"))?;
+            let rt = aws::runtime().map_err(|e| DecodeError::Runtime(e.to_string()))?;
             let sdk = rt.block_on(aws::load(&self.opts, aws::DEFAULT_ATTEMPTS));
             Ok((rt, aws_sdk_sts::Client::new(&sdk)))
         });
@@ -42,13 +43,9 @@ impl AuthorizationDecoder for StsDecoder {
                     .encoded_message(encoded)
                     .send(),
             )
-            .map_err(|e| {
-                format!(
-                    "sts:DecodeAuthorizationMessage failed ({}); the caller needs that permission, or run `aws sts decode-authorization-message` where it has it",
-                    aws::describe(&e, self.opts.profile.as_deref())
-                )
-            })?;
-        out.decoded_message
-            .ok_or_else(|| "sts:DecodeAuthorizationMessage returned no message".into())
+            .map_err(|e| DecodeError::Call(aws::describe(&e, self.opts.profile.as_deref())))?;
+        out.decoded_message.ok_or(DecodeError::Empty(
+            "sts:DecodeAuthorizationMessage returned no message",
+        ))
     }
 }

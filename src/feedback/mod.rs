@@ -156,9 +156,19 @@ pub enum LoopError {
     /// The refined policy cannot be split to the size limit.
     #[error("{0} (try a larger --size-limit)")]
     TooLarge(#[from] TooLarge),
-    /// The caller's per-iteration hook (writing files) failed.
+    /// The caller's per-iteration checkpoint (writing files) failed.
     #[error("{0}")]
-    Hook(String),
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// A checkpoint file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct CheckpointError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Why.
+    pub source: std::io::Error,
 }
 
 /// Events the caller reports as they happen (progress lines on stderr).
@@ -166,7 +176,8 @@ pub trait Observer {
     /// Something worth one line.
     fn note(&mut self, line: &str);
     /// After each iteration (and after the initial apply): persist the policy and history.
-    fn checkpoint(&mut self, policy: &[Document], history: &History) -> Result<(), String>;
+    fn checkpoint(&mut self, policy: &[Document], history: &History)
+    -> Result<(), CheckpointError>;
 }
 
 /// Denials of one run, each located by iteration and stream.
@@ -225,7 +236,7 @@ pub fn run(
         history.initial_apply = Some(applied);
         observer
             .checkpoint(&policy, history)
-            .map_err(LoopError::Hook)?;
+            .map_err(LoopError::Checkpoint)?;
         settle(observer, opts.settle);
     }
     let initial = policy.clone();
@@ -265,7 +276,7 @@ pub fn run(
             history.outcome = Some(Outcome::Succeeded);
             observer
                 .checkpoint(&policy, history)
-                .map_err(LoopError::Hook)?;
+                .map_err(LoopError::Checkpoint)?;
             return Ok(policy);
         }
         if denials.is_empty() {
@@ -278,7 +289,7 @@ pub fn run(
             history.outcome = Some(Outcome::CommandFailed);
             observer
                 .checkpoint(&policy, history)
-                .map_err(LoopError::Hook)?;
+                .map_err(LoopError::Checkpoint)?;
             return Ok(policy);
         }
         // What is new against the current policy (and what cannot be fixed)...
@@ -301,7 +312,7 @@ pub fn run(
                 history.iterations.push(it);
                 observer
                     .checkpoint(&policy, history)
-                    .map_err(LoopError::Hook)?;
+                    .map_err(LoopError::Checkpoint)?;
                 std::thread::sleep(wait);
                 last_denials = denials;
                 continue;
@@ -316,7 +327,7 @@ pub fn run(
             history.outcome = Some(Outcome::NoProgress);
             observer
                 .checkpoint(&policy, history)
-                .map_err(LoopError::Hook)?;
+                .map_err(LoopError::Checkpoint)?;
             return Ok(policy);
         }
         // ...and the policy rebuilt from the initial one with everything learned so far,
@@ -355,7 +366,7 @@ pub fn run(
         history.iterations.push(it);
         observer
             .checkpoint(&policy, history)
-            .map_err(LoopError::Hook)?;
+            .map_err(LoopError::Checkpoint)?;
         last_denials = denials;
         if i < opts.max_iterations && applier.is_some() {
             settle(observer, opts.settle);
@@ -367,7 +378,7 @@ pub fn run(
     history.outcome = Some(Outcome::MaxIterations);
     observer
         .checkpoint(&policy, history)
-        .map_err(LoopError::Hook)?;
+        .map_err(LoopError::Checkpoint)?;
     Ok(policy)
 }
 
@@ -437,7 +448,7 @@ mod tests {
         fn note(&mut self, line: &str) {
             self.0.push(line.to_string());
         }
-        fn checkpoint(&mut self, _: &[Document], _: &History) -> Result<(), String> {
+        fn checkpoint(&mut self, _: &[Document], _: &History) -> Result<(), CheckpointError> {
             self.1 += 1;
             Ok(())
         }

@@ -48,8 +48,9 @@ pub(crate) fn decode_into(
     decoder: &dyn AuthorizationDecoder,
 ) {
     let decoded = decoder.decode(blob).and_then(|json| {
-        authz::parse_decoded(&json)
-            .ok_or_else(|| "the decoder returned no decoded message".to_string())
+        authz::parse_decoded(&json).ok_or(authz::DecodeError::Empty(
+            "the decoder returned no decoded message",
+        ))
     });
     match decoded {
         Ok(dm) => {
@@ -61,7 +62,7 @@ pub(crate) fn decode_into(
         }
         Err(note) => {
             if let Some(e) = &mut d.encoded {
-                e.note = Some(note);
+                e.note = Some(note.to_string());
             }
             if !d.grants.is_empty() {
                 d.notes
