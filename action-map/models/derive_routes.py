@@ -6,12 +6,13 @@ Usage: derive_routes.py BOTOCORE_DATA CURATED_SERVICES_TSV EVENT_SOURCES_TSV OUT
 
 One `S` line per service model (newest API version), followed by one `O` line per operation.
 
-S  service, signingName, endpointPrefix, protocol (json, rest-json, rest-xml, query, ec2),
+S  service, signingName, endpointPrefix, protocol (json, rest-json, rest-xml,
+   smithy-rpc-v2-cbor, query, ec2: the one botocore calls it with when the model lists several),
    targetPrefix (json), jsonVersion (json), apiVersion, CloudTrail eventSource, model file
 O  operation, HTTP method, request URI template, members, secrets, maps
 
-The method and URI are left empty for the json, query and ec2 protocols (always `POST /`:
-the operation travels in X-Amz-Target or the `Action` parameter). `members` lists the input
+The method and URI are left empty for the json, query, ec2 and cbor protocols (the operation
+travels in X-Amz-Target, the `Action` parameter, or the `/service/S/operation/Op` path). `members` lists the input
 members that do not travel as plain body members under their own name, comma-joined:
 `Name:loc[:wire][*]` with loc `u` (URI label), `q` (query string), `h` (header), `p` (header
 prefix), `P` (payload: the whole body, a structure), `B` (payload: bytes or text, never read
@@ -43,7 +44,9 @@ SECRET_NAMES = {
     "ssecustomerkey", "copysourcessecustomerkey", "webidentitytoken", "samlassertion",
 }
 
-PROTOCOLS = {"json", "rest-json", "rest-xml", "query", "ec2"}
+# In botocore's order of preference (utils.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS): a service
+# listing several is called with the first of these it lists.
+PROTOCOLS = ["json", "rest-json", "rest-xml", "smithy-rpc-v2-cbor", "query", "ec2"]
 LOCATIONS = {"uri": "u", "querystring": "q", "header": "h", "headers": "p"}
 
 
@@ -115,13 +118,11 @@ def main():
     rows, report = [], []
     for svc, path, model in models(data):
         meta = model.get("metadata", {})
-        protocol = meta.get("protocol", "")
-        if protocol not in PROTOCOLS:
-            protocols = [p for p in meta.get("protocols", []) if p in PROTOCOLS]
-            if not protocols:
-                report.append(f"unknown protocol, left out: {svc} ({protocol})")
-                continue
-            protocol = protocols[0]
+        listed = meta.get("protocols") or [meta.get("protocol", "")]
+        protocol = next((p for p in PROTOCOLS if p in listed), None)
+        if protocol is None:
+            report.append(f"unknown protocol, left out: {svc} ({listed})")
+            continue
         endpoint = meta.get("endpointPrefix", svc)
         signing = meta.get("signingName", endpoint)
         source = next(

@@ -6,7 +6,8 @@
 //!   route as well as real hosts. Only the access key id is kept: never the signature or
 //!   the session token.
 //! - The operation comes from the protocol: `X-Amz-Target` (json), the `Action` parameter
-//!   (query, ec2, and the older SQS), or the method and the most specific URI template of
+//!   (query, ec2, and the older SQS), the `/service/S/operation/Op` path (Smithy RPC v2
+//!   CBOR, whose body is not decoded), or the method and the most specific URI template of
 //!   the service models (rest-json, rest-xml). S3's virtual-hosted requests
 //!   (`bucket.s3.amazonaws.com/key`) are routed as their path-style form.
 //! - The parameters are named as CloudTrail names them in `requestParameters`: the member
@@ -145,6 +146,15 @@ pub fn route(req: &Request<'_>) -> Result<Call, RouteError> {
         let op = svc.operation(name);
         let params = json_body(op, req.body);
         (svc, name.to_owned(), Protocol::Json, params)
+    } else if let Some(name) = cbor_operation(req, path) {
+        // Smithy RPC v2 CBOR (newer SDKs for some services): the operation is in the path;
+        // the CBOR body is not decoded, so the call has no parameters.
+        let svc = candidates
+            .iter()
+            .find(|s| s.operation(name).is_some())
+            .copied()
+            .ok_or_else(unknown)?;
+        (svc, name.to_owned(), Protocol::Cbor, Map::new())
     } else if let Some(action) = form_action(req, form, &query_pairs, &candidates) {
         let (action, version, params) = action;
         let svc = candidates
@@ -289,6 +299,20 @@ fn redact(credential: &str) -> String {
 fn is_form(req: &Request<'_>) -> bool {
     req.header("content-type")
         .is_some_and(|c| c.to_ascii_lowercase().contains("x-www-form-urlencoded"))
+}
+
+/// The operation of a Smithy RPC v2 CBOR request (`/service/S/operation/Op` with
+/// `smithy-protocol: rpc-v2-cbor`).
+fn cbor_operation<'a>(req: &Request<'_>, path: &'a str) -> Option<&'a str> {
+    if !req
+        .header("smithy-protocol")
+        .is_some_and(|p| p.eq_ignore_ascii_case("rpc-v2-cbor"))
+    {
+        return None;
+    }
+    let rest = path.strip_prefix("/service/")?;
+    let (_, op) = rest.split_once("/operation/")?;
+    (!op.is_empty() && !op.contains('/')).then_some(op)
 }
 
 /// The query protocols' `Action`, `Version` and other parameters (from a form body and

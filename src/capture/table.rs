@@ -20,6 +20,8 @@ pub enum Protocol {
     RestJson,
     /// REST with an XML body (S3, Route 53, CloudFront).
     RestXml,
+    /// Smithy RPC v2 CBOR: `POST /service/Service/operation/Operation`, a CBOR body.
+    Cbor,
     /// Form-encoded `Action=Operation&Version=…` (IAM, SNS, STS, the older SQS).
     Query,
     /// EC2's variant of the query protocol.
@@ -32,6 +34,7 @@ impl Protocol {
             "json" => Protocol::Json,
             "rest-json" => Protocol::RestJson,
             "rest-xml" => Protocol::RestXml,
+            "smithy-rpc-v2-cbor" => Protocol::Cbor,
             "query" => Protocol::Query,
             "ec2" => Protocol::Ec2,
             _ => return None,
@@ -44,6 +47,7 @@ impl Protocol {
             Protocol::Json => "json",
             Protocol::RestJson => "rest-json",
             Protocol::RestXml => "rest-xml",
+            Protocol::Cbor => "smithy-rpc-v2-cbor",
             Protocol::Query => "query",
             Protocol::Ec2 => "ec2",
         }

@@ -44,7 +44,8 @@ const SECRET_NAMES: &[&str] = &[
 /// (a hostile `Tags.member.999999999.Key` must not allocate a billion slots).
 const MAX_INDEX: usize = 10_000;
 
-/// Nesting deeper than this in an XML body is not read (no recursion without a bound).
+/// Nesting deeper than this in an XML body or a query name is not read (no recursion
+/// without a bound).
 const MAX_DEPTH: usize = 64;
 
 /// Whether the member `name` holds a secret: the operation's model says so, or the name is
@@ -108,7 +109,8 @@ pub fn unflatten(op: Option<&Operation>, params: &[(String, String)]) -> Map<Str
     let mut root = Value::Object(Map::new());
     for (k, v) in params {
         let parts: Vec<&str> = k.split('.').filter(|p| !p.is_empty()).collect();
-        if parts.is_empty() {
+        // No real member path is this deep; a hostile one must not recurse without bound.
+        if parts.is_empty() || parts.len() > MAX_DEPTH {
             continue;
         }
         let secret = parts.iter().any(|p| is_secret(op, p));
