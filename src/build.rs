@@ -79,4 +79,21 @@ fn main() {
         out,
     )
     .unwrap();
+    // The capture routing table (`src/capture/table.rs`), in a file of its own so only the
+    // capture module includes it.
+    let routes = models_dir.join("routes.tsv");
+    println!("cargo:rerun-if-changed={}", routes.display());
+    let routes_rs = if routes.exists() {
+        format!(
+            "pub static ROUTES: &str = include_str!({:?});\n",
+            routes.display().to_string()
+        )
+    } else {
+        "pub static ROUTES: &str = \"\";\n".to_owned()
+    };
+    fs::write(
+        Path::new(&env::var("OUT_DIR").unwrap()).join("routes.rs"),
+        routes_rs,
+    )
+    .unwrap();
 }

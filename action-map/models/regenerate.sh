@@ -17,4 +17,5 @@ python3 derive_event_sources.py "$data" ../catalog/services ../curated/services.
 python3 derive_passrole.py "$data" ../catalog/services ../curated event-sources.tsv passrole.tsv
 python3 derive_kms_parameters.py "$data" ../catalog/services event-sources.tsv kms-parameters.tsv
 python3 derive_resources.py "$data" ../catalog/services ../curated event-sources.tsv resources.tsv
+python3 derive_routes.py "$data" ../curated/services.tsv event-sources.tsv routes.tsv
 echo "botocore $BOTOCORE_VERSION" > VERSION
