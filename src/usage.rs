@@ -193,7 +193,7 @@ mod tests {
                 action: ActionId::lookup("iam:PassRole").unwrap(),
                 resource: resource.into(),
                 condition: Some(Condition {
-                    op: "StringEquals",
+                    op: crate::iam::policy::Operator::STRING_EQUALS,
                     key: "iam:PassedToService",
                     value: value.into(),
                 }),

@@ -154,7 +154,7 @@ fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
         );
         let mut context = std::collections::BTreeMap::new();
         if let Some(c) = &p.condition {
-            prop_assert_eq!(c.op, "StringEquals");
+            prop_assert_eq!(c.op.to_string(), "StringEquals");
             context.insert(c.key.to_string(), vec![c.value.clone()]);
         }
         let req = Request {

@@ -331,7 +331,7 @@ fn pass_condition(action: ActionId, service: Option<&'static str>) -> Option<Con
         .then_some(service)
         .flatten()
         .map(|s| Condition {
-            op: "StringEquals",
+            op: crate::iam::policy::Operator::STRING_EQUALS,
             key: "iam:PassedToService",
             value: s.to_owned(),
         })

@@ -13,6 +13,8 @@ use std::fmt::Display;
 use std::hash::{Hash, Hasher};
 
 use hashbrown::Equivalent;
+
+use super::policy::Operator;
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 /// A condition on a permission (today: `iam:PassedToService` on `iam:PassRole`).
@@ -21,7 +23,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Condition {
     /// Operator (`StringEquals`).
-    pub op: &'static str,
+    pub op: Operator,
     /// Key (`iam:PassedToService`).
     pub key: &'static str,
     /// Value.
@@ -64,7 +66,7 @@ impl Serialize for Condition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ConditionRef<'a> {
     /// Operator.
-    pub op: &'static str,
+    pub op: Operator,
     /// Key.
     pub key: &'static str,
     /// Value.
@@ -94,7 +96,7 @@ impl Serialize for ConditionRef<'_> {
             }
         }
         let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry(self.op, &Block(self.key, self.value))?;
+        m.serialize_entry(&self.op.to_string(), &Block(self.key, self.value))?;
         m.end()
     }
 }
@@ -248,7 +250,7 @@ mod tests {
             action: "iam:PassRole",
             resource: resource.into(),
             condition: Some(Condition {
-                op: "StringEquals",
+                op: Operator::STRING_EQUALS,
                 key: "iam:PassedToService",
                 value: value.into(),
             }),
@@ -289,7 +291,7 @@ mod tests {
             action: "iam:PassRole",
             resource: &resource,
             condition: Some(ConditionRef {
-                op: "StringEquals",
+                op: Operator::STRING_EQUALS,
                 key: "iam:PassedToService",
                 value: &value,
             }),

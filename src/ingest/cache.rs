@@ -322,7 +322,7 @@ fn usage_to(u: &UsageSet) -> Vec<StoredUsage> {
                 resource: resource.clone(),
                 condition: condition
                     .as_ref()
-                    .map(|c| (c.op.to_owned(), c.key.to_owned(), c.value.clone())),
+                    .map(|c| (c.op.to_string(), c.key.to_owned(), c.value.clone())),
                 count: *count,
                 first: *first,
                 last: *last,
@@ -358,7 +358,7 @@ fn usage_from(stored: Vec<StoredUsage>) -> Option<UsageSet> {
             resource: s.resource,
             condition: match s.condition {
                 Some((op, key, value)) => Some(Condition {
-                    op: intern(&op)?,
+                    op: op.parse().ok()?,
                     key: intern(&key)?,
                     value,
                 }),

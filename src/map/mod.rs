@@ -414,7 +414,7 @@ fn add_passrole<'a>(
                     action: pass,
                     resource: role.arn,
                     condition: Some(ConditionRef {
-                        op: "StringEquals",
+                        op: crate::iam::policy::Operator::STRING_EQUALS,
                         key: "iam:PassedToService",
                         value: rule.service,
                     }),

@@ -15,7 +15,7 @@ use crate::catalog::{ActionId, Levels};
 use crate::iam::arn::Arn;
 use crate::iam::pattern::{Tokenized, is_pattern};
 use crate::iam::permission::{Condition, Permission};
-use crate::iam::policy::{Conditions, Effect, OneOrMany, Operator, OperatorBase, Statement};
+use crate::iam::policy::{Conditions, Effect, OneOrMany, Statement};
 use crate::policy::perrun::{self, Evidence};
 use crate::usage::{Usage, UsageSet};
 
@@ -118,13 +118,9 @@ impl SynthStatement {
     /// The policy-model statement.
     pub fn to_statement(&self) -> Statement {
         let condition = self.condition.as_ref().map(|c| {
-            // The mapper writes IAM operator names; `StringEquals` is the only one today.
-            let op =
-                c.op.parse::<Operator>()
-                    .unwrap_or(Operator::from(OperatorBase::StringEquals));
             let mut block = Conditions::new();
             block
-                .entry(op)
+                .entry(c.op)
                 .or_default()
                 .insert(c.key.to_string(), OneOrMany(vec![c.value.clone()]));
             block

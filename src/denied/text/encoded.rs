@@ -101,7 +101,7 @@ fn apply_decoded(d: &mut Denial, ctx: &Context, dm: &authz::Decoded) {
             g.permission.action.prefix == "iam" && g.permission.action.name == "PassRole"
         }) {
             g.permission.condition = Some(crate::iam::permission::Condition {
-                op: "StringEquals",
+                op: crate::iam::policy::Operator::STRING_EQUALS,
                 key: "iam:PassedToService",
                 value: svc.to_string(),
             });

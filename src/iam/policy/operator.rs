@@ -184,13 +184,23 @@ pub struct Operator {
     pub set: Option<SetQualifier>,
 }
 
-impl From<OperatorBase> for Operator {
-    fn from(base: OperatorBase) -> Self {
+impl Operator {
+    /// `StringEquals`: what the mapper writes (`iam:PassedToService` on PassRole).
+    pub const STRING_EQUALS: Operator = Operator::plain(OperatorBase::StringEquals);
+
+    /// The base alone: no `IfExists`, no set qualifier.
+    pub const fn plain(base: OperatorBase) -> Operator {
         Operator {
             base,
             if_exists: false,
             set: None,
         }
+    }
+}
+
+impl From<OperatorBase> for Operator {
+    fn from(base: OperatorBase) -> Self {
+        Operator::plain(base)
     }
 }
 
