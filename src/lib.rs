@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | core | `iam`, `percent` | The typed IAM model with no I/O: ARNs, wildcard patterns, the policy document AST, permissions, the evaluator. |
 //! | catalog | `catalog` | What AWS defines: services, actions, resource types and ARN templates, plus the curated and derived tables in `action-map/`. |
-//! | reading | `decode`, `source`, `aws` | Getting CloudTrail records: the `Source` trait (local files, stdin, S3), object layouts, the record decoder, AWS SDK configuration. |
+//! | reading | `decode`, `source`, `aws`, `capture` | Getting CloudTrail records: the `Source` trait (local files, stdin, S3), object layouts, the record decoder, AWS SDK configuration, live capture of a workload's AWS calls through a local proxy. |
 //! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
 //! | usage | `usage`, `report`, `ingest` | The ingest pipeline driving any source into a usage set with evidence, and the accounting of every object and record. |
 //! | synthesis | `policy`, `generate` | From usage to policy documents: grouping, per-run generalization, splitting to quotas, JSON/Terraform/CloudFormation. |
@@ -21,6 +21,7 @@
 //! allocates nothing per record once warmed up (`tests/no_alloc.rs`).
 pub mod apply;
 pub mod aws;
+pub mod capture;
 pub mod catalog;
 pub mod cli;
 pub mod decode;

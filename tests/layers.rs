@@ -12,7 +12,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     ("core", &["iam", "percent"]),
     ("catalog", &["catalog"]),
-    ("reading", &["decode", "source", "aws"]),
+    ("reading", &["decode", "source", "aws", "capture"]),
     ("mapping", &["map", "select"]),
     ("usage", &["usage", "report", "ingest"]),
     ("synthesis", &["policy", "generate"]),

@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
 //! the result to an exit code.
 
+mod capture;
 mod generate;
 mod principals;
 mod refine;
@@ -16,6 +17,7 @@ use crate::map::FailureClass;
 use crate::policy::emit::Format;
 use crate::policy::split::SizeLimit;
 use crate::select::PrincipalFilter;
+pub use capture::CaptureArgs;
 pub use refine::RefineArgs;
 pub use run_loop::LoopArgs;
 
@@ -81,6 +83,9 @@ pub enum Command {
     Refine(RefineArgs),
     /// Run a workload, add what it was denied, apply, and run again until it passes.
     Loop(LoopArgs),
+    /// Run a command behind a local proxy and record every AWS call it makes, as
+    /// CloudTrail records (NDJSON).
+    Capture(CaptureArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -292,6 +297,7 @@ pub fn run() -> u8 {
         Command::Principals(a) => principals::run(a),
         Command::Refine(a) => refine::run(a),
         Command::Loop(a) => run_loop::run(a),
+        Command::Capture(a) => capture::run(a),
     };
     match result {
         Ok(code) => code,
