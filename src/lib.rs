@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | core | `iam`, `percent` | The typed IAM model with no I/O: ARNs, wildcard patterns, the policy document AST, permissions, the evaluator. |
 //! | catalog | `catalog` | What AWS defines: services, actions, resource types and ARN templates, plus the curated and derived tables in `action-map/`. |
-//! | reading | `decode`, `source`, `aws`, `capture` | Getting CloudTrail records: the `Source` trait (local files, stdin, S3), object layouts, the record decoder, AWS SDK configuration, and live capture's routing of raw AWS requests into CloudTrail-shaped records. |
+//! | reading | `decode`, `source`, `aws`, `capture` | Getting CloudTrail records: the `Source` trait (local files, stdin, S3), object layouts, the record decoder, AWS SDK configuration, and live capture: a local proxy that sees a workload's AWS calls and writes them as CloudTrail-shaped records. |
 //! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
 //! | usage | `usage`, `report`, `ingest` | The ingest pipeline driving any source into a usage set with evidence, and the accounting of every object and record. |
 //! | synthesis | `policy`, `generate` | From usage to policy documents: grouping, per-run generalization, splitting to quotas, JSON/Terraform/CloudFormation. |

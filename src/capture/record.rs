@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::iam::arn::Arn;
 use serde_json::{Map, Value, json};
 
 use super::route::Call;
@@ -89,10 +90,9 @@ pub fn record(call: &Call, outcome: &Outcome<'_>, who: &Who<'_>, time: SystemTim
 /// `userIdentity` for an ARN, as CloudTrail writes it for that kind of principal.
 fn user_identity(who: &Who<'_>, access_key_id: &str) -> Value {
     let mut id = Map::new();
-    let parts: Vec<&str> = who.arn.splitn(6, ':').collect();
-    let (partition, resource) = match parts.as_slice() {
-        ["arn", p, _, _, _, r] => (*p, *r),
-        _ => ("aws", ""),
+    let (partition, resource) = match Arn::parse(who.arn) {
+        Ok(a) => (a.partition(), a.resource()),
+        Err(_) => ("aws", ""),
     };
     let (ty, name) = if resource == "root" {
         ("Root", None)
@@ -106,7 +106,10 @@ fn user_identity(who: &Who<'_>, access_key_id: &str) -> Value {
         ("Unknown", None)
     };
     id.insert("type".into(), ty.into());
-    id.insert("arn".into(), who.arn.into());
+    // Only `--account` given: the principal is unknown, and no `arn` is made up.
+    if !who.arn.is_empty() {
+        id.insert("arn".into(), who.arn.into());
+    }
     id.insert("accountId".into(), who.account_id.into());
     if !access_key_id.is_empty() {
         id.insert("accessKeyId".into(), access_key_id.into());
@@ -195,27 +198,7 @@ pub fn event_time(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The civil date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    crate::decode::record::format_time(secs)
 }
 
 /// A fresh version-4 UUID. The bytes come from the standard library's randomly keyed

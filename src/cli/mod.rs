@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
 //! the result to an exit code.
 
+mod capture;
 mod generate;
 mod principals;
 mod refine;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use capture::CaptureArgs;
 use iamtrail::map::FailureClass;
 use iamtrail::policy::emit::Format;
 use iamtrail::policy::split::SizeLimit;
@@ -107,6 +109,9 @@ pub enum Command {
     Refine(RefineArgs),
     /// Run a workload, add what it was denied, apply, and run again until it passes.
     Loop(LoopArgs),
+    /// Run a command behind a local proxy and record every AWS call it makes, as
+    /// CloudTrail records (NDJSON).
+    Capture(CaptureArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -318,6 +323,7 @@ pub fn run() -> u8 {
         Command::Principals(a) => principals::run(a),
         Command::Refine(a) => refine::run(a),
         Command::Loop(a) => run_loop::run(a),
+        Command::Capture(a) => capture::run(a),
     };
     match result {
         Ok(code) => code,

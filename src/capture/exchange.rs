@@ -1,0 +1,49 @@
+//! From what the proxy saw to what a trail says: an [`Exchange`] routed ([`route`]) and
+//! written as a CloudTrail record ([`record`]).
+
+use serde_json::Value;
+
+use super::who::Identity;
+use super::{Exchange, Outcome, Request, RouteError, Who, record, route};
+
+/// The CloudTrail record of one exchange, or why the router could not name its call.
+pub fn to_record(x: &Exchange, who: &Identity) -> Result<Value, RouteError> {
+    let headers = pairs(&x.request_headers);
+    let (path, query) = x
+        .path_and_query
+        .split_once('?')
+        .unwrap_or((&x.path_and_query, ""));
+    let request = Request {
+        method: x.method.as_str(),
+        host: &x.host,
+        path,
+        query,
+        headers: &headers,
+        body: &x.request_body,
+    };
+    let call = route(&request)?;
+    let response_headers = pairs(&x.response_headers);
+    let outcome = Outcome {
+        status: x.status,
+        headers: &response_headers,
+        body: &x.response_body,
+    };
+    let who = Who {
+        arn: who.arn.as_deref().unwrap_or(""),
+        account_id: &who.account,
+    };
+    let mut r = record(&call, &outcome, &who, x.start);
+    // No response at all: the call never reached AWS (connection, TLS verification).
+    if let Some(e) = &x.upstream_error {
+        r["errorCode"] = Value::String("ConnectionError".into());
+        r["errorMessage"] = Value::String(e.clone());
+    }
+    Ok(r)
+}
+
+/// Headers as (name, value) pairs; values that are not text are left out.
+fn pairs(h: &hyper::HeaderMap) -> Vec<(&str, &str)> {
+    h.iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect()
+}
