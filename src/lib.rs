@@ -8,7 +8,7 @@
 //!
 //! | Layer | Modules | What it is |
 //! |---|---|---|
-//! | core | `iam`, `percent` | The typed IAM model with no I/O: ARNs, wildcard patterns, the policy document AST, permissions, the evaluator. |
+//! | core | `iam`, `percent`, `time` | The typed IAM model with no I/O: ARNs, wildcard patterns, the policy document AST, permissions, the evaluator. |
 //! | catalog | `catalog` | What AWS defines: services, actions, resource types and ARN templates, plus the curated and derived tables in `action-map/`. |
 //! | reading | `decode`, `source`, `aws`, `capture` | Getting CloudTrail records: the `Source` trait (local files, stdin, S3), object layouts, the record decoder, AWS SDK configuration, and live capture: a local proxy that sees a workload's AWS calls and writes them as CloudTrail-shaped records. |
 //! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
@@ -36,4 +36,5 @@ pub mod policy;
 pub mod report;
 pub mod select;
 pub mod source;
+pub mod time;
 pub mod usage;

@@ -10,7 +10,7 @@ use std::path::Path;
 /// Layers, bottom first, and the top-level modules in each. Keep in step with the
 /// layer map in `src/lib.rs`.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("core", &["iam", "percent"]),
+    ("core", &["iam", "percent", "time"]),
     ("catalog", &["catalog"]),
     ("reading", &["decode", "source", "aws", "capture"]),
     ("mapping", &["map", "select"]),

@@ -5,6 +5,9 @@ use simd_json::prelude::ValueIntoString as _;
 // `into_string` (not `as_str`) keeps the input's lifetime on tape values.
 use simd_json::tape::Value;
 
+use crate::time::days_from_civil;
+pub use crate::time::{civil, format_time};
+
 /// A JSON value inside a record (request parameters and the like). `Copy`: a slice of
 /// the tape.
 pub type Json<'a> = Value<'a, 'a>;
@@ -288,7 +291,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let days = days_from_civil(y, m, d);
+    let days = days_from_civil(y, m as u32, d as u32);
     if b.len() == 10 {
         return Some(days * 86_400);
     }
@@ -316,42 +319,6 @@ pub fn parse_time(s: &str) -> Option<i64> {
         _ => return None,
     };
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss - offset)
-}
-
-/// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_time(t: i64) -> String {
-    let (y, m, d, hh, mm, ss) = civil(t);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
-}
-
-/// (year, month, day, hour, minute, second), UTC, of epoch seconds (proleptic Gregorian).
-pub fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-    let s = t.rem_euclid(86_400);
-    (y, m, d, s / 3600, s / 60 % 60, s % 60)
-}
-
-// Howard Hinnant's algorithms, proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! - [`eval`]: one evaluator (a request and a policy set in; the decision and the
 //!   statements that decided it out).
 //!
-//! The core does no I/O and imports nothing from the crate above it (only `percent`):
+//! The core does no I/O and imports nothing from the crate above it (only `percent` and `time`):
 //! every other layer may use it.
 pub mod arn;
 pub mod eval;

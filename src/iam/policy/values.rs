@@ -4,6 +4,8 @@
 
 use std::net::IpAddr;
 
+use crate::time::days_from_civil;
+
 /// A number as the Numeric operators read it.
 pub fn number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|n| n.is_finite())
@@ -42,7 +44,7 @@ pub fn date(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=days_in_month(y, m)).contains(&d) {
         return None;
     }
-    let mut ms = days_from_civil(y, m, d) * 86_400_000;
+    let mut ms = days_from_civil(y, m as u32, d as u32) * 86_400_000;
     let rest = &s[10..];
     if rest.is_empty() {
         return Some(ms);
@@ -101,17 +103,6 @@ fn days_in_month(y: i64, m: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// An IPv4 or IPv6 range (`203.0.113.0/24`, `2001:db8::/32`; a bare address is a /32 or

@@ -22,6 +22,7 @@
 //! source runs the steps against the bucket.
 
 use crate::source::ListFilter;
+pub use crate::time::{civil_from_days, days_from_civil};
 
 /// How late CloudTrail may deliver a record after its eventTime and still be found: the
 /// window's last day folder is that of `end + DELIVERY_SLACK` (typical delivery takes
@@ -123,30 +124,6 @@ impl Prune {
         let (f, l) = (self.first_day?, self.last_day?);
         (l - f < MAX_DAYS_ENUMERATED).then_some(f..=l)
     }
-}
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number (inverse of [`days_from_civil`]).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 fn month_days(y: i64, m: u32) -> (i64, i64) {
