@@ -8,7 +8,7 @@ use super::{Exchange, Outcome, Request, RouteError, Who, record, route};
 
 /// The CloudTrail record of one exchange, or why the router could not name its call.
 pub fn to_record(x: &Exchange, who: &Identity) -> Result<Value, RouteError> {
-    let headers = pairs(&x.request_headers);
+    let headers = header_pairs(&x.request_headers);
     let (path, query) = x
         .path_and_query
         .split_once('?')
@@ -22,7 +22,7 @@ pub fn to_record(x: &Exchange, who: &Identity) -> Result<Value, RouteError> {
         body: &x.request_body,
     };
     let call = route(&request)?;
-    let response_headers = pairs(&x.response_headers);
+    let response_headers = header_pairs(&x.response_headers);
     let outcome = Outcome {
         status: x.status,
         headers: &response_headers,
@@ -42,7 +42,7 @@ pub fn to_record(x: &Exchange, who: &Identity) -> Result<Value, RouteError> {
 }
 
 /// Headers as (name, value) pairs; values that are not text are left out.
-fn pairs(h: &hyper::HeaderMap) -> Vec<(&str, &str)> {
+pub(crate) fn header_pairs(h: &hyper::HeaderMap) -> Vec<(&str, &str)> {
     h.iter()
         .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
         .collect()

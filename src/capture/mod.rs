@@ -96,8 +96,6 @@ pub trait Recorder: Send + Sync + 'static {
 pub struct Scope {
     /// Access key id (not a secret; CloudTrail logs it).
     pub access_key: String,
-    /// `YYYYMMDD`.
-    pub date: String,
     /// Signing region (`us-east-1`; SigV4a may give `*`).
     pub region: String,
     /// Signing name (`s3`, `sqs`, `execute-api`…).
@@ -124,66 +122,38 @@ impl Exchange {
     }
 
     /// The SigV4 credential scope, from the `Authorization` header or a presigned
-    /// query's `X-Amz-Credential`.
+    /// query's `X-Amz-Credential` (read by the router's own parser).
     pub fn scope(&self) -> Option<Scope> {
-        let auth = self
-            .request_headers
-            .get(hyper::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let cred = match auth {
-            Some(a) if a.starts_with("AWS4-") => {
-                let at = a.find("Credential=")? + "Credential=".len();
-                let rest = &a[at..];
-                rest[..rest.find([',', ' ']).unwrap_or(rest.len())].to_string()
-            }
-            _ => {
-                let raw = self
-                    .query()
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("X-Amz-Credential="))?;
-                crate::percent::percent_decode(raw, false)
-            }
+        let headers = exchange::header_pairs(&self.request_headers);
+        let (path, query) = self
+            .path_and_query
+            .split_once('?')
+            .unwrap_or((&self.path_and_query, ""));
+        let req = Request {
+            method: self.method.as_str(),
+            host: &self.host,
+            path,
+            query,
+            headers: &headers,
+            body: &[],
         };
-        let mut parts = cred.split('/');
-        let scope = Scope {
-            access_key: parts.next()?.to_string(),
-            date: parts.next()?.to_string(),
-            region: parts.next()?.to_string(),
-            service: parts.next()?.to_string(),
-        };
-        (parts.next()? == "aws4_request").then_some(scope)
+        let s = route::scope(&req, &wire::pairs(query)).ok()?;
+        Some(Scope {
+            access_key: s.access_key_id,
+            region: s.region,
+            service: s.service,
+        })
     }
 
-    /// The error code of a failed call, from the `x-amzn-ErrorType` header, a JSON
-    /// `__type`/`code`, or an XML `<Code>`.
+    /// The error code of a failed call, as its record gives it ([`record::error_of`]).
     pub fn error_code(&self) -> Option<String> {
-        if self.status < 300 {
-            return None;
-        }
-        let clean = |s: &str| {
-            let s = s.split(':').next().unwrap_or(s);
-            let s = s.rsplit('#').next().unwrap_or(s);
-            Some(s.trim().to_string()).filter(|s| !s.is_empty())
-        };
-        if let Some(t) = self
-            .response_headers
-            .get("x-amzn-errortype")
-            .and_then(|v| v.to_str().ok())
-        {
-            return clean(t);
-        }
-        let body = String::from_utf8_lossy(&self.response_body);
-        let body = body.trim_start();
-        if body.starts_with('{') {
-            let v: serde_json::Value = serde_json::from_str(body).ok()?;
-            let t = ["__type", "code", "Code"]
-                .iter()
-                .find_map(|k| v.get(*k)?.as_str())?;
-            return clean(t);
-        }
-        let at = body.find("<Code>")? + "<Code>".len();
-        let end = body[at..].find("</Code>")?;
-        clean(&body[at..at + end])
+        let headers = exchange::header_pairs(&self.response_headers);
+        record::error_of(&Outcome {
+            status: self.status,
+            headers: &headers,
+            body: &self.response_body,
+        })
+        .map(|(code, _)| code)
     }
 
     /// The call was refused for want of permission (not for bad credentials).

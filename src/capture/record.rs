@@ -168,10 +168,12 @@ pub fn error_of(outcome: &Outcome<'_>) -> Option<(String, Option<String>)> {
         code = find(v, "Code");
         message = find(v, "Message");
     }
+    // Smithy's JSON protocols: the `x-amzn-ErrorType` header names the error when present,
+    // the body's `__type`/`code` otherwise.
     let code = query_code
+        .or(header_code)
         .map(str::to_owned)
         .or(code)
-        .or(header_code.map(str::to_owned))
         .unwrap_or_else(|| match outcome.status {
             403 => "AccessDenied".into(),
             404 => "NotFound".into(),

@@ -102,10 +102,10 @@ pub enum RouteError {
 }
 
 /// The credential scope's parts.
-struct Scope {
-    access_key_id: String,
-    region: String,
-    service: String,
+pub(crate) struct Scope {
+    pub(crate) access_key_id: String,
+    pub(crate) region: String,
+    pub(crate) service: String,
 }
 
 /// Routes one request to its AWS call.
@@ -248,7 +248,7 @@ fn host_names(host: &str, s: &Service) -> bool {
 }
 
 /// The credential scope from the `Authorization` header or a presigned URL.
-fn scope(req: &Request<'_>, query: &[(String, String)]) -> Result<Scope, RouteError> {
+pub(crate) fn scope(req: &Request<'_>, query: &[(String, String)]) -> Result<Scope, RouteError> {
     let credential = if let Some(auth) = req.header("authorization") {
         let Some(at) = auth.find("Credential=") else {
             return Err(RouteError::NotSigned);
