@@ -177,11 +177,28 @@ pub fn exit_code(status: ExitStatus) -> i32 {
 /// SIGTERM and SIGHUP sent to iamtrail are passed on to it; SIGINT is not taken (the
 /// terminal sends it to the child as well), so the capture is still written.
 pub async fn run(cmd: &[OsString], env: &ChildEnv) -> std::io::Result<ExitStatus> {
+    run_with(cmd, env, false).await
+}
+
+/// As [`run`]; with `stdout_to_stderr`, the child's standard output goes to this
+/// process's standard error (when this one's standard output carries a result).
+pub async fn run_with(
+    cmd: &[OsString],
+    env: &ChildEnv,
+    stdout_to_stderr: bool,
+) -> std::io::Result<ExitStatus> {
     let (program, args) = cmd
         .split_first()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no command"))?;
     let mut c = tokio::process::Command::new(program);
     c.args(args);
+    #[cfg(unix)]
+    if stdout_to_stderr {
+        use std::os::fd::AsFd;
+        c.stdout(std::io::stderr().as_fd().try_clone_to_owned()?);
+    }
+    #[cfg(not(unix))]
+    let _ = stdout_to_stderr;
     for k in &env.unset {
         c.env_remove(k);
     }

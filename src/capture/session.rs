@@ -43,6 +43,9 @@ pub enum CaptureError {
 pub struct Setup {
     /// Extra CAs trusted for upstream servers, besides the system roots.
     pub upstream_ca: Vec<CertificateDer<'static>>,
+    /// [`run`]: the workload's standard output goes to standard error (where standard
+    /// output carries a result, as `generate -- CMD`'s policy).
+    pub stdout_to_stderr: bool,
 }
 
 /// Runs `workload` with the proxy up: it gets the child's environment and a handle on
@@ -152,7 +155,7 @@ pub fn run(
 ) -> Result<Captured, CaptureError> {
     let records = Records::new(who);
     let (status, counts) = with_proxy(setup, Box::new(records.clone()), env, |ce, rt| {
-        rt.block_on(child::run(cmd, ce))
+        rt.block_on(child::run_with(cmd, ce, setup.stdout_to_stderr))
     })?;
     Ok(Captured {
         status,

@@ -99,7 +99,10 @@ pub fn run(args: CaptureArgs) -> anyhow::Result<u8> {
         None => caller_identity()?,
     };
     let (recorder, written) = recorders(records_out, exchanges_out, who);
-    let setup = Setup { upstream_ca };
+    let setup = Setup {
+        upstream_ca,
+        stdout_to_stderr: false,
+    };
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let (status, counts) = session::with_proxy(&setup, recorder, &env, |ce, rt| {
         match rt.block_on(child::run(&args.command, ce)) {
