@@ -34,6 +34,14 @@ use std::process::ExitStatus;
 
 use rustls::pki_types::CertificateDer;
 
+/// What to tell the user when no AWS call went through the proxy while the workload ran.
+pub const IGNORED_PROXY: &str = "If the workload calls AWS, it ignores \
+    the proxy settings: the AWS CLI, boto3, Go and most SDKs read HTTPS_PROXY and \
+    AWS_CA_BUNDLE, which capture sets; a program that builds its own HTTP client must \
+    be pointed at $IAMTRAIL_CAPTURE_PROXY and trust $IAMTRAIL_CAPTURE_CA (the JVM: \
+    -Dhttps.proxyHost/-Dhttps.proxyPort and a trust store; Node: an agent), and Go never \
+    proxies 127.0.0.1 or localhost endpoints";
+
 /// Domains whose traffic must reach the proxy: entries of `NO_PROXY` that cover them are
 /// dropped.
 const AWS_DOMAINS: &[&str] = &["amazonaws.com", "amazonaws.com.cn", "api.aws"];

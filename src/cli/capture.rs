@@ -174,13 +174,10 @@ pub fn run(args: CaptureArgs) -> anyhow::Result<u8> {
     if counts.recorded == 0 && status.is_some() {
         lines.push(Line {
             level: Level::Warning,
-            text: "capture: no AWS call went through the proxy. If the workload calls AWS, it ignores \
-                   the proxy settings: the AWS CLI, boto3, Go and most SDKs read HTTPS_PROXY and \
-                   AWS_CA_BUNDLE, which capture sets; a program that builds its own HTTP client must \
-                   be pointed at $IAMTRAIL_CAPTURE_PROXY and trust $IAMTRAIL_CAPTURE_CA (the JVM: \
-                   -Dhttps.proxyHost/-Dhttps.proxyPort and a trust store; Node: an agent), and Go never \
-                   proxies 127.0.0.1 or localhost endpoints"
-                .to_string(),
+            text: format!(
+                "capture: no AWS call went through the proxy. {}",
+                child::IGNORED_PROXY
+            ),
         });
     }
     print(&lines, false);

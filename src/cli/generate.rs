@@ -339,7 +339,8 @@ fn capture_input(a: &GenerateArgs) -> Result<(Option<tempfile::TempDir>, PathBuf
     }
     if got.counts.recorded == 0 {
         eprintln!(
-            "iamtrail: warning: capture: no AWS call went through the proxy; if {program} calls AWS, it ignores the proxy settings (see `iamtrail capture --help`)"
+            "iamtrail: warning: capture: no AWS call went through the proxy. {}",
+            child::IGNORED_PROXY
         );
     }
     Ok((dir, path))

@@ -326,10 +326,10 @@ pub fn run(
             && c.calls == 0
             && !run.success
         {
-            it.notes.push(
-                "the capture saw no AWS call: if the workload calls AWS, it ignores the proxy settings (see `iamtrail capture --help`)"
-                    .into(),
-            );
+            it.notes.push(format!(
+                "the capture saw no AWS call. {}",
+                crate::capture::child::IGNORED_PROXY
+            ));
         }
         if run.dropped > 0 {
             it.notes.push(format!(
