@@ -202,6 +202,11 @@ impl hyper::body::Body for Chunks {
 /// Runs `iamtrail capture ARGS` with fake credentials, no AWS config files, no proxy
 /// settings of the machine's, the virtualenv's tools first on PATH, and `env`.
 fn capture(args: &[&str], env: &[(&str, &str)]) -> Output {
+    iamtrail("capture", args, env)
+}
+
+/// As [`capture`], for the subcommand `sub`.
+fn iamtrail(sub: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let bin_dir = venv().join("bin");
     let path = format!(
         "{}:{}",
@@ -209,7 +214,7 @@ fn capture(args: &[&str], env: &[(&str, &str)]) -> Output {
         std::env::var("PATH").unwrap_or_default()
     );
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamtrail"));
-    cmd.arg("capture").args(args).current_dir(common::root());
+    cmd.arg(sub).args(args).current_dir(common::root());
     for k in [
         "HTTPS_PROXY",
         "HTTP_PROXY",
@@ -599,4 +604,75 @@ async fn https_calls_are_intercepted_and_upstream_tls_is_verified() {
         "{why}"
     );
     assert!(common::stderr(&out).contains("could not reach their server"));
+}
+
+/// `generate -- CMD`: capture, then the policy from the calls, as from any trail; the
+/// records are kept only with `--capture-output`.
+#[test]
+fn generate_runs_the_command_under_capture() {
+    let moto = Moto::start();
+    let ep = moto.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.txt");
+    std::fs::write(&file, "v1").unwrap();
+    let script = format!(
+        "aws s3 mb s3://gen-bucket\n\
+         aws s3 cp '{}' s3://gen-bucket/releases/app.txt\n\
+         aws sqs create-queue --endpoint-url \"$AWS_ENDPOINT_URL\" --queue-name gen-queue >/dev/null\n",
+        file.display()
+    );
+    let want: Vec<(String, String)> = vec![
+        ("s3:CreateBucket".into(), "arn:aws:s3:::gen-bucket".into()),
+        (
+            "s3:PutObject".into(),
+            "arn:aws:s3:::gen-bucket/releases/app.txt".into(),
+        ),
+        (
+            "sqs:CreateQueue".into(),
+            "arn:aws:sqs:eu-west-1:123456789012:gen-queue".into(),
+        ),
+    ];
+    let pairs = |out: &Output| {
+        let policy: serde_json::Value = serde_json::from_str(&common::stdout(out)).unwrap();
+        let mut got = common::grants(&policy);
+        got.sort();
+        got
+    };
+    let records = dir.path().join("records.ndjson");
+    let out = iamtrail(
+        "generate",
+        &[
+            "--capture-output",
+            records.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+        &[("AWS_ENDPOINT_URL", &ep)],
+    );
+    let stderr = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(pairs(&out), want, "{stderr}");
+    assert!(stderr.contains("3 AWS call(s) recorded"), "{stderr}");
+    let kept = lines(&records);
+    assert_eq!(kept.len(), 3);
+    assert_eq!(kept[0]["eventName"], "CreateBucket");
+    assert_no_secret(&std::fs::read_to_string(&records).unwrap(), "records");
+
+    // The same without --capture-output: the same policy (the second CreateBucket fails,
+    // the bucket exists: a failed call still counts), no records left behind.
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = iamtrail(
+        "generate",
+        &["--", "sh", "-c", &script],
+        &[("AWS_ENDPOINT_URL", &ep), ("TMPDIR", tmp.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(pairs(&out), want);
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    // Inputs and a command do not mix.
+    let out = iamtrail("generate", &["x.json", "--", "true"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
 }

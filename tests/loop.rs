@@ -8,9 +8,12 @@
 //!
 //! moto evaluates the Resource element only for S3 (bucket and key ARNs), SQS queues that
 //! exist and IAM roles; other calls are authorized on `*`, and its messages never name a
-//! resource. So the loop runs with `--unknown-resource any`, and the test checks that
-//! the S3 grants are scoped to the exact bucket and object (the CLI prints the `s3://`
-//! URL) while every other grant is exactly an action the script called.
+//! resource. So the text-only loop (`--no-capture`) runs with `--unknown-resource any`,
+//! and the test checks that the S3 grants are scoped to the exact bucket and object (the
+//! CLI prints the `s3://` URL) while every other grant is exactly an action the script
+//! called. With default flags the loop captures the workload's calls: a workload on what
+//! moto scopes (S3 objects, an existing queue) converges to its exact resources even
+//! though the AWS CLI prints S3's bare `Access Denied`.
 
 mod common;
 
@@ -154,7 +157,13 @@ fn the_loop_converges_to_exactly_what_the_trial_script_needs() {
         &creds,
         &policy,
         "trial",
-        &["--unknown-resource", "any", "--max-iterations", "20"],
+        &[
+            "--no-capture",
+            "--unknown-resource",
+            "any",
+            "--max-iterations",
+            "20",
+        ],
         &["env", "AWS_PROFILE=trial", trial.to_str().unwrap()],
     );
     let err = String::from_utf8_lossy(&o.stderr).to_string();
@@ -470,4 +479,118 @@ fn without_apply_the_workload_reads_the_policy_file_and_exit_codes_say_how_it_en
     let o = run(&[], &["/nonexistent/workload"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(common::stderr(&o).contains("cannot run `/nonexistent/workload`"));
+}
+
+/// Default flags: the loop captures the workload's calls, so S3's bare `Access Denied`
+/// (`s3api put-object` prints no bucket or key) and a denial the workload hides are both
+/// learned with their exact resources, and it converges to exactly the pairs called.
+#[test]
+fn with_default_flags_the_loop_captures_and_converges_to_the_exact_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (moto, creds) = enforcing_server(dir.path());
+    // An existing queue (made with the admin's keys): moto scopes SQS calls to it.
+    let made = Command::new(moto.python())
+        .args([
+            "-c",
+            &format!(
+                "import boto3; print(boto3.Session(profile_name='admin').client('sqs', endpoint_url='{}', region_name='us-east-1').create_queue(QueueName='jobs')['QueueUrl'])",
+                moto.endpoint()
+            ),
+        ])
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_CONFIG_FILE", creds.with_file_name("no-config"))
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", common::stderr(&made));
+    let queue = String::from_utf8_lossy(&made.stdout).trim().to_string();
+    let script = dir.path().join("workload.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n\
+             set -e\n\
+             aws() {{ command aws --endpoint-url \"$AWS_ENDPOINT\" --region us-east-1 \"$@\"; }}\n\
+             echo \"build $IAMTRAIL_LOOP_ITERATION\" > \"$HOME/app.txt\"\n\
+             aws s3api create-bucket --bucket iamtrail-release > /dev/null\n\
+             aws s3api get-object --bucket iamtrail-release --key releases/app.txt \"$HOME/previous.txt\" > /dev/null 2>&1 || echo 'no previous release'\n\
+             aws s3api put-object --bucket iamtrail-release --key releases/app.txt --body \"$HOME/app.txt\" > /dev/null\n\
+             aws sqs send-message --queue-url {queue} --message-body released > /dev/null\n\
+             echo released\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let policy = dir.path().join("p.json");
+    let o = apply_loop(
+        &moto,
+        &creds,
+        &policy,
+        "trial",
+        &[],
+        &["env", "AWS_PROFILE=trial", script.to_str().unwrap()],
+    );
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{}\n{err}", common::stdout(&o));
+    // The bare message the CLI printed: it names no bucket.
+    assert!(
+        err.contains("when calling the PutObject operation: Access Denied"),
+        "{err}"
+    );
+    let p = |a: &str, r: &str| (a.to_string(), r.to_string());
+    let want: BTreeSet<(String, String)> = [
+        p("s3:createbucket", "arn:aws:s3:::iamtrail-release"),
+        p(
+            "s3:getobject",
+            "arn:aws:s3:::iamtrail-release/releases/app.txt",
+        ),
+        p(
+            "s3:putobject",
+            "arn:aws:s3:::iamtrail-release/releases/app.txt",
+        ),
+        p("sqs:sendmessage", "arn:aws:sqs:us-east-1:123456789012:jobs"),
+    ]
+    .into_iter()
+    .collect();
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    assert_eq!(grants(&documents(file.clone())), want, "{file:#}\n{err}");
+    let held = server_policies(&moto, &creds, "trial");
+    assert_eq!(held["inline"]["iamtrail"], file, "{held:#}");
+
+    let history: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("p.history.json")).unwrap())
+            .unwrap();
+    let iterations = history["iterations"].as_array().unwrap();
+    // CreateBucket; then GetObject (hidden by the workload) with PutObject in one run;
+    // then SendMessage; then it passes.
+    assert_eq!(iterations.len(), 4, "{history:#}");
+    let added = |i: usize| -> BTreeSet<String> {
+        iterations[i]["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap().to_ascii_lowercase())
+            .collect()
+    };
+    assert_eq!(
+        added(1),
+        ["s3:getobject", "s3:putobject"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+    for a in iterations[1]["added"].as_array().unwrap() {
+        assert!(
+            a["location"]
+                .as_str()
+                .unwrap()
+                .starts_with("iteration 2 capture"),
+            "{a:#}"
+        );
+    }
+    // The printed PutObject denial is the captured call: counted once.
+    assert_eq!(
+        iterations[1]["denials"].as_array().unwrap().len(),
+        2,
+        "{history:#}"
+    );
 }

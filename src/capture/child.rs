@@ -34,6 +34,14 @@ use std::process::ExitStatus;
 
 use rustls::pki_types::CertificateDer;
 
+/// What to tell the user when no AWS call went through the proxy while the workload ran.
+pub const IGNORED_PROXY: &str = "If the workload calls AWS, it ignores \
+    the proxy settings: the AWS CLI, boto3, Go and most SDKs read HTTPS_PROXY and \
+    AWS_CA_BUNDLE, which capture sets; a program that builds its own HTTP client must \
+    be pointed at $IAMTRAIL_CAPTURE_PROXY and trust $IAMTRAIL_CAPTURE_CA (the JVM: \
+    -Dhttps.proxyHost/-Dhttps.proxyPort and a trust store; Node: an agent), and Go never \
+    proxies 127.0.0.1 or localhost endpoints";
+
 /// Domains whose traffic must reach the proxy: entries of `NO_PROXY` that cover them are
 /// dropped.
 const AWS_DOMAINS: &[&str] = &["amazonaws.com", "amazonaws.com.cn", "api.aws"];
@@ -177,11 +185,28 @@ pub fn exit_code(status: ExitStatus) -> i32 {
 /// SIGTERM and SIGHUP sent to iamtrail are passed on to it; SIGINT is not taken (the
 /// terminal sends it to the child as well), so the capture is still written.
 pub async fn run(cmd: &[OsString], env: &ChildEnv) -> std::io::Result<ExitStatus> {
+    run_with(cmd, env, false).await
+}
+
+/// As [`run`]; with `stdout_to_stderr`, the child's standard output goes to this
+/// process's standard error (when this one's standard output carries a result).
+pub async fn run_with(
+    cmd: &[OsString],
+    env: &ChildEnv,
+    stdout_to_stderr: bool,
+) -> std::io::Result<ExitStatus> {
     let (program, args) = cmd
         .split_first()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no command"))?;
     let mut c = tokio::process::Command::new(program);
     c.args(args);
+    #[cfg(unix)]
+    if stdout_to_stderr {
+        use std::os::fd::AsFd;
+        c.stdout(std::io::stderr().as_fd().try_clone_to_owned()?);
+    }
+    #[cfg(not(unix))]
+    let _ = stdout_to_stderr;
     for k in &env.unset {
         c.env_remove(k);
     }

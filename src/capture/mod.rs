@@ -14,7 +14,9 @@
 //! - [`record`]: the CloudTrail record of a routed call and its outcome;
 //! - [`exchange`]: one exchange through both;
 //! - [`sink`]: recorders that write what the proxy saw;
-//! - [`who`]: whose calls these are (`--principal`/`--account`, else the caller identity).
+//! - [`who`]: whose calls these are (`--principal`/`--account`, else the caller identity);
+//! - [`session`]: one capture end to end (proxy up, workload run, records), the path
+//!   `capture`, `loop` and `generate -- CMD` share.
 //!
 //! The socket code hands each finished AWS call to a [`Recorder`] as an [`Exchange`] on a
 //! thread of its own, so routing and writing records never run on a connection's task and
@@ -28,6 +30,7 @@ pub mod exchange;
 pub mod proxy;
 pub mod record;
 pub mod route;
+pub mod session;
 pub mod sink;
 pub mod table;
 pub mod tap;

@@ -2,18 +2,16 @@
 //! behind the capture proxy and writes one CloudTrail-shaped record per AWS call it
 //! made. The exit code is CMD's.
 
+use anyhow::Context;
+use clap::Args;
 use std::ffi::OsString;
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
-use std::time::Duration;
-
-use anyhow::Context;
-use clap::Args;
 
 use super::UsageError;
 use super::report::{Level, Line, print};
 use iamtrail::capture::child;
-use iamtrail::capture::proxy::{Proxy, ProxyConfig, system_roots};
+use iamtrail::capture::session::{self, Setup};
 use iamtrail::capture::sink::{Lines, Tee};
 use iamtrail::capture::who::{self, Identity};
 use iamtrail::capture::{Exchange, Recorder};
@@ -55,11 +53,14 @@ pub struct CaptureArgs {
     pub command: Vec<OsString>,
 }
 
-/// How long exchanges still in flight when CMD ends may take to finish.
-const GRACE: Duration = Duration::from_secs(2);
-
 fn create(path: &PathBuf) -> anyhow::Result<std::fs::File> {
     std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))
+}
+
+/// The caller identity of the credentials the workload inherits (sts:GetCallerIdentity).
+pub fn caller_identity() -> anyhow::Result<Identity> {
+    let rt = iamtrail::aws::runtime().context("cannot start the async runtime")?;
+    Ok(rt.block_on(who::caller_identity(&iamtrail::aws::AwsOptions::default()))?)
 }
 
 /// Runs the command; returns CMD's exit code.
@@ -93,39 +94,25 @@ pub fn run(args: CaptureArgs) -> anyhow::Result<u8> {
     };
     let exchanges_out = args.exchanges.as_ref().map(create).transpose()?;
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     let who = match given {
         Some(w) => w,
-        None => rt.block_on(who::caller_identity(&iamtrail::aws::AwsOptions::default()))?,
+        None => caller_identity()?,
     };
     let (recorder, written) = recorders(records_out, exchanges_out, who);
-    let cfg = ProxyConfig {
+    let setup = Setup {
         upstream_ca,
-        no_system_roots: false,
+        stdout_to_stderr: false,
     };
-    let roots = system_roots();
-    let result: anyhow::Result<(Option<std::process::ExitStatus>, _)> = rt.block_on(async {
-        let proxy = Proxy::start_with_roots(&cfg, roots.clone(), recorder).await?;
-        let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-        let child_env = child::prepare(&proxy.url(), &proxy.ca().cert_pem(), &roots, &env)
-            .context("cannot write the capture CA files")?;
-        let status = child::run(&args.command, &child_env).await;
-        let counts = proxy.stop(GRACE).await;
-        drop(child_env);
-        match status {
-            Ok(s) => Ok((Some(s), counts)),
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let (status, counts) = session::with_proxy(&setup, recorder, &env, |ce, rt| {
+        match rt.block_on(child::run(&args.command, ce)) {
+            Ok(s) => Some(s),
             Err(e) => {
                 super::report::print_error(&e.to_string());
-                Ok((None, counts))
+                None
             }
         }
-    });
-    rt.shutdown_timeout(Duration::from_millis(200));
-    let (status, counts) = result?;
+    })?;
 
     if let Some(mut back) = records_back {
         let mut text = String::new();
@@ -187,13 +174,10 @@ pub fn run(args: CaptureArgs) -> anyhow::Result<u8> {
     if counts.recorded == 0 && status.is_some() {
         lines.push(Line {
             level: Level::Warning,
-            text: "capture: no AWS call went through the proxy. If the workload calls AWS, it ignores \
-                   the proxy settings: the AWS CLI, boto3, Go and most SDKs read HTTPS_PROXY and \
-                   AWS_CA_BUNDLE, which capture sets; a program that builds its own HTTP client must \
-                   be pointed at $IAMTRAIL_CAPTURE_PROXY and trust $IAMTRAIL_CAPTURE_CA (the JVM: \
-                   -Dhttps.proxyHost/-Dhttps.proxyPort and a trust store; Node: an agent), and Go never \
-                   proxies 127.0.0.1 or localhost endpoints"
-                .to_string(),
+            text: format!(
+                "capture: no AWS call went through the proxy. {}",
+                child::IGNORED_PROXY
+            ),
         });
     }
     print(&lines, false);

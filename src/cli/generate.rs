@@ -1,12 +1,14 @@
 //! `iamtrail generate`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use super::render::{ingest, selection};
 use super::report::{self, Level, Line, details, generated_lines, summary_lines};
 use super::{GenerateArgs, exit};
+use iamtrail::capture::session::{self, Setup};
+use iamtrail::capture::{child, who};
 use iamtrail::diagnose::{Nothing, nothing_selected};
 use iamtrail::generate::{build, explain};
 use iamtrail::ingest::Config;
@@ -17,7 +19,7 @@ use iamtrail::policy::split::quota_warnings;
 use iamtrail::policy::synth::Options;
 
 /// Runs `generate`.
-pub fn run(a: GenerateArgs) -> Result<u8> {
+pub fn run(mut a: GenerateArgs) -> Result<u8> {
     // A bad name is known before reading anything.
     if let Some(n) = &a.name
         && let Err(e) = check_name(n, 1)
@@ -26,6 +28,14 @@ pub fn run(a: GenerateArgs) -> Result<u8> {
         report::print_exit(exit::USAGE, "usage error (see above); nothing written");
         return Ok(exit::USAGE);
     }
+    // `-- CMD`: the captured records are the input (kept until the end of the run).
+    let _captured = if a.command.is_empty() {
+        None
+    } else {
+        let (dir, path) = capture_input(&a)?;
+        a.input.inputs = vec![path];
+        Some(dir)
+    };
     let mut sel = selection(&a.input)?;
     sel.principals = a.principal.clone();
     let cfg = Config {
@@ -271,4 +281,67 @@ fn write_dir(dir: &Path, files: &[OutputFile], a: &GenerateArgs, name: &str) -> 
         );
     }
     Ok(())
+}
+
+/// Runs `-- CMD` under capture and writes its records to `--capture-output`, or to a
+/// private temporary folder (returned, removed when dropped); returns the file.
+fn capture_input(a: &GenerateArgs) -> Result<(Option<tempfile::TempDir>, PathBuf)> {
+    // The one --principal, when it is an IAM or STS ARN, names whose calls these are.
+    let named = match a.principal.as_slice() {
+        [p] => who::from_args(Some(&p.to_string()), None).ok().flatten(),
+        _ => None,
+    };
+    let (dir, path) = match &a.capture_output {
+        Some(p) => (None, p.clone()),
+        None => {
+            let d = tempfile::Builder::new()
+                .prefix("iamtrail-generate-")
+                .tempdir()
+                .context("cannot create a temporary folder")?;
+            let p = d.path().join("capture.ndjson");
+            (Some(d), p)
+        }
+    };
+    // A bad path fails before the workload runs.
+    std::fs::write(&path, b"").with_context(|| format!("cannot write {}", path.display()))?;
+    let who = match named {
+        Some(w) => w,
+        None => super::capture::caller_identity()?,
+    };
+    let env: Vec<_> = std::env::vars_os().collect();
+    let setup = Setup {
+        stdout_to_stderr: true,
+        ..Setup::default()
+    };
+    let got = session::run(&a.command, &env, who, &setup)?;
+    std::fs::write(&path, got.ndjson())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let program = a.command[0].to_string_lossy();
+    match &got.status {
+        Ok(s) if s.success() => {}
+        Ok(s) => eprintln!(
+            "iamtrail: warning: {program} exited {}: the policy covers the calls it made before it stopped",
+            child::exit_code(*s)
+        ),
+        Err(e) => return Err(anyhow::anyhow!("{e}")),
+    }
+    if !a.input.quiet {
+        eprintln!(
+            "iamtrail: capture: {} AWS call(s) recorded ({} denied){}",
+            got.records.len(),
+            got.counts.denied,
+            if a.capture_output.is_some() {
+                format!(", written to {}", path.display())
+            } else {
+                String::new()
+            }
+        );
+    }
+    if got.counts.recorded == 0 {
+        eprintln!(
+            "iamtrail: warning: capture: no AWS call went through the proxy. {}",
+            child::IGNORED_PROXY
+        );
+    }
+    Ok((dir, path))
 }

@@ -271,6 +271,17 @@ pub struct GenerateArgs {
     /// the trail's usage (repeatable; see `refine`).
     #[arg(long = "denied", value_name = "FILE")]
     pub denied: Vec<PathBuf>,
+
+    /// With `-- CMD`: also write the captured records (NDJSON) to FILE (otherwise they
+    /// are not kept).
+    #[arg(long, value_name = "FILE", requires = "command")]
+    pub capture_output: Option<PathBuf>,
+
+    /// Capture instead of reading INPUTs: run CMD and its arguments (after `--`) behind
+    /// the capture proxy (as `iamtrail capture`) and generate from the AWS calls it made,
+    /// attributed to the caller identity of its credentials (or the one --principal ARN).
+    #[arg(last = true, value_name = "CMD", conflicts_with = "inputs")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `principals`.
@@ -302,9 +313,24 @@ fn parse_classes(s: &str) -> Result<FailureClasses, String> {
         .map(FailureClasses)
 }
 
+/// The command line, parsed. `generate` reads INPUTs unless it runs `-- CMD` (a setting
+/// the derive cannot put on a flattened argument).
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command().mut_subcommand("generate", |g| {
+        // `mut_arg` moves the argument to the end: move CMD after it again.
+        g.mut_arg("inputs", |a| {
+            a.required(false).required_unless_present("command")
+        })
+        .mut_arg("command", |a| a)
+    });
+    let m = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&m).map_err(|e| e.format(&mut cmd))
+}
+
 /// Runs the command line; returns the exit code.
 pub fn run() -> u8 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         // --help and --version print to stdout and exit 0; anything else is a usage
         // error, exit 2, with the same last line as every run.

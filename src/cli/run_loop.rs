@@ -10,6 +10,8 @@ use super::refine::{ScopeArgs, UnknownArgs, load_policy_file};
 use super::{UsageError, exit};
 use iamtrail::apply::{Apply, IamApplier, Target};
 use iamtrail::aws::AwsOptions;
+use iamtrail::capture::session::Setup;
+use iamtrail::capture::who::{self, Identity};
 use iamtrail::denied::refine::Options as RefineOptions;
 use iamtrail::denied::sts::StsDecoder;
 use iamtrail::denied::{AuthorizationDecoder, NotDecoded};
@@ -60,13 +62,21 @@ pub struct LoopArgs {
     #[arg(long)]
     pub until_clean: bool,
 
-    /// Seconds to wait after applying before running again (IAM propagation).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    /// Extra seconds to wait after applying, once IAM returns the new policy (each apply
+    /// reads the policy back until IAM returns what was written), before running again.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
     pub settle: f64,
 
-    /// Extra runs when every denial is already allowed right after an apply (waits
-    /// double each time).
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Do not run the workload under capture: learn only from the denials it prints.
+    /// By default every AWS call it makes goes through a local proxy and is recorded,
+    /// so a denied call is known with its exact parameters (and resource) even when the
+    /// message names none.
+    #[arg(long)]
+    pub no_capture: bool,
+
+    /// Extra runs when every denial is already allowed right after an apply: IAM
+    /// returned the new policy but enforcement lags (waits of 1 s, doubling each time).
+    #[arg(long, value_name = "N", default_value_t = 5)]
     pub propagation_retries: usize,
 
     /// Do not call sts:DecodeAuthorizationMessage for encoded messages (report them).
@@ -144,6 +154,30 @@ impl Observer for Files {
     }
 }
 
+/// Whose calls the captured records are: the `--apply` target (the identity the policy
+/// goes on; its account from the caller identity of the loop's own credentials), else
+/// the caller identity of the credentials the workload inherits.
+fn loop_identity(aws: &AwsOptions, target: Option<&Target>) -> Result<Identity> {
+    let rt = iamtrail::aws::runtime().context("cannot start the async runtime")?;
+    let Some(t) = target else {
+        return Ok(rt.block_on(who::caller_identity(&AwsOptions::default()))?);
+    };
+    let me = rt.block_on(who::caller_identity(aws))?;
+    let partition = me
+        .arn
+        .as_deref()
+        .and_then(|a| a.split(':').nth(1))
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_string();
+    let shown = t.to_string();
+    let (kind, name) = shown.split_once(':').unwrap_or(("user", &shown));
+    Ok(Identity {
+        arn: Some(format!("arn:{partition}:iam::{}:{kind}/{name}", me.account)),
+        account: me.account,
+    })
+}
+
 fn default_history(policy: &Path) -> PathBuf {
     let stem = policy
         .file_stem()
@@ -198,7 +232,7 @@ pub fn run(a: LoopArgs) -> Result<u8> {
             );
         }
     }
-    let sts = StsDecoder::new(aws);
+    let sts = StsDecoder::new(aws.clone());
     let decoder: &dyn AuthorizationDecoder = if a.no_decode { &NotDecoded } else { &sts };
     let opts = LoopOptions {
         max_iterations: a.max_iterations,
@@ -227,9 +261,31 @@ pub fn run(a: LoopArgs) -> Result<u8> {
         policy: a.policy.clone(),
         quiet: a.quiet,
     };
+    let capture = if a.no_capture {
+        None
+    } else {
+        match loop_identity(&aws, a.apply.as_ref()) {
+            Ok(who) => {
+                if !a.quiet {
+                    eprintln!(
+                        "iamtrail: loop: capturing the workload's AWS calls as {}",
+                        who.arn.as_deref().unwrap_or(&who.account)
+                    );
+                }
+                Some((who, Setup::default()))
+            }
+            Err(e) => {
+                eprintln!(
+                    "iamtrail: loop: warning: no capture: {e}; learning only from the denials the workload prints (--apply names the identity; --no-capture silences this)"
+                );
+                None
+            }
+        }
+    };
     let mut workload = CommandWorkload {
         argv: a.command.clone(),
         pass_through: true,
+        capture,
     };
     feedback::run(
         policy,

@@ -1,9 +1,15 @@
 //! Running the workload: its output goes through to the terminal as it comes, and is
-//! kept (each stream's last [`KEEP`] bytes) for the denial parser.
+//! kept (each stream's last [`KEEP`] bytes) for the denial parser. By default it runs
+//! under capture ([`crate::capture::session`]): every AWS call it makes is recorded as a
+//! CloudTrail record, so a denial is known with its exact parameters even when the
+//! message names no resource.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::capture::session::{self, Records, Setup};
+use crate::capture::who::Identity;
 
 /// Bytes of each stream kept for parsing: the denial that stops a run is near its end.
 pub const KEEP: usize = 32 << 20;
@@ -23,6 +29,19 @@ pub struct RunOutput {
     pub dropped: u64,
     /// Wall time.
     pub duration: Duration,
+    /// The AWS calls seen under capture (`None` when not captured).
+    pub captured: Option<Capture>,
+}
+
+/// What the capture saw in one run.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    /// One CloudTrail record per AWS call (NDJSON), in the order the calls ended.
+    pub records: Vec<u8>,
+    /// Calls recorded.
+    pub calls: usize,
+    /// Of the exchanges the proxy saw, those refused for want of permission.
+    pub denied: u64,
 }
 
 /// Anything the loop can run (a command; a test double).
@@ -38,6 +57,8 @@ pub struct CommandWorkload {
     pub argv: Vec<String>,
     /// Pass the output through to this process's stdout/stderr.
     pub pass_through: bool,
+    /// Run under capture, the calls attributed to this identity (`None`: no capture).
+    pub capture: Option<(Identity, Setup)>,
 }
 
 /// Copies `from` into `sink` (when passing through) and keeps the tail of it.
@@ -75,12 +96,45 @@ fn pump(mut from: impl Read, mut sink: Option<Box<dyn Write + Send>>) -> (Vec<u8
 
 impl Workload for CommandWorkload {
     fn run(&mut self, iteration: usize) -> std::io::Result<RunOutput> {
+        let Some((who, setup)) = &self.capture else {
+            return self.run_with(iteration, &[], &[]);
+        };
+        let records = Records::new(who.clone());
+        let env: Vec<_> = std::env::vars_os().collect();
+        let (out, counts) = session::with_proxy(setup, Box::new(records.clone()), &env, |ce, _| {
+            self.run_with(iteration, &ce.set, &ce.unset)
+        })
+        .map_err(std::io::Error::other)?;
+        let mut out = out?;
+        let records = records.take();
+        out.captured = Some(Capture {
+            records: session::ndjson(&records),
+            calls: records.len(),
+            denied: counts.denied,
+        });
+        Ok(out)
+    }
+}
+
+impl CommandWorkload {
+    /// One run with `set` added to the environment and `unset` removed from it.
+    fn run_with(
+        &self,
+        iteration: usize,
+        set: &[(String, std::ffi::OsString)],
+        unset: &[String],
+    ) -> std::io::Result<RunOutput> {
         let (program, args) = self
             .argv
             .split_first()
             .ok_or_else(|| std::io::Error::other("no command given"))?;
         let start = Instant::now();
-        let mut child = Command::new(program)
+        let mut cmd = Command::new(program);
+        for k in unset {
+            cmd.env_remove(k);
+        }
+        cmd.envs(set.iter().map(|(k, v)| (k, v)));
+        let mut child = cmd
             .args(args)
             .env("IAMTRAIL_LOOP_ITERATION", iteration.to_string())
             .stdin(Stdio::inherit())
@@ -113,6 +167,7 @@ impl Workload for CommandWorkload {
             stderr,
             dropped: d1 + d2,
             duration: start.elapsed(),
+            captured: None,
         })
     }
 }
@@ -130,6 +185,7 @@ mod tests {
                 "echo out; echo err >&2; echo \"it=$IAMTRAIL_LOOP_ITERATION\"; exit 3".into(),
             ],
             pass_through: false,
+            capture: None,
         };
         let r = w.run(7).unwrap();
         assert!(!r.success);
@@ -139,7 +195,8 @@ mod tests {
         assert!(
             CommandWorkload {
                 argv: vec!["/nonexistent/program".into()],
-                pass_through: false
+                pass_through: false,
+                capture: None,
             }
             .run(1)
             .unwrap_err()

@@ -2,6 +2,18 @@
 //! policy, read what was denied, add exactly that ([`crate::denied::refine`]), put the
 //! policy in place, run again.
 //!
+//! What was denied comes from two places. By default the workload runs under capture
+//! ([`command`]): every denied AWS call is a CloudTrail record with its exact parameters,
+//! read through [`crate::denied::trail`], so its exact resource is granted (generalized by
+//! the per-run rules, as `refine` does) even when the printed message names none, and one
+//! run teaches every denial the workload survived. The printed messages are the fallback
+//! (calls the proxy did not see) and the cross-check: one denial seen in both counts once.
+//!
+//! IAM propagation, with an applier: each apply reads the policy back (GetUserPolicy,
+//! GetRolePolicy, GetPolicyVersion) until IAM returns the version just written, within a
+//! bounded number of reads; `settle` is an extra wait on top (0 by default). Enforcement
+//! can still lag behind that read: see "already allowed" below.
+//!
 //! It stops when
 //! - the workload succeeds (exit status 0; with `until_clean`, only when it also printed
 //!   no denial),
@@ -26,7 +38,7 @@ use crate::denied::refine::{Added, Options as RefineOptions, Remaining, Status, 
 use crate::denied::{self, AuthorizationDecoder, Denial, Reason};
 use crate::iam::policy::Document;
 use crate::policy::split::TooLarge;
-pub use command::{CommandWorkload, RunOutput, Workload};
+pub use command::{Capture, CommandWorkload, RunOutput, Workload};
 
 /// Loop options.
 #[derive(Debug, Clone)]
@@ -39,7 +51,7 @@ pub struct LoopOptions {
     pub until_clean: bool,
     /// Extra runs when every denial is already allowed right after an apply.
     pub propagation_retries: usize,
-    /// Wait after an apply before running again (IAM propagation).
+    /// Extra wait after an apply, once IAM returns the new policy, before running again.
     pub settle: Duration,
 }
 
@@ -49,8 +61,8 @@ impl Default for LoopOptions {
             max_iterations: 10,
             refine: RefineOptions::default(),
             until_clean: false,
-            propagation_retries: 3,
-            settle: Duration::from_secs(10),
+            propagation_retries: 5,
+            settle: Duration::ZERO,
         }
     }
 }
@@ -180,21 +192,69 @@ pub trait Observer {
     -> Result<(), CheckpointError>;
 }
 
-/// Denials of one run, each located by iteration and stream.
+/// Denials of one run, each located by iteration and stream (or `capture`), and how
+/// many printed ones the capture had already seen.
+///
+/// Captured records are the evidence: each denied call with its exact parameters. The
+/// printed messages are the fallback (a call the proxy did not see) and the cross-check:
+/// a printed denial of an action or operation the capture holds a resolved denial for is
+/// the same call, counted once.
 fn denials_of(
     run: &RunOutput,
     iteration: usize,
     decoder: &dyn AuthorizationDecoder,
-) -> Vec<Denial> {
+) -> (Vec<Denial>, usize) {
     let mut out = Vec::new();
-    for (name, bytes) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
-        let mut ds = denied::parse_with(bytes, decoder);
+    if let Some(c) = &run.captured
+        && !c.records.is_empty()
+    {
+        let mut ds = denied::parse_with(&c.records, decoder);
         for d in &mut ds {
-            d.source = Some(format!("iteration {iteration} {name}"));
+            d.source = Some(format!("iteration {iteration} capture"));
         }
         out.extend(ds);
     }
-    out
+    let captured = out.len();
+    let mut same = 0;
+    for (name, bytes) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        for mut d in denied::parse_with(bytes, decoder) {
+            d.source = Some(format!("iteration {iteration} {name}"));
+            match out[..captured].iter_mut().find(|c| same_call(c, &d)) {
+                // The same call: the record's evidence, the message the user saw.
+                Some(c) => {
+                    c.excerpt = d.excerpt;
+                    same += 1;
+                }
+                None => out.push(d),
+            }
+        }
+    }
+    (out, same)
+}
+
+/// Whether the printed denial `printed` is the call the captured denial `captured` shows
+/// (only a captured denial that resolved to grants stands in for a printed one).
+fn same_call(captured: &Denial, printed: &Denial) -> bool {
+    if captured.grants.is_empty() {
+        return false;
+    }
+    let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    if let (Some(a), Some(b)) = (&captured.operation, &printed.operation)
+        && eq(a, b)
+    {
+        return true;
+    }
+    let actions = |d: &Denial| -> Vec<String> {
+        d.action
+            .iter()
+            .cloned()
+            .chain(d.grants.iter().map(|g| g.permission.action.to_string()))
+            .collect()
+    };
+    let theirs = actions(printed);
+    actions(captured)
+        .iter()
+        .any(|a| theirs.iter().any(|b| eq(a, b)))
 }
 
 /// Runs the loop from `policy`. With an applier, the initial policy is put in place
@@ -246,7 +306,7 @@ pub fn run(
     for i in 1..=opts.max_iterations.max(1) {
         observer.note(&format!("run {i}: {}", history.command.join(" ")));
         let run = workload.run(i)?;
-        let denials = denials_of(&run, i, decoder);
+        let (denials, same) = denials_of(&run, i, decoder);
         let mut it = Iteration {
             iteration: i,
             exit_code: run.code,
@@ -257,6 +317,20 @@ pub fn run(
             applied: None,
             notes: Vec::new(),
         };
+        if same > 0 {
+            it.notes.push(format!(
+                "{same} printed denial(s) are calls the capture recorded: counted once"
+            ));
+        }
+        if let Some(c) = &run.captured
+            && c.calls == 0
+            && !run.success
+        {
+            it.notes.push(format!(
+                "the capture saw no AWS call. {}",
+                crate::capture::child::IGNORED_PROXY
+            ));
+        }
         if run.dropped > 0 {
             it.notes.push(format!(
                 "the output was longer than {} MiB per stream; {} bytes at its start were not parsed",
@@ -361,7 +435,15 @@ pub fn run(
         propagation_waits = 0;
         policy = full.documents;
         if let Some(a) = applier.as_deref_mut() {
-            it.applied = Some(a.apply(&policy)?);
+            let applied = a.apply(&policy)?;
+            if applied.read_backs > 0 {
+                observer.note(&format!(
+                    "IAM returns the new policy ({} read{})",
+                    applied.read_backs,
+                    if applied.read_backs == 1 { "" } else { "s" }
+                ));
+            }
+            it.applied = Some(applied);
         }
         history.iterations.push(it);
         observer
@@ -541,6 +623,65 @@ mod tests {
         got.sort();
         assert_eq!(got, want);
         assert_eq!(obs.1, 4, "checkpoint after the initial apply and each run");
+    }
+
+    #[test]
+    fn captured_denials_carry_the_resource_and_printed_ones_count_once() {
+        let record = |op: &str, key: &str| {
+            serde_json::json!({"eventVersion": "1.08", "eventTime": "2026-12-01T00:00:00Z",
+                "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/ci", "accountId": "111122223333"},
+                "eventSource": "s3.amazonaws.com", "eventName": op, "awsRegion": "us-east-1",
+                "requestParameters": {"bucketName": "artifacts", "key": key},
+                "errorCode": "AccessDenied", "errorMessage": "Access Denied",
+                "recipientAccountId": "111122223333", "eventID": "e"})
+        };
+        let records = [
+            record("GetObject", "old/app.zip"),
+            record("PutObject", "build/app.zip"),
+        ];
+        let run = RunOutput {
+            code: Some(1),
+            stderr: b"\nAn error occurred (AccessDenied) when calling the PutObject operation: Access Denied\n"
+                .to_vec(),
+            captured: Some(Capture {
+                records: crate::capture::session::ndjson(&records),
+                calls: 2,
+                denied: 2,
+            }),
+            ..RunOutput::default()
+        };
+        let (ds, same) = denials_of(&run, 1, &NotDecoded);
+        assert_eq!((ds.len(), same), (2, 1));
+        let pairs: Vec<(String, String)> = ds
+            .iter()
+            .map(|d| {
+                let g = &d.grants[0].permission;
+                (g.action.to_string(), g.resource.clone())
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                (
+                    "s3:GetObject".into(),
+                    "arn:aws:s3:::artifacts/old/app.zip".into()
+                ),
+                (
+                    "s3:PutObject".into(),
+                    "arn:aws:s3:::artifacts/build/app.zip".into()
+                )
+            ]
+        );
+        // The message the user saw, on the record's evidence.
+        assert!(
+            ds[1]
+                .excerpt
+                .contains("when calling the PutObject operation")
+        );
+        assert_eq!(
+            ds[1].location(),
+            "iteration 1 capture record 1 (cloudtrail)"
+        );
     }
 
     #[test]
