@@ -136,6 +136,27 @@ pub struct Statement {
     pub condition: Option<Conditions>,
 }
 
+/// What a document is for, which decides what reading it requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DocumentKind {
+    /// Identity policies, permissions boundaries, session policies, SCPs, RCPs and
+    /// endpoint policies: every statement names its `Resource` (or `NotResource`).
+    #[default]
+    Identity,
+    /// A resource-based policy: attached to the resource, so `Resource` may be left out.
+    Resource,
+    /// A role trust policy: `Resource` may be left out.
+    Trust,
+}
+
+impl DocumentKind {
+    /// Whether a statement may leave out both `Resource` and `NotResource` (it then
+    /// applies to the resource the document is attached to).
+    pub fn resource_optional(self) -> bool {
+        matches!(self, DocumentKind::Resource | DocumentKind::Trust)
+    }
+}
+
 /// A policy document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Document {
@@ -166,12 +187,26 @@ impl Document {
     /// Reads a policy document from a JSON value, saying which element is wrong and what
     /// IAM allows there when it is not one.
     pub fn from_json(v: &serde_json::Value) -> Result<Document, PolicyError> {
-        parse::document(&json::Spanned::from_value(v))
+        Document::from_json_as(v, DocumentKind::Identity)
     }
 
     /// Reads a policy document from JSON text; errors also give the line and column.
     pub fn from_text(text: &str) -> Result<Document, PolicyError> {
-        parse::document(&parse::read(text)?)
+        Document::from_text_as(text, DocumentKind::Identity)
+    }
+
+    /// [`Document::from_json`] for a document of `kind` (resource and trust policies
+    /// may leave out `Resource`).
+    pub fn from_json_as(
+        v: &serde_json::Value,
+        kind: DocumentKind,
+    ) -> Result<Document, PolicyError> {
+        parse::document(&json::Spanned::from_value(v), kind)
+    }
+
+    /// [`Document::from_text`] for a document of `kind`.
+    pub fn from_text_as(text: &str, kind: DocumentKind) -> Result<Document, PolicyError> {
+        parse::document(&parse::read(text)?, kind)
     }
 
     /// Compact JSON (what IAM stores).

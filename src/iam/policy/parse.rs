@@ -8,7 +8,8 @@ use std::fmt;
 use super::json::{Json, Position, Spanned};
 use super::operator::{Family, Operator, did_you_mean};
 use super::{
-    Conditions, Document, Effect, OneOrMany, Principal, PrincipalKind, Statement, VERSION, values,
+    Conditions, Document, DocumentKind, Effect, OneOrMany, Principal, PrincipalKind, Statement,
+    VERSION, values,
 };
 
 /// Why a JSON value is not an IAM policy document: where, and what IAM accepts there.
@@ -229,7 +230,7 @@ fn what(op: Operator) -> &'static str {
     }
 }
 
-fn statement(path: &str, v: &Spanned) -> Result<Statement> {
+fn statement(path: &str, v: &Spanned, kind_of: DocumentKind) -> Result<Statement> {
     let Json::Object(st) = &v.v else {
         return Err(err(
             path,
@@ -302,7 +303,15 @@ fn statement(path: &str, v: &Spanned) -> Result<Statement> {
         })
     };
     let (action, not_action) = one_of("Action", "NotAction")?;
-    let (resource, not_resource) = one_of("Resource", "NotResource")?;
+    // Resource and trust policies may leave out Resource: they are attached to it.
+    let (resource, not_resource) = if kind_of.resource_optional()
+        && v.get("Resource").is_none()
+        && v.get("NotResource").is_none()
+    {
+        (None, None)
+    } else {
+        one_of("Resource", "NotResource")?
+    };
     if let (Some(_), Some(_)) = (v.get("Principal"), v.get("NotPrincipal")) {
         return Err(err(
             path,
@@ -332,7 +341,7 @@ fn statement(path: &str, v: &Spanned) -> Result<Statement> {
 }
 
 /// The document a tree holds.
-pub(super) fn document(v: &Spanned) -> Result<Document> {
+pub(super) fn document(v: &Spanned, kind_of: DocumentKind) -> Result<Document> {
     let Json::Object(_) = &v.v else {
         return Err(err(
             "the document",
@@ -399,13 +408,13 @@ pub(super) fn document(v: &Spanned) -> Result<Document> {
         }) => items
             .iter()
             .enumerate()
-            .map(|(i, st)| statement(&format!("Statement[{i}]"), st))
+            .map(|(i, st)| statement(&format!("Statement[{i}]"), st, kind_of))
             .collect::<Result<_>>()?,
         Some(
             one @ Spanned {
                 v: Json::Object(_), ..
             },
-        ) => vec![statement("Statement", one)?],
+        ) => vec![statement("Statement", one, kind_of)?],
         Some(other) => {
             return Err(err(
                 "Statement",
