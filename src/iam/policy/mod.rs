@@ -204,6 +204,27 @@ impl Document {
         parse::document(&json::Spanned::from_value(v), kind)
     }
 
+    /// Reads JSON text that holds one document of `kind` or a list of them (an SCP level,
+    /// `generate`'s output split in several documents); errors name the element (`[1].Statement[0].Effect`)
+    /// with its line and column.
+    pub fn list_from_text_as(text: &str, kind: DocumentKind) -> Result<Vec<Document>, PolicyError> {
+        parse::documents(&parse::read(text)?, kind)
+    }
+
+    /// [`Document::list_from_text_as`], reading past what IAM would reject but whose
+    /// meaning is plain: elements IAM does not know (`Description`, `Owner`, … kept by
+    /// tools) are ignored and a `Principal` written as one ARN string is read as
+    /// `{"AWS": ARN}`. The findings say what was read past, for a warning; anything else
+    /// wrong (an unknown operator, a misspelt Effect) is still an error.
+    pub fn list_from_text_lenient(
+        text: &str,
+        kind: DocumentKind,
+    ) -> Result<(Vec<Document>, Vec<PolicyError>), PolicyError> {
+        let mut tree = parse::read(text)?;
+        let relaxed = parse::relax(&mut tree);
+        Ok((parse::documents(&tree, kind)?, relaxed))
+    }
+
     /// [`Document::from_text`] for a document of `kind`.
     pub fn from_text_as(text: &str, kind: DocumentKind) -> Result<Document, PolicyError> {
         parse::document(&parse::read(text)?, kind)
