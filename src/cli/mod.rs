@@ -8,6 +8,7 @@ mod refine;
 mod render;
 mod report;
 mod run_loop;
+mod simulate;
 
 use std::path::PathBuf;
 
@@ -20,6 +21,7 @@ use iamtrail::policy::split::SizeLimit;
 use iamtrail::select::PrincipalFilter;
 pub use refine::RefineArgs;
 pub use run_loop::LoopArgs;
+pub use simulate::SimulateArgs;
 
 /// Exit codes.
 pub mod exit {
@@ -112,6 +114,9 @@ pub enum Command {
     /// Run a command behind a local proxy and record every AWS call it makes, as
     /// CloudTrail records (NDJSON).
     Capture(CaptureArgs),
+    /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
+    /// endpoint policies as IAM does; print the decision and the statements behind it.
+    Simulate(SimulateArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -350,6 +355,7 @@ pub fn run() -> u8 {
         Command::Refine(a) => refine::run(a),
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(code) => code,

@@ -136,6 +136,27 @@ pub struct Statement {
     pub condition: Option<Conditions>,
 }
 
+/// What a document is for, which decides what reading it requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DocumentKind {
+    /// Identity policies, permissions boundaries, session policies, SCPs, RCPs and
+    /// endpoint policies: every statement names its `Resource` (or `NotResource`).
+    #[default]
+    Identity,
+    /// A resource-based policy: attached to the resource, so `Resource` may be left out.
+    Resource,
+    /// A role trust policy: `Resource` may be left out.
+    Trust,
+}
+
+impl DocumentKind {
+    /// Whether a statement may leave out both `Resource` and `NotResource` (it then
+    /// applies to the resource the document is attached to).
+    pub fn resource_optional(self) -> bool {
+        matches!(self, DocumentKind::Resource | DocumentKind::Trust)
+    }
+}
+
 /// A policy document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Document {
@@ -166,12 +187,47 @@ impl Document {
     /// Reads a policy document from a JSON value, saying which element is wrong and what
     /// IAM allows there when it is not one.
     pub fn from_json(v: &serde_json::Value) -> Result<Document, PolicyError> {
-        parse::document(&json::Spanned::from_value(v))
+        Document::from_json_as(v, DocumentKind::Identity)
     }
 
     /// Reads a policy document from JSON text; errors also give the line and column.
     pub fn from_text(text: &str) -> Result<Document, PolicyError> {
-        parse::document(&parse::read(text)?)
+        Document::from_text_as(text, DocumentKind::Identity)
+    }
+
+    /// [`Document::from_json`] for a document of `kind` (resource and trust policies
+    /// may leave out `Resource`).
+    pub fn from_json_as(
+        v: &serde_json::Value,
+        kind: DocumentKind,
+    ) -> Result<Document, PolicyError> {
+        parse::document(&json::Spanned::from_value(v), kind)
+    }
+
+    /// Reads JSON text that holds one document of `kind` or a list of them (an SCP level,
+    /// `generate`'s output split in several documents); errors name the element (`[1].Statement[0].Effect`)
+    /// with its line and column.
+    pub fn list_from_text_as(text: &str, kind: DocumentKind) -> Result<Vec<Document>, PolicyError> {
+        parse::documents(&parse::read(text)?, kind)
+    }
+
+    /// [`Document::list_from_text_as`], reading past what IAM would reject but whose
+    /// meaning is plain: elements IAM does not know (`Description`, `Owner`, … kept by
+    /// tools) are ignored and a `Principal` written as one ARN string is read as
+    /// `{"AWS": ARN}`. The findings say what was read past, for a warning; anything else
+    /// wrong (an unknown operator, a misspelt Effect) is still an error.
+    pub fn list_from_text_lenient(
+        text: &str,
+        kind: DocumentKind,
+    ) -> Result<(Vec<Document>, Vec<PolicyError>), PolicyError> {
+        let mut tree = parse::read(text)?;
+        let relaxed = parse::relax(&mut tree);
+        Ok((parse::documents(&tree, kind)?, relaxed))
+    }
+
+    /// [`Document::from_text`] for a document of `kind`.
+    pub fn from_text_as(text: &str, kind: DocumentKind) -> Result<Document, PolicyError> {
+        parse::document(&parse::read(text)?, kind)
     }
 
     /// Compact JSON (what IAM stores).

@@ -8,7 +8,8 @@ use std::fmt;
 use super::json::{Json, Position, Spanned};
 use super::operator::{Family, Operator, did_you_mean};
 use super::{
-    Conditions, Document, Effect, OneOrMany, Principal, PrincipalKind, Statement, VERSION, values,
+    Conditions, Document, DocumentKind, Effect, OneOrMany, Principal, PrincipalKind, Statement,
+    VERSION, values,
 };
 
 /// Why a JSON value is not an IAM policy document: where, and what IAM accepts there.
@@ -229,7 +230,7 @@ fn what(op: Operator) -> &'static str {
     }
 }
 
-fn statement(path: &str, v: &Spanned) -> Result<Statement> {
+fn statement(path: &str, v: &Spanned, kind_of: DocumentKind) -> Result<Statement> {
     let Json::Object(st) = &v.v else {
         return Err(err(
             path,
@@ -302,7 +303,15 @@ fn statement(path: &str, v: &Spanned) -> Result<Statement> {
         })
     };
     let (action, not_action) = one_of("Action", "NotAction")?;
-    let (resource, not_resource) = one_of("Resource", "NotResource")?;
+    // Resource and trust policies may leave out Resource: they are attached to it.
+    let (resource, not_resource) = if kind_of.resource_optional()
+        && v.get("Resource").is_none()
+        && v.get("NotResource").is_none()
+    {
+        (None, None)
+    } else {
+        one_of("Resource", "NotResource")?
+    };
     if let (Some(_), Some(_)) = (v.get("Principal"), v.get("NotPrincipal")) {
         return Err(err(
             path,
@@ -332,7 +341,7 @@ fn statement(path: &str, v: &Spanned) -> Result<Statement> {
 }
 
 /// The document a tree holds.
-pub(super) fn document(v: &Spanned) -> Result<Document> {
+pub(super) fn document(v: &Spanned, kind_of: DocumentKind) -> Result<Document> {
     let Json::Object(_) = &v.v else {
         return Err(err(
             "the document",
@@ -399,13 +408,13 @@ pub(super) fn document(v: &Spanned) -> Result<Document> {
         }) => items
             .iter()
             .enumerate()
-            .map(|(i, st)| statement(&format!("Statement[{i}]"), st))
+            .map(|(i, st)| statement(&format!("Statement[{i}]"), st, kind_of))
             .collect::<Result<_>>()?,
         Some(
             one @ Spanned {
                 v: Json::Object(_), ..
             },
-        ) => vec![statement("Statement", one)?],
+        ) => vec![statement("Statement", one, kind_of)?],
         Some(other) => {
             return Err(err(
                 "Statement",
@@ -422,4 +431,106 @@ pub(super) fn document(v: &Spanned) -> Result<Document> {
         id,
         statements,
     })
+}
+
+/// One document, or a list of documents (`[i]` prefixed to the paths of its errors).
+pub(super) fn documents(v: &Spanned, kind_of: DocumentKind) -> Result<Vec<Document>> {
+    let Json::Array(items) = &v.v else {
+        return Ok(vec![document(v, kind_of)?]);
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            document(d, kind_of).map_err(|mut e| {
+                e.path = if e.path == "the document" {
+                    format!("[{i}]")
+                } else {
+                    format!("[{i}].{}", e.path)
+                };
+                e
+            })
+        })
+        .collect()
+}
+
+/// Makes a tree of one document (or a list) readable by [`documents`] where the reading
+/// is unambiguous though IAM would reject the text: elements IAM does not know
+/// (`Description`, `Owner`, … that tools keep next to a policy) are dropped, and a
+/// `Principal` / `NotPrincipal` written as one ARN string is read as `{"AWS": …}`. Each
+/// change is returned as a finding, so a caller can warn.
+pub(super) fn relax(v: &mut Spanned) -> Vec<PolicyError> {
+    let mut found = Vec::new();
+    match &mut v.v {
+        Json::Array(items) => {
+            for (i, d) in items.iter_mut().enumerate() {
+                relax_document(&format!("[{i}]."), d, &mut found);
+            }
+        }
+        _ => relax_document("", v, &mut found),
+    }
+    found
+}
+
+fn relax_document(prefix: &str, v: &mut Spanned, found: &mut Vec<PolicyError>) {
+    let Json::Object(m) = &mut v.v else { return };
+    drop_unknown(prefix, m, DOCUMENT_KEYS, "policy", found);
+    for (k, st) in m.iter_mut() {
+        if k != "Statement" {
+            continue;
+        }
+        match &mut st.v {
+            Json::Array(items) => {
+                for (i, x) in items.iter_mut().enumerate() {
+                    relax_statement(&format!("{prefix}Statement[{i}]"), x, found);
+                }
+            }
+            Json::Object(_) => relax_statement(&format!("{prefix}Statement"), st, found),
+            _ => {}
+        }
+    }
+}
+
+fn relax_statement(path: &str, v: &mut Spanned, found: &mut Vec<PolicyError>) {
+    let Json::Object(m) = &mut v.v else { return };
+    drop_unknown(&format!("{path}."), m, STATEMENT_KEYS, "statement", found);
+    for (k, x) in m.iter_mut() {
+        if k != "Principal" && k != "NotPrincipal" {
+            continue;
+        }
+        if let Json::String(s) = &x.v
+            && s != "*"
+        {
+            found.push(err(
+                format!("{path}.{k}"),
+                x,
+                format!("is the string {s:?}, which IAM rejects (\"*\" is the only string form); read as {{\"AWS\": {s:?}}}"),
+            ));
+            let inner = Spanned {
+                v: Json::String(s.clone()),
+                at: x.at,
+            };
+            x.v = Json::Object(vec![("AWS".into(), inner)]);
+        }
+    }
+}
+
+fn drop_unknown(
+    prefix: &str,
+    m: &mut Vec<(String, Spanned)>,
+    known: &[&str],
+    what: &str,
+    found: &mut Vec<PolicyError>,
+) {
+    m.retain(|(k, x)| {
+        let keep = known.contains(&k.as_str());
+        if !keep {
+            found.push(err(
+                format!("{prefix}{k}"),
+                x,
+                format!("is not a {what} element, which IAM rejects; ignored"),
+            ));
+        }
+        keep
+    });
 }

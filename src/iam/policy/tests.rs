@@ -177,3 +177,39 @@ fn errors_from_text_give_line_and_column() {
         )
     );
 }
+
+#[test]
+fn lists_of_documents_and_lenient_reading() {
+    let one =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let two = format!("[{one},\n{one}]");
+    assert_eq!(
+        Document::list_from_text_as(&two, DocumentKind::Identity)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        Document::list_from_text_as("[]", DocumentKind::Identity)
+            .unwrap()
+            .is_empty()
+    );
+    let bad = format!(
+        "[{one},\n{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Alow\",\"Action\":\"*\",\"Resource\":\"*\"}}]}}]"
+    );
+    let e = Document::list_from_text_as(&bad, DocumentKind::Identity).unwrap_err();
+    assert_eq!(e.path, "[1].Statement[0].Effect");
+    assert_eq!(e.at.map(|p| p.line), Some(2));
+    let meta = r#"{"Version":"2012-10-17","Description":"x","Statement":{"Effect":"Allow","Principal":"arn:aws:iam::111111111111:root","Action":"s3:*","Owner":"y"}}"#;
+    assert!(Document::list_from_text_as(meta, DocumentKind::Resource).is_err());
+    let (docs, relaxed) = Document::list_from_text_lenient(meta, DocumentKind::Resource).unwrap();
+    assert_eq!(relaxed.len(), 3);
+    let p = docs[0].statements[0].principal.as_ref().unwrap();
+    assert_eq!(
+        serde_json::to_string(p).unwrap(),
+        r#"{"AWS":"arn:aws:iam::111111111111:root"}"#
+    );
+    // An unknown operator is still an error.
+    let op = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqulas":{"a":"b"}}}]}"#;
+    assert!(Document::list_from_text_lenient(op, DocumentKind::Identity).is_err());
+}

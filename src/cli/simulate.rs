@@ -1,0 +1,222 @@
+//! `iamtrail simulate`: one request against the policies that bear on it, evaluated as
+//! IAM does (`iamtrail::iam::eval`), with the statements that decided it.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::report::{self, Level, Line};
+use super::{UsageError, exit, write_stdout};
+use iamtrail::iam::eval::{Decision, PolicyKind, PolicySet, Request};
+use iamtrail::iam::policy::{Document, DocumentKind};
+
+/// `iamtrail simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The action (`s3:GetObject`).
+    #[arg(long, value_name = "SERVICE:ACTION")]
+    pub action: String,
+    /// The resource ARN (or `*`).
+    #[arg(long, value_name = "ARN")]
+    pub resource: String,
+    /// The caller: a user, role or assumed-role session ARN, or a service principal.
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
+    /// The account that owns the resource (S3 ARNs name none); default: the resource
+    /// ARN's account, else the principal's.
+    #[arg(long, value_name = "ID")]
+    pub resource_account: Option<String>,
+    /// A condition key's value; repeat a key for a multi-valued key.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// An identity policy (one document, or a JSON array of documents); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+    /// The resource-based policy of the resource (its statements may omit Resource).
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    /// A permissions boundary; repeatable (several act as one).
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Vec<PathBuf>,
+    /// A session policy; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub session_policy: Vec<PathBuf>,
+    /// One level of service control policies, root first: one document or a JSON array
+    /// of the documents attached at that level (`[]`: nothing attached, denies all).
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    /// One level of resource control policies, root first, as for --scp (AWS's
+    /// RCPFullAccess is assumed at every level).
+    #[arg(long, value_name = "FILE")]
+    pub rcp: Vec<PathBuf>,
+    /// A VPC endpoint policy the request went through; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub endpoint_policy: Vec<PathBuf>,
+    /// Print a JSON object (`decision`, `deciding`) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A file and the documents it holds.
+type File = (PathBuf, Vec<Document>);
+
+/// The documents of one file, or why not (naming the file, element, line and column).
+fn read(path: &Path, kind: DocumentKind) -> Result<Vec<Document>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (docs, relaxed) = Document::list_from_text_lenient(&text, kind)
+        .with_context(|| format!("{} is not a policy document", path.display()))?;
+    // Read past, not silently: IAM would refuse to attach these as written.
+    let lines: Vec<Line> = relaxed
+        .iter()
+        .map(|r| Line {
+            level: Level::Warning,
+            text: format!("warning: {}: {r}", path.display()),
+        })
+        .collect();
+    report::print(&lines, false);
+    Ok(docs)
+}
+
+/// A document's name in findings: the file, and its index when the file holds several.
+fn name(path: &Path, i: usize, of: usize, level: Option<usize>) -> String {
+    let mut n = path.display().to_string();
+    if of > 1 {
+        n += &format!("[{i}]");
+    }
+    if let Some(l) = level {
+        n += &format!(" (level {})", l + 1);
+    }
+    n
+}
+
+fn request(a: &SimulateArgs) -> Result<Request> {
+    if !a.action.contains(':') {
+        return Err(UsageError(format!(
+            "--action {:?} must be SERVICE:ACTION (s3:GetObject)",
+            a.action
+        ))
+        .into());
+    }
+    let mut req = Request::new(a.action.trim(), a.resource.trim());
+    if let Some(p) = &a.principal {
+        req = req.by(p.trim());
+    }
+    if let Some(acct) = &a.resource_account {
+        req = req.owned_by(acct.trim());
+    }
+    for kv in &a.context {
+        let Some((k, v)) = kv.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            return Err(UsageError(format!(
+                "--context {kv:?} must be KEY=VALUE (aws:SourceIp=10.0.0.1)"
+            ))
+            .into());
+        };
+        req = req.with(k.trim(), v);
+    }
+    Ok(req)
+}
+
+/// Runs `iamtrail simulate`: exit 0 for any decision printed.
+pub fn run(a: SimulateArgs) -> Result<u8> {
+    let req = request(&a)?;
+    let single = |p: &PathBuf, kind| read(p, kind).map(|d| (p.clone(), d));
+    let plain = |paths: &[PathBuf], kind| -> Result<Vec<File>> {
+        paths.iter().map(|p| single(p, kind)).collect()
+    };
+    let groups: Vec<(PolicyKind, Vec<File>)> = vec![
+        (
+            PolicyKind::Identity,
+            plain(&a.policy, DocumentKind::Identity)?,
+        ),
+        (
+            PolicyKind::Resource,
+            plain(a.resource_policy.as_slice(), DocumentKind::Resource)?,
+        ),
+        (
+            PolicyKind::Boundary,
+            plain(&a.boundary, DocumentKind::Identity)?,
+        ),
+        (
+            PolicyKind::Session,
+            plain(&a.session_policy, DocumentKind::Identity)?,
+        ),
+        (
+            PolicyKind::Endpoint,
+            plain(&a.endpoint_policy, DocumentKind::Identity)?,
+        ),
+    ];
+    let scps = plain(&a.scp, DocumentKind::Identity)?;
+    let rcps = plain(&a.rcp, DocumentKind::Identity)?;
+    let mut set = PolicySet::new();
+    for (kind, files) in &groups {
+        for (path, docs) in files {
+            for (i, d) in docs.iter().enumerate() {
+                set = set.with(*kind, name(path, i, docs.len(), None), d);
+            }
+        }
+    }
+    for (level, (path, docs)) in scps.iter().enumerate() {
+        set = set.with_scp_level(
+            docs.iter()
+                .enumerate()
+                .map(|(i, d)| (Cow::Owned(name(path, i, docs.len(), Some(level))), d)),
+        );
+    }
+    for (level, (path, docs)) in rcps.iter().enumerate() {
+        set = set.with_rcp_level(
+            docs.iter()
+                .enumerate()
+                .map(|(i, d)| (Cow::Owned(name(path, i, docs.len(), Some(level))), d)),
+        );
+    }
+    let e = set.evaluate(&req);
+    if a.json {
+        let json = serde_json::json!({
+            "decision": e.decision.name(),
+            "deciding": e.deciding,
+            "request": {
+                "action": req.action,
+                "resource": req.resource,
+                "principal": req.principal,
+                "cross_account": req.is_cross_account(),
+            },
+        });
+        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
+        return Ok(exit::OK);
+    }
+    let mut out = format!("{}\n", e.decision.name());
+    for d in &e.deciding {
+        let sid = d
+            .sid
+            .as_deref()
+            .map(|s| format!(" Sid {s:?}"))
+            .unwrap_or_default();
+        out += &format!(
+            "  {} statement {}{sid} at {} ({})\n",
+            d.document,
+            d.statement,
+            d.path,
+            d.kind.name()
+        );
+    }
+    if e.decision == Decision::ImplicitDeny {
+        out += &format!("  {}\n", why_implicit(&set));
+    }
+    write_stdout(&out)?;
+    Ok(exit::OK)
+}
+
+/// What an implicit deny means for this set of policies.
+fn why_implicit(set: &PolicySet<'_>) -> &'static str {
+    let kinds: Vec<PolicyKind> = set.policies().iter().map(|p| p.kind).collect();
+    if kinds.is_empty() {
+        "no policy given: nothing allows the request"
+    } else if kinds.len() == 1 {
+        "no statement allows the request"
+    } else {
+        "no statement denies, but the policies that must allow it (identity or resource policy, boundary, session policy, each SCP level, endpoint policy) do not all allow it"
+    }
+}
