@@ -56,17 +56,12 @@ impl Scan<'_> {
         let denied = code.as_deref().is_some_and(denied_code)
             || message.to_ascii_lowercase().starts_with("access denied");
         Some(Op {
-            at: m,
-            end: arrow,
-            kind: OpKind::CdkCall,
-            service: None,
-            prefix: None,
             op: Some(op),
             code,
             denied,
             params,
-            url: None,
             message: Some(message),
+            ..Op::new(m, arrow, OpKind::CdkCall)
         })
     }
 

@@ -3,7 +3,6 @@
 //! `denied::trail`, not here.
 
 use memchr::memmem;
-use serde_json::Map;
 
 use super::prepare::{Scan, denied_code};
 use super::{Op, OpKind};
@@ -31,17 +30,12 @@ impl Scan<'_> {
         }
         let source = near("\"eventsource\"");
         Some(Op {
-            at: m,
-            end: m + 12,
-            kind: OpKind::TrailText,
             service: source.clone(),
             prefix: source.as_deref().and_then(prefix_of),
             op: Some(op.trim().to_string()),
             code: Some(code),
             denied: true,
-            params: Map::new(),
-            url: None,
-            message: None,
+            ..Op::new(m, m + 12, OpKind::TrailText)
         })
     }
 }

@@ -85,6 +85,26 @@ struct Op {
     message: Option<String>,
 }
 
+impl Op {
+    /// A marker of `kind` spanning `at..end` that says nothing yet: each reader fills in
+    /// what its shape gives (`Op { op, code, ..Op::new(at, end, kind) }`).
+    fn new(at: usize, end: usize, kind: OpKind) -> Op {
+        Op {
+            at,
+            end,
+            kind,
+            service: None,
+            prefix: None,
+            op: None,
+            code: None,
+            denied: false,
+            params: Map::new(),
+            url: None,
+            message: None,
+        }
+    }
+}
+
 /// What a single message (a CloudTrail `errorMessage`) says.
 #[derive(Debug, Default)]
 pub(crate) struct Sentence {

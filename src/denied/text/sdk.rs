@@ -4,8 +4,6 @@
 //! executing "OP" on "URL"` of PHP), and the hints their stack traces leave (Java frames,
 //! JavaScript v3 deserializers).
 
-use serde_json::Map;
-
 use super::prepare::{Scan, denied_code, pascal};
 use super::{Op, OpKind};
 
@@ -44,17 +42,11 @@ impl Scan<'_> {
             None => ml.contains("access denied") || ml.contains("not authorized"),
         };
         Some(Op {
-            at: m,
-            end,
-            kind: OpKind::Cli,
-            service: None,
-            prefix: None,
             op: Some(op),
             code,
             denied,
-            params: Map::new(),
-            url: None,
             message: Some(message),
+            ..Op::new(m, end, OpKind::Cli)
         })
     }
 
@@ -92,17 +84,11 @@ impl Scan<'_> {
         let denied = code.as_deref().is_some_and(denied_code)
             || (status == Some(403) && code.as_deref().is_none_or(|c| c == "Forbidden"));
         Some(Op {
-            at: m,
-            end: oe,
-            kind: OpKind::GoV2,
             service: Some(service),
-            prefix: None,
             op: Some(op),
             code,
             denied,
-            params: Map::new(),
-            url: None,
-            message: None,
+            ..Op::new(m, oe, OpKind::GoV2)
         })
     }
 
@@ -128,17 +114,10 @@ impl Scan<'_> {
         });
         let denied = code.as_deref().is_some_and(denied_code) || status == Some(403);
         Some(Op {
-            at: m,
-            end: close,
-            kind: OpKind::ServiceTag,
             service: Some(service),
-            prefix: None,
-            op: None,
             code,
             denied,
-            params: Map::new(),
-            url: None,
-            message: None,
+            ..Op::new(m, close, OpKind::ServiceTag)
         })
     }
 
@@ -164,17 +143,11 @@ impl Scan<'_> {
             .contains("accessdenied")
             .then(|| "AccessDenied".to_string());
         Some(Op {
-            at: m,
-            end: e,
-            kind: OpKind::Php,
-            service: None,
-            prefix: None,
             op: Some(op),
             code,
             denied,
-            params: Map::new(),
             url,
-            message: None,
+            ..Op::new(m, e, OpKind::Php)
         })
     }
 
