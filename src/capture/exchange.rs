@@ -9,19 +9,7 @@ use super::{Exchange, Outcome, Request, RouteError, Who, record, route};
 /// The CloudTrail record of one exchange, or why the router could not name its call.
 pub fn to_record(x: &Exchange, who: &Identity) -> Result<Value, RouteError> {
     let headers = header_pairs(&x.request_headers);
-    let (path, query) = x
-        .path_and_query
-        .split_once('?')
-        .unwrap_or((&x.path_and_query, ""));
-    let request = Request {
-        method: x.method.as_str(),
-        host: &x.host,
-        path,
-        query,
-        headers: &headers,
-        body: &x.request_body,
-    };
-    let call = route(&request)?;
+    let call = route(&request_of(x, &headers, &x.request_body))?;
     let response_headers = header_pairs(&x.response_headers);
     let outcome = Outcome {
         status: x.status,
@@ -39,6 +27,27 @@ pub fn to_record(x: &Exchange, who: &Identity) -> Result<Value, RouteError> {
         r["errorMessage"] = Value::String(e.clone());
     }
     Ok(r)
+}
+
+/// The router's view of an exchange's request, with its headers as [`header_pairs`] and
+/// the `body` to read (the kept copy, or none when only the signature matters).
+pub(crate) fn request_of<'a>(
+    x: &'a Exchange,
+    headers: &'a [(&'a str, &'a str)],
+    body: &'a [u8],
+) -> Request<'a> {
+    let (path, query) = x
+        .path_and_query
+        .split_once('?')
+        .unwrap_or((&x.path_and_query, ""));
+    Request {
+        method: x.method.as_str(),
+        host: &x.host,
+        path,
+        query,
+        headers,
+        body,
+    }
 }
 
 /// Headers as (name, value) pairs; values that are not text are left out.

@@ -128,19 +128,8 @@ impl Exchange {
     /// query's `X-Amz-Credential` (read by the router's own parser).
     pub fn scope(&self) -> Option<Scope> {
         let headers = exchange::header_pairs(&self.request_headers);
-        let (path, query) = self
-            .path_and_query
-            .split_once('?')
-            .unwrap_or((&self.path_and_query, ""));
-        let req = Request {
-            method: self.method.as_str(),
-            host: &self.host,
-            path,
-            query,
-            headers: &headers,
-            body: &[],
-        };
-        let s = route::scope(&req, &wire::pairs(query)).ok()?;
+        let req = exchange::request_of(self, &headers, &[]);
+        let s = route::scope(&req, &wire::pairs(self.query())).ok()?;
         Some(Scope {
             access_key: s.access_key_id,
             region: s.region,

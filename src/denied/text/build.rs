@@ -2,12 +2,13 @@
 //! paired with) and the context around it: the only place the text scanner fills a
 //! [`Denial`] from what it read, and the grants resolved from it.
 
+use super::Op;
 use super::WINDOW;
 use super::cfn::Tag;
 use super::encoded::{Blob, decode_into};
 use super::prepare::Scan;
 use super::sentence::Authz;
-use super::{Op, OpKind};
+use super::shapes::Read;
 use crate::denied::authz::AuthorizationDecoder;
 use crate::denied::resolve::{self, Context};
 use crate::denied::{Denial, Encoded, GrantVia, Tool};
@@ -59,7 +60,7 @@ impl Scan<'_> {
         let (na, nb) = p.window(line, 3);
         let fallback = match (&tag, &op) {
             (Some(_), _) => Tool::Cloudformation,
-            (_, Some(o)) if o.kind == OpKind::CdkCall => Tool::Cdk,
+            (_, Some(o)) if o.kind == Read::CdkCall => Tool::Cdk,
             _ => fallback,
         };
         // A message inside an error body the tool printed raw: the tool shows on the

@@ -4,9 +4,10 @@
 
 use serde_json::{Map, Value};
 
+use super::Op;
 use super::build::resolve_grants;
 use super::prepare::{Scan, denied_code, is_action_char, pascal, trim_token};
-use super::{Op, OpKind};
+use super::shapes::Read;
 use crate::denied::resolve::{self, Context};
 use crate::denied::{Denial, Tool};
 
@@ -61,7 +62,7 @@ impl Scan<'_> {
             denied,
             params,
             message: Some(message),
-            ..Op::new(m, arrow, OpKind::CdkCall)
+            ..Op::new(m, arrow, Read::CdkCall)
         })
     }
 

@@ -4,8 +4,9 @@
 
 use memchr::memmem;
 
+use super::Op;
 use super::prepare::{Scan, denied_code};
-use super::{Op, OpKind};
+use super::shapes::Read;
 use crate::map::prefix_of;
 
 impl Scan<'_> {
@@ -35,7 +36,7 @@ impl Scan<'_> {
             op: Some(op.trim().to_string()),
             code: Some(code),
             denied: true,
-            ..Op::new(m, m + 12, OpKind::TrailText)
+            ..Op::new(m, m + 12, Read::TrailText)
         })
     }
 }

@@ -52,23 +52,13 @@ use shapes::{Found, Read};
 /// How far (in lines) context is looked for around a message.
 const WINDOW: usize = 40;
 
-/// Which reader found an operation marker (how it pairs with a sentence).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OpKind {
-    Cli,
-    GoV2,
-    ServiceTag,
-    Php,
-    CdkCall,
-    TrailText,
-}
-
 /// An operation marker: what a message says about the call that was denied.
 #[derive(Debug, Clone)]
 struct Op {
     at: usize,
     end: usize,
-    kind: OpKind,
+    /// The reader that found it (how it pairs with a sentence).
+    kind: Read,
     /// The service as the tool names it.
     service: Option<String>,
     /// The service's action prefix, when known from the marker (CloudTrail's event source).
@@ -88,7 +78,7 @@ struct Op {
 impl Op {
     /// A marker of `kind` spanning `at..end` that says nothing yet: each reader fills in
     /// what its shape gives (`Op { op, code, ..Op::new(at, end, kind) }`).
-    fn new(at: usize, end: usize, kind: OpKind) -> Op {
+    fn new(at: usize, end: usize, kind: Read) -> Op {
         Op {
             at,
             end,
@@ -194,7 +184,7 @@ fn parse_chunk(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
     let mut starts: Vec<usize> = authz.iter().map(|a| a.start).collect();
     starts.extend(
         ops.iter()
-            .filter(|o| o.kind != OpKind::ServiceTag)
+            .filter(|o| o.kind != Read::ServiceTag)
             .map(|o| o.at),
     );
     starts.sort_unstable();
@@ -213,13 +203,13 @@ fn parse_chunk(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
             .enumerate()
             .filter(|(i, _)| !used[*i])
             .filter(|(_, o)| match o.kind {
-                OpKind::ServiceTag => o.at >= a.end && o.at - a.end <= 200,
-                OpKind::TrailText => {
+                Read::ServiceTag => o.at >= a.end && o.at - a.end <= 200,
+                Read::TrailText => {
                     let (la, lo) = (p.line(a.at), p.line(o.at));
                     p.para(la) == p.para(lo) && la.abs_diff(lo) <= 60
                 }
                 // `operation error SVC: Op, … api error Code: User: …`
-                OpKind::GoV2 => {
+                Read::GoV2 => {
                     o.end <= a.start
                         && a.start - o.end <= 600
                         && p.para(p.line(o.at)) == p.para(p.line(a.start))
@@ -228,7 +218,7 @@ fn parse_chunk(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
                 // `… when calling the Op operation: User: …`, or with the service's
                 // XML error body in between (the CLI prints it when it cannot parse it).
                 // (Read in place: the text between can be long when they are far apart.)
-                OpKind::Cli => {
+                Read::Cli => {
                     o.end <= a.start
                         && match p.str(o.end, a.start) {
                             Some(between) => colon_then_markup(between),
@@ -238,8 +228,8 @@ fn parse_chunk(input: &str, decoder: &dyn AuthorizationDecoder) -> Vec<Denial> {
                 _ => o.end <= a.start && same_line(o.at, a.start),
             })
             .filter(|(_, o)| {
-                o.kind == OpKind::TrailText
-                    || o.kind == OpKind::ServiceTag
+                o.kind == Read::TrailText
+                    || o.kind == Read::ServiceTag
                     || next_start(o.at) >= a.start
             })
             .min_by_key(|(_, o)| o.at.abs_diff(a.at))

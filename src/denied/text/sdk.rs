@@ -4,8 +4,9 @@
 //! executing "OP" on "URL"` of PHP), and the hints their stack traces leave (Java frames,
 //! JavaScript v3 deserializers).
 
+use super::Op;
 use super::prepare::{Scan, denied_code, pascal};
-use super::{Op, OpKind};
+use super::shapes::Read;
 
 impl Scan<'_> {
     /// The CLI's `… when calling the OP operation[ (reached max retries: N)]: message` at
@@ -46,7 +47,7 @@ impl Scan<'_> {
             code,
             denied,
             message: Some(message),
-            ..Op::new(m, end, OpKind::Cli)
+            ..Op::new(m, end, Read::Cli)
         })
     }
 
@@ -88,7 +89,7 @@ impl Scan<'_> {
             op: Some(op),
             code,
             denied,
-            ..Op::new(m, oe, OpKind::GoV2)
+            ..Op::new(m, oe, Read::GoV2)
         })
     }
 
@@ -117,7 +118,7 @@ impl Scan<'_> {
             service: Some(service),
             code,
             denied,
-            ..Op::new(m, close, OpKind::ServiceTag)
+            ..Op::new(m, close, Read::ServiceTag)
         })
     }
 
@@ -147,7 +148,7 @@ impl Scan<'_> {
             code,
             denied,
             url,
-            ..Op::new(m, e, OpKind::Php)
+            ..Op::new(m, e, Read::Php)
         })
     }
 
