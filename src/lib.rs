@@ -14,7 +14,7 @@
 //! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
 //! | usage | `usage`, `report`, `ingest` | The ingest pipeline driving any source into a usage set with evidence, and the accounting of every object and record. |
 //! | synthesis | `policy`, `generate` | From usage to policy documents: grouping, per-run generalization, splitting to quotas, JSON/Terraform/CloudFormation. |
-//! | commands | `denied`, `feedback`, `apply`, `diagnose` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results. |
+//! | commands | `denied`, `feedback`, `apply`, `diagnose`, `unused` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results, unused access. |
 //! | cli | `cli` | Argument parsing and rendering (text, colour, progress, JSON) and exit codes; the binary only. |
 //!
 //! The hot path — `source` → `decode` → `select` → `map` → `usage` inside `ingest` —
@@ -37,4 +37,5 @@ pub mod report;
 pub mod select;
 pub mod source;
 pub mod time;
+pub mod unused;
 pub mod usage;

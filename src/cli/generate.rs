@@ -1,17 +1,13 @@
 //! `iamtrail generate`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::render::{ingest, selection};
 use super::report::{self, Level, Line, details, generated_lines, summary_lines};
+use super::setup::{capture_input, one_principal, read_trails};
 use super::{GenerateArgs, exit};
-use iamtrail::capture::session::{self, Setup};
-use iamtrail::capture::{child, who};
-use iamtrail::diagnose::{Nothing, nothing_selected};
 use iamtrail::generate::{build, explain};
-use iamtrail::ingest::Config;
 use iamtrail::policy::emit::{
     EmitError, OutputFile, check_name, is_output_file, policy_name, render, render_files,
 };
@@ -32,82 +28,43 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
     let _captured = if a.command.is_empty() {
         None
     } else {
-        let (dir, path) = capture_input(&a)?;
+        let (dir, path) = capture_input(
+            &a.command,
+            &a.principal,
+            a.capture_output.as_ref(),
+            a.input.quiet,
+            "the policy covers the calls it made before it stopped",
+        )?;
         a.input.inputs = vec![path];
         Some(dir)
     };
-    let mut sel = selection(&a.input)?;
-    sel.principals = a.principal.clone();
-    let cfg = Config {
-        selection: sel,
-        counted: a.failed_calls.0.clone(),
-        skim: !a.parse_all,
-        ..Config::default()
+    let nothing = "no policy written";
+    let mut got = match read_trails(
+        &a.input,
+        &a.principal,
+        a.failed_calls.0.clone(),
+        !a.parse_all,
+        nothing,
+    )? {
+        Ok(got) => got,
+        Err(code) => return Ok(code),
     };
-    let mut got = ingest(&a.input, &cfg)?;
     let quiet = a.input.quiet;
-    // A selection that matches nothing gives an empty policy: that is an error, never
-    // a policy.
-    if let Some(n) = nothing_selected(&cfg.selection, &got.summary) {
-        report::print(&summary_lines(&got.summary), quiet);
-        let (code, why) = match n {
-            Nothing::NoRecords { .. } => (exit::FAILED, "the input holds no CloudTrail record"),
-            _ => (exit::USAGE, "the selection matches no record"),
-        };
-        report::print_error(&n.to_string());
-        report::print_exit(code, &format!("{why}; no policy written"));
-        return Ok(code);
-    }
     let stdin_taken = a.input.inputs.iter().any(|p| p.as_os_str() == "-");
     let from_denials =
         super::refine::denials_into_usage(&a.denied, &a.principal, &mut got.usage, stdin_taken)?;
     let s = &got.summary;
-
-    // With no principal named, a policy is for the one principal the input holds; with
-    // several, merging them silently would grant each what the others did.
-    let mut principal_arn: Option<String> = (!a.principal.is_empty()).then(|| {
-        a.principal
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
-    if a.principal.is_empty() && !a.all_principals {
-        match s.principals.len() {
-            0 => {}
-            1 => {
-                let only = s.principals.keys().next().expect("one").clone();
-                if !quiet {
-                    eprintln!("iamtrail: the input holds one principal, {only}; generating for it");
-                }
-                principal_arn = Some(only);
-            }
-            n => {
-                eprintln!(
-                    "iamtrail: the input holds {n} principals; name one with --principal (or merge them with --all-principals):"
-                );
-                let mut rows: Vec<_> = s.principals.iter().collect();
-                rows.sort_by(|a, b| b.1.records.cmp(&a.1.records).then(a.0.cmp(b.0)));
-                let busiest = rows.first().map(|(p, _)| p.to_string()).unwrap_or_default();
-                for (p, seen) in rows {
-                    eprintln!(
-                        "  {:>8}  {:<6}  {p}",
-                        seen.records,
-                        seen.kind.as_deref().unwrap_or("?")
-                    );
-                }
-                report::print(&summary_lines(s), quiet);
-                // The list can be long: say again, last, what to run.
-                report::print_exit(
-                    exit::USAGE,
-                    &format!(
-                        "no policy written: rerun with --principal and one of the {n} above (the busiest: --principal {busiest}), or --all-principals"
-                    ),
-                );
-                return Ok(exit::USAGE);
-            }
-        }
-    }
+    let principal_arn = match one_principal(
+        &a.principal,
+        a.all_principals,
+        s,
+        quiet,
+        "generating for it",
+        nothing,
+    ) {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
+    };
 
     let opts = Options {
         generalize: a.generalize,
@@ -281,67 +238,4 @@ fn write_dir(dir: &Path, files: &[OutputFile], a: &GenerateArgs, name: &str) -> 
         );
     }
     Ok(())
-}
-
-/// Runs `-- CMD` under capture and writes its records to `--capture-output`, or to a
-/// private temporary folder (returned, removed when dropped); returns the file.
-fn capture_input(a: &GenerateArgs) -> Result<(Option<tempfile::TempDir>, PathBuf)> {
-    // The one --principal, when it is an IAM or STS ARN, names whose calls these are.
-    let named = match a.principal.as_slice() {
-        [p] => who::from_args(Some(&p.to_string()), None).ok().flatten(),
-        _ => None,
-    };
-    let (dir, path) = match &a.capture_output {
-        Some(p) => (None, p.clone()),
-        None => {
-            let d = tempfile::Builder::new()
-                .prefix("iamtrail-generate-")
-                .tempdir()
-                .context("cannot create a temporary folder")?;
-            let p = d.path().join("capture.ndjson");
-            (Some(d), p)
-        }
-    };
-    // A bad path fails before the workload runs.
-    std::fs::write(&path, b"").with_context(|| format!("cannot write {}", path.display()))?;
-    let who = match named {
-        Some(w) => w,
-        None => super::capture::caller_identity()?,
-    };
-    let env: Vec<_> = std::env::vars_os().collect();
-    let setup = Setup {
-        stdout_to_stderr: true,
-        ..Setup::default()
-    };
-    let got = session::run(&a.command, &env, who, &setup)?;
-    std::fs::write(&path, got.ndjson())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    let program = a.command[0].to_string_lossy();
-    match &got.status {
-        Ok(s) if s.success() => {}
-        Ok(s) => eprintln!(
-            "iamtrail: warning: {program} exited {}: the policy covers the calls it made before it stopped",
-            child::exit_code(*s)
-        ),
-        Err(e) => return Err(anyhow::anyhow!("{e}")),
-    }
-    if !a.input.quiet {
-        eprintln!(
-            "iamtrail: capture: {} AWS call(s) recorded ({} denied){}",
-            got.records.len(),
-            got.counts.denied,
-            if a.capture_output.is_some() {
-                format!(", written to {}", path.display())
-            } else {
-                String::new()
-            }
-        );
-    }
-    if got.counts.recorded == 0 {
-        eprintln!(
-            "iamtrail: warning: capture: no AWS call went through the proxy. {}",
-            child::IGNORED_PROXY
-        );
-    }
-    Ok((dir, path))
 }

@@ -8,7 +8,9 @@ mod refine;
 mod render;
 mod report;
 mod run_loop;
+mod setup;
 mod simulate;
+mod unused;
 
 use std::path::PathBuf;
 
@@ -22,6 +24,7 @@ use iamtrail::select::PrincipalFilter;
 pub use refine::RefineArgs;
 pub use run_loop::LoopArgs;
 pub use simulate::SimulateArgs;
+pub use unused::UnusedArgs;
 
 /// Exit codes.
 pub mod exit {
@@ -117,6 +120,9 @@ pub enum Command {
     /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
     /// endpoint policies as IAM does; print the decision and the statements behind it.
     Simulate(SimulateArgs),
+    /// What a policy grants that the trails never used (actions, services, resources),
+    /// with the records behind every use and the policy `generate` suggests instead.
+    Unused(UnusedArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -318,17 +324,20 @@ fn parse_classes(s: &str) -> Result<FailureClasses, String> {
         .map(FailureClasses)
 }
 
-/// The command line, parsed. `generate` reads INPUTs unless it runs `-- CMD` (a setting
+/// The command line, parsed. `generate` and `unused` read INPUTs unless they run `-- CMD` (a setting
 /// the derive cannot put on a flattened argument).
 fn parse() -> Result<Cli, clap::Error> {
     use clap::{CommandFactory, FromArgMatches};
-    let mut cmd = Cli::command().mut_subcommand("generate", |g| {
-        // `mut_arg` moves the argument to the end: move CMD after it again.
+    // `mut_arg` moves the argument to the end: move CMD after it again.
+    let cmd_or_inputs = |g: clap::Command| {
         g.mut_arg("inputs", |a| {
             a.required(false).required_unless_present("command")
         })
         .mut_arg("command", |a| a)
-    });
+    };
+    let mut cmd = Cli::command()
+        .mut_subcommand("generate", cmd_or_inputs)
+        .mut_subcommand("unused", cmd_or_inputs);
     let m = cmd.try_get_matches_from_mut(std::env::args_os())?;
     Cli::from_arg_matches(&m).map_err(|e| e.format(&mut cmd))
 }
@@ -356,6 +365,7 @@ pub fn run() -> u8 {
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Unused(a) => unused::run(a),
     };
     match result {
         Ok(code) => code,

@@ -63,7 +63,7 @@ pub struct SimulateArgs {
 type File = (PathBuf, Vec<Document>);
 
 /// The documents of one file, or why not (naming the file, element, line and column).
-fn read(path: &Path, kind: DocumentKind) -> Result<Vec<Document>> {
+pub(super) fn read(path: &Path, kind: DocumentKind) -> Result<Vec<Document>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (docs, relaxed) = Document::list_from_text_lenient(&text, kind)
@@ -81,7 +81,7 @@ fn read(path: &Path, kind: DocumentKind) -> Result<Vec<Document>> {
 }
 
 /// A document's name in findings: the file, and its index when the file holds several.
-fn name(path: &Path, i: usize, of: usize, level: Option<usize>) -> String {
+pub(super) fn name(path: &Path, i: usize, of: usize, level: Option<usize>) -> String {
     let mut n = path.display().to_string();
     if of > 1 {
         n += &format!("[{i}]");

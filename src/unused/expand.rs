@@ -1,0 +1,361 @@
+//! A grant expanded to the catalog actions it allows, each decided by the evaluator
+//! (`crate::iam::eval`) so `unused` and `simulate` share one semantics.
+//!
+//! An action is granted when some resource of its kind is allowed. The resources tried
+//! ("candidates") are the grant's own `Resource` patterns that fit one of the action's
+//! ARN templates, and the templates themselves with their variables written `*` (for a
+//! grant on `*` or with `NotResource`); an action with no resource-level permission is
+//! tried on `*`. A candidate pattern is passed to the evaluator as the request's
+//! resource, its wildcards read as literal characters, so an `Allow` applies when its
+//! pattern covers the candidate and a `Deny` only when it covers all of it (a deny of
+//! one bucket leaves the others allowed). Two denies that only together cover a
+//! candidate are not noticed: the action then counts as granted.
+//!
+//! Conditions are decided twice (AWS, "IAM JSON policy elements: Condition": a
+//! statement applies only when its conditions hold): the action is *granted* when it is
+//! allowed with every condition of an `Allow` holding and every conditional `Deny`
+//! avoided, and granted *unconditionally* when it is allowed by unconditional `Allow`s
+//! alone with every conditional `Deny` applying. Between the two it is "allowed under
+//! conditions".
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::{self, ActionId, Levels};
+use crate::iam::eval::{Deciding, Decision, PolicySet, Request};
+use crate::iam::pattern::{covers, wildcard_match};
+use crate::iam::policy::{Document, Effect, Statement};
+
+/// A statement of the grant, as findings name it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct StatementRef {
+    /// The document's name (its file, `[i]` when a file holds several).
+    pub document: String,
+    /// The statement's `Sid`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Its element path (`Statement[2]`).
+    pub path: String,
+}
+
+impl From<Deciding> for StatementRef {
+    fn from(d: Deciding) -> Self {
+        StatementRef {
+            document: d.document,
+            sid: d.sid,
+            path: d.path,
+        }
+    }
+}
+
+impl std::fmt::Display for StatementRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.document, self.path)?;
+        if let Some(s) = &self.sid {
+            write!(f, " ({s})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One catalog action the grant allows.
+#[derive(Debug, Clone)]
+pub struct Granted {
+    /// The action.
+    pub action: ActionId,
+    /// Allowed only when some condition holds (or some conditional Deny does not).
+    pub conditional: bool,
+    /// The `Allow` statements that allow it.
+    pub by: Vec<StatementRef>,
+}
+
+/// The grant: named identity policy documents.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    documents: Vec<(String, Document)>,
+    /// Allows with their conditions dropped, conditional denies left out: what some
+    /// request context can get.
+    possible: Vec<(String, Document)>,
+    /// Unconditional allows only, conditional denies always applying: what every
+    /// request context gets.
+    certain: Vec<(String, Document)>,
+}
+
+impl Grant {
+    /// The grant made of these documents (name, document).
+    pub fn new(documents: Vec<(String, Document)>) -> Grant {
+        let variant = |keep: fn(&Statement) -> Option<Statement>| -> Vec<(String, Document)> {
+            documents
+                .iter()
+                .map(|(n, d)| {
+                    let mut d = d.clone();
+                    d.statements = d.statements.iter().filter_map(keep).collect();
+                    (n.clone(), d)
+                })
+                .collect()
+        };
+        let possible = variant(|s| {
+            Some(match (s.effect, &s.condition) {
+                (Effect::Allow, Some(_)) => Statement {
+                    condition: None,
+                    ..s.clone()
+                },
+                (Effect::Deny, Some(_)) => never(s),
+                _ => s.clone(),
+            })
+        });
+        let certain = variant(|s| {
+            Some(match (s.effect, &s.condition) {
+                (Effect::Allow, Some(_)) => never(s),
+                (Effect::Deny, Some(_)) => Statement {
+                    condition: None,
+                    ..s.clone()
+                },
+                _ => s.clone(),
+            })
+        });
+        Grant {
+            documents,
+            possible,
+            certain,
+        }
+    }
+
+    /// The documents as given.
+    pub fn documents(&self) -> &[(String, Document)] {
+        &self.documents
+    }
+
+    fn set(docs: &[(String, Document)]) -> PolicySet<'_> {
+        docs.iter()
+            .fold(PolicySet::new(), |s, (n, d)| s.with_identity(n.as_str(), d))
+    }
+
+    /// Every catalog action the grant allows, sorted.
+    pub fn expand(&self, principal: Option<&str>) -> Vec<Granted> {
+        let possible = Grant::set(&self.possible);
+        let certain = Grant::set(&self.certain);
+        let partition = partition_of(principal);
+        let allow_patterns = self.allow_patterns();
+        let mut out = Vec::new();
+        for prefix in catalog::service_prefixes() {
+            if !self.may_touch(prefix) {
+                continue;
+            }
+            let Some(svc) = catalog::service(prefix) else {
+                continue;
+            };
+            for a in &svc.actions {
+                let Some(id) = ActionId::find(prefix, a.name) else {
+                    continue;
+                };
+                let full = id.to_string();
+                let cands = candidates(id, partition, &allow_patterns);
+                let mut by = None;
+                for r in &cands {
+                    let e = possible.evaluate(&request(&full, r, principal));
+                    if e.decision == Decision::Allowed {
+                        by = Some(e.deciding);
+                        break;
+                    }
+                }
+                let Some(by) = by else { continue };
+                let conditional = !cands.iter().any(|r| {
+                    certain.evaluate(&request(&full, r, principal)).decision == Decision::Allowed
+                });
+                out.push(Granted {
+                    action: id,
+                    conditional,
+                    by: by.into_iter().map(StatementRef::from).collect(),
+                });
+            }
+        }
+        out.sort_by_key(|g| g.action);
+        out
+    }
+
+    /// Whether some Allow statement could match an action of service `prefix` (a quick
+    /// filter before the evaluator; `NotAction` could match any).
+    fn may_touch(&self, prefix: &str) -> bool {
+        self.allows().any(|s| match (&s.action, &s.not_action) {
+            (Some(a), _) => a.0.iter().any(|p| match p.split_once(':') {
+                Some((svc, _)) => wildcard_match(svc, prefix, true),
+                None => p.contains('*'),
+            }),
+            (None, Some(_)) => true,
+            (None, None) => false,
+        })
+    }
+
+    fn allows(&self) -> impl Iterator<Item = &Statement> {
+        self.documents
+            .iter()
+            .flat_map(|(_, d)| &d.statements)
+            .filter(|s| s.effect == Effect::Allow)
+    }
+
+    fn allow_patterns(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .allows()
+            .filter_map(|s| s.resource.as_ref())
+            .flat_map(|r| r.0.iter().map(String::as_str))
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Whether `action` (`prefix:Action`) on the resource pattern `resource` is allowed
+    /// by the grant under some request context.
+    pub fn allows_on(&self, action: &str, resource: &str, principal: Option<&str>) -> bool {
+        Grant::set(&self.possible)
+            .evaluate(&request(action, resource, principal))
+            .decision
+            == Decision::Allowed
+    }
+
+    /// The `Allow` statements whose actions include `action`, with the resources they
+    /// name that fit the action's ARN templates (`None`: written as `NotResource`).
+    pub fn allowing(&self, action: ActionId) -> Vec<(StatementRef, Option<Vec<String>>)> {
+        let full = action.to_string();
+        let templates = templates(action, "*");
+        let mut out = Vec::new();
+        for (name, d) in &self.documents {
+            for (i, s) in d.statements.iter().enumerate() {
+                if s.effect != Effect::Allow {
+                    continue;
+                }
+                let matches = match (&s.action, &s.not_action) {
+                    (Some(a), _) => a.0.iter().any(|p| wildcard_match(p, &full, true)),
+                    (None, Some(na)) => !na.0.iter().any(|p| wildcard_match(p, &full, true)),
+                    (None, None) => false,
+                };
+                if !matches {
+                    continue;
+                }
+                let sref = StatementRef {
+                    document: name.clone(),
+                    sid: s.sid.clone(),
+                    path: format!("Statement[{i}]"),
+                };
+                let resources = s.resource.as_ref().map(|r| {
+                    r.0.iter()
+                        .filter(|p| {
+                            p.as_str() == "*"
+                                || templates.is_empty()
+                                || templates.iter().any(|t| fits(t, p))
+                        })
+                        .cloned()
+                        .collect::<Vec<_>>()
+                });
+                if resources.as_ref().is_some_and(Vec::is_empty) {
+                    continue;
+                }
+                out.push((sref, resources));
+            }
+        }
+        out
+    }
+}
+
+/// A statement left out of a variant, kept as one that never applies (an Allow of no
+/// action) so statement indexes stay those of the file.
+fn never(s: &Statement) -> Statement {
+    Statement {
+        effect: Effect::Allow,
+        action: Some(Default::default()),
+        not_action: None,
+        condition: None,
+        ..s.clone()
+    }
+}
+
+fn request(action: &str, resource: &str, principal: Option<&str>) -> Request {
+    let r = Request::new(action, resource);
+    match principal {
+        Some(p) => r.by(p),
+        None => r,
+    }
+}
+
+/// The partition of the principal's ARN (`aws` when unknown).
+fn partition_of(principal: Option<&str>) -> &str {
+    principal
+        .and_then(|p| p.strip_prefix("arn:"))
+        .and_then(|p| p.split(':').next())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+}
+
+/// The action's ARN templates as patterns: the partition filled, every other variable
+/// `*`. Empty for an action with no resource-level permission.
+fn templates(action: ActionId, partition: &str) -> Vec<String> {
+    let svc = action.service();
+    let mut v: Vec<String> = action
+        .def()
+        .resources
+        .iter()
+        .filter_map(|r| svc.resources.get(r.index))
+        .map(|rt| {
+            rt.arn
+                .segments
+                .iter()
+                .map(|s| match s {
+                    catalog::arn::Segment::Literal(l) => *l,
+                    catalog::arn::Segment::Var("Partition") => partition,
+                    catalog::arn::Segment::Var(_) => "*",
+                })
+                .collect()
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether a grant's pattern and a template pattern name resources in common, as far as
+/// one covers the other.
+fn fits(template: &str, pattern: &str) -> bool {
+    covers(template, pattern)
+        || covers(pattern, template)
+        || (pattern.ends_with('*') && covers(template, &format!("{pattern}/*")))
+}
+
+/// The resources an action is tried on (see the module doc).
+fn candidates(action: ActionId, partition: &str, allow_patterns: &[&str]) -> Vec<String> {
+    let ts = templates(action, partition);
+    if ts.is_empty() {
+        return vec!["*".into()];
+    }
+    let mut out = Vec::new();
+    for p in allow_patterns.iter().filter(|p| **p != "*") {
+        if ts.iter().any(|t| covers(t, p)) {
+            out.push(p.to_string());
+        } else if p.ends_with('*') {
+            // `arn:aws:s3:::app-*` for an object: the objects of those buckets.
+            let deeper = format!("{p}/*");
+            if ts.iter().any(|t| covers(t, &deeper)) {
+                out.push(deeper);
+            }
+        }
+    }
+    out.extend(ts);
+    out
+}
+
+/// The access level a report groups an action under (the catalog's most significant).
+pub fn access_level(action: ActionId) -> &'static str {
+    let l = action.def().levels;
+    if l.has(Levels::PERMISSIONS) {
+        "Permissions management"
+    } else {
+        l.primary()
+    }
+}
+
+/// The access levels in report order.
+pub const LEVELS: [&str; 5] = ["List", "Read", "Write", "Permissions management", "Tagging"];
+
+/// Per access level: (granted, used).
+pub type LevelCounts = BTreeMap<&'static str, (usize, usize)>;
