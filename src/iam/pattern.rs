@@ -176,9 +176,108 @@ fn glob(p: &[Tok], t: &[Tok]) -> bool {
     p[pi..].iter().all(|x| *x == Tok::Star)
 }
 
+/// A pattern naming only resources both `a` and `b` name (a witness of their
+/// intersection: wildcards kept where both have one, a star taking as little text as it
+/// can), or `None` when they name nothing in
+/// common: `intersect("arn:aws:s3:::app-*", "arn:aws:s3:::*/*")` is
+/// `arn:aws:s3:::app-*/*`. Escaped characters come back as plain characters.
+pub fn intersect(a: &str, b: &str) -> Option<String> {
+    let (a, b) = (tokens(a), tokens(b));
+    let mut failed = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    meet(&a, &b, 0, 0, &mut failed, &mut out).then(|| {
+        out.iter()
+            .map(|t| match t {
+                Tok::Lit(c) => *c,
+                Tok::Star => '*',
+                Tok::One => '?',
+            })
+            .collect()
+    })
+}
+
+/// One step of [`intersect`]: the ways `a[i..]` and `b[j..]` can align, widest first;
+/// `failed` remembers positions that cannot align (so the search stays O(|a|·|b|)).
+fn meet(
+    a: &[Tok],
+    b: &[Tok],
+    i: usize,
+    j: usize,
+    failed: &mut std::collections::HashSet<(usize, usize)>,
+    out: &mut Vec<Tok>,
+) -> bool {
+    if failed.contains(&(i, j)) {
+        return false;
+    }
+    let len = out.len();
+    // (token emitted, next i, next j) in order of preference.
+    let moves: Vec<(Option<Tok>, usize, usize)> = match (a.get(i), b.get(j)) {
+        (None, None) => return true,
+        (Some(Tok::Star), Some(Tok::Star)) => vec![
+            (Some(Tok::Star), i + 1, j + 1),
+            (Some(Tok::Star), i, j + 1),
+            (Some(Tok::Star), i + 1, j),
+            (None, i + 1, j),
+            (None, i, j + 1),
+        ],
+        // A star against text takes as little as it can, so fields line up (a region
+        // star does not swallow the account and the resource).
+        (Some(Tok::Star), Some(t)) => vec![(None, i + 1, j), (Some(*t), i, j + 1)],
+        (Some(t), Some(Tok::Star)) => vec![(None, i, j + 1), (Some(*t), i + 1, j)],
+        (Some(Tok::Star), None) => vec![(None, i + 1, j)],
+        (None, Some(Tok::Star)) => vec![(None, i, j + 1)],
+        (Some(Tok::One), Some(t)) | (Some(t), Some(Tok::One)) => vec![(Some(*t), i + 1, j + 1)],
+        (Some(Tok::Lit(x)), Some(Tok::Lit(y))) if x == y => {
+            vec![(Some(Tok::Lit(*x)), i + 1, j + 1)]
+        }
+        _ => Vec::new(),
+    };
+    for (t, ni, nj) in moves {
+        if let Some(t) = t {
+            out.push(t);
+        }
+        if meet(a, b, ni, nj, failed, out) {
+            return true;
+        }
+        out.truncate(len);
+    }
+    failed.insert((i, j));
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intersections_are_covered_by_both_sides() {
+        for (a, b, want) in [
+            (
+                "arn:aws:s3:::app-*",
+                "arn:aws:s3:::*/*",
+                Some("arn:aws:s3:::app-*/*"),
+            ),
+            ("*", "arn:aws:s3:::*/*", Some("arn:aws:s3:::*/*")),
+            (
+                "arn:aws:dynamodb:us-east-1:1:table/*",
+                "arn:aws:dynamodb:*:*:table/*/stream/*",
+                Some("arn:aws:dynamodb:us-east-1:1:table/*/stream/*"),
+            ),
+            ("arn:aws:s3:::a/*", "arn:aws:s3:::b/*", None),
+            (
+                "arn:aws:s3:::a?c",
+                "arn:aws:s3:::ab*",
+                Some("arn:aws:s3:::abc"),
+            ),
+            ("arn:aws:s3:::x", "arn:aws:s3:::x", Some("arn:aws:s3:::x")),
+        ] {
+            let got = intersect(a, b);
+            assert_eq!(got.as_deref(), want, "{a} ∩ {b}");
+            if let Some(g) = got {
+                assert!(covers(a, &g) && covers(b, &g), "{a} ∩ {b} = {g}");
+            }
+        }
+    }
 
     #[test]
     fn escapes_wildcards_and_variables() {

@@ -2,10 +2,10 @@
 //! (`crate::iam::eval`) so `unused` and `simulate` share one semantics.
 //!
 //! An action is granted when some resource of its kind is allowed. The resources tried
-//! ("candidates") are the grant's own `Resource` patterns that fit one of the action's
-//! ARN templates, and the templates themselves with their variables written `*` (for a
-//! grant on `*` or with `NotResource`); an action with no resource-level permission is
-//! tried on `*`. A candidate pattern is passed to the evaluator as the request's
+//! ("candidates") are the grant's own `Resource` patterns narrowed to each of the
+//! action's ARN templates (their intersection, `crate::iam::pattern::intersect`), and
+//! the templates themselves with their variables written `*` (for a grant on `*` or
+//! with `NotResource`); an action with no resource-level permission is tried on `*`. A candidate pattern is passed to the evaluator as the request's
 //! resource, its wildcards read as literal characters, so an `Allow` applies when its
 //! pattern covers the candidate and a `Deny` only when it covers all of it (a deny of
 //! one bucket leaves the others allowed). Two denies that only together cover a
@@ -22,9 +22,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::catalog::ArnTemplate;
+use crate::catalog::arn::Segment;
 use crate::catalog::{self, ActionId, Levels};
 use crate::iam::eval::{Deciding, Decision, PolicySet, Request};
-use crate::iam::pattern::{covers, wildcard_match};
+use crate::iam::pattern::{intersect, literal_of, wildcard_match};
 use crate::iam::policy::{Document, Effect, Statement};
 
 /// A statement of the grant, as findings name it.
@@ -288,38 +290,44 @@ fn partition_of(principal: Option<&str>) -> &str {
         .unwrap_or("aws")
 }
 
-/// The action's ARN templates as patterns: the partition filled, every other variable
-/// `*`. Empty for an action with no resource-level permission.
-fn templates(action: ActionId, partition: &str) -> Vec<String> {
+/// The action's ARN templates, each with its pattern: the partition filled, every other
+/// variable `?*` (a variable is never empty). Empty for an action with no resource-level
+/// permission.
+fn templates(action: ActionId, partition: &str) -> Vec<(&'static ArnTemplate, String)> {
     let svc = action.service();
-    let mut v: Vec<String> = action
+    let mut v: Vec<(&'static ArnTemplate, String)> = action
         .def()
         .resources
         .iter()
         .filter_map(|r| svc.resources.get(r.index))
         .map(|rt| {
-            rt.arn
+            let p = rt
+                .arn
                 .segments
                 .iter()
                 .map(|s| match s {
-                    catalog::arn::Segment::Literal(l) => *l,
-                    catalog::arn::Segment::Var("Partition") => partition,
-                    catalog::arn::Segment::Var(_) => "*",
+                    Segment::Literal(l) => *l,
+                    Segment::Var("Partition") => partition,
+                    Segment::Var(_) => "?*",
                 })
-                .collect()
+                .collect();
+            (&rt.arn, p)
         })
         .collect();
-    v.sort();
-    v.dedup();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v.dedup_by(|a, b| a.1 == b.1);
     v
 }
 
-/// Whether a grant's pattern and a template pattern name resources in common, as far as
-/// one covers the other.
-fn fits(template: &str, pattern: &str) -> bool {
-    covers(template, pattern)
-        || covers(pattern, template)
-        || (pattern.ends_with('*') && covers(template, &format!("{pattern}/*")))
+/// The resources a grant's `pattern` names among those of a template: their
+/// intersection, when it is an instance of the template (variables without `:`).
+fn narrowed(template: &(&ArnTemplate, String), pattern: &str) -> Option<String> {
+    intersect(&template.1, pattern).filter(|r| template.0.matches(&literal_of(r)))
+}
+
+/// Whether a grant's pattern names resources of a template.
+fn fits(template: &(&ArnTemplate, String), pattern: &str) -> bool {
+    narrowed(template, pattern).is_some()
 }
 
 /// The resources an action is tried on (see the module doc).
@@ -328,19 +336,14 @@ fn candidates(action: ActionId, partition: &str, allow_patterns: &[&str]) -> Vec
     if ts.is_empty() {
         return vec!["*".into()];
     }
-    let mut out = Vec::new();
-    for p in allow_patterns.iter().filter(|p| **p != "*") {
-        if ts.iter().any(|t| covers(t, p)) {
-            out.push(p.to_string());
-        } else if p.ends_with('*') {
-            // `arn:aws:s3:::app-*` for an object: the objects of those buckets.
-            let deeper = format!("{p}/*");
-            if ts.iter().any(|t| covers(t, &deeper)) {
-                out.push(deeper);
-            }
-        }
-    }
-    out.extend(ts);
+    // Each pattern narrowed to the resources of the action's kinds (`table/*` for
+    // GetRecords: the streams of those tables).
+    let mut out: Vec<String> = allow_patterns
+        .iter()
+        .filter(|p| **p != "*")
+        .flat_map(|p| ts.iter().filter_map(|t| narrowed(t, p)))
+        .collect();
+    out.extend(ts.into_iter().map(|(_, p)| p));
     out
 }
 
