@@ -487,3 +487,87 @@ fn bad_input_is_an_error_naming_it() {
     let o = iamtrail(&["unused", TRAIL], None);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `unused -- CMD`: the AWS calls a command makes (through the capture proxy, against a
+/// real moto_server with the real AWS CLI) are the used set, as for `generate -- CMD`.
+#[test]
+fn capture_counts_the_commands_calls_as_used() {
+    let moto = common::moto::Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("app.txt");
+    std::fs::write(&file, "v1").unwrap();
+    let grant_file = dir.path().join("s3.json");
+    std::fs::write(
+        &grant_file,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let script = format!(
+        "aws s3 mb s3://unused-bucket\naws s3 cp '{}' s3://unused-bucket/releases/app.txt\n",
+        file.display()
+    );
+    let path = format!(
+        "{}:{}",
+        common::moto::venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let records = dir.path().join("records.ndjson");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"));
+    cmd.args([
+        "unused",
+        "--json",
+        "--policy",
+        grant_file.to_str().unwrap(),
+        "--capture-output",
+        records.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    for k in [
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "AWS_PROFILE",
+        "AWS_CA_BUNDLE",
+    ] {
+        cmd.env_remove(k);
+    }
+    let out = cmd
+        .current_dir(common::root())
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL", moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIDUNUSEDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "unusedtestsecretkeyEXAMPLE")
+        .env("AWS_DEFAULT_REGION", "eu-west-1")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent/iamtrail-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/iamtrail-test-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        strings(&v, "used", "action"),
+        ["s3:CreateBucket", "s3:PutObject"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    let unused = strings(&v, "unused", "action");
+    assert!(unused.contains("s3:GetObject") && !unused.contains("s3:PutObject"));
+    // The suggestion is what `generate` gives for the records the capture kept.
+    let g = iamtrail(&["generate", "-q", records.to_str().unwrap()], None);
+    assert_eq!(g.status.code(), Some(0), "{}", stderr(&g));
+    let generated: Value = serde_json::from_slice(&g.stdout).unwrap();
+    assert_eq!(v["suggested_policy"], generated);
+}
