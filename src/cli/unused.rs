@@ -271,9 +271,9 @@ fn text(x: &Analysis, principal: Option<&str>, a: &UnusedArgs) -> String {
                 .map(|e| format!(", e.g. {e}"))
                 .unwrap_or_default();
             o += &format!(
-                "    used {}: {} records, {} … {}{eg}\n",
+                "    used {}: {}, {} … {}{eg}\n",
                 u.action,
-                records,
+                plural(records as usize, "record", "records"),
                 first.unwrap_or("?"),
                 last.unwrap_or("?")
             );

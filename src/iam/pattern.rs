@@ -222,6 +222,9 @@ fn meet(
         ],
         // A star against text takes as little as it can, so fields line up (a region
         // star does not swallow the account and the resource).
+        // A `?` against a star stays a wildcard, taken by the star first.
+        (Some(Tok::Star), Some(Tok::One)) => vec![(Some(Tok::One), i, j + 1), (None, i + 1, j)],
+        (Some(Tok::One), Some(Tok::Star)) => vec![(Some(Tok::One), i + 1, j), (None, i, j + 1)],
         (Some(Tok::Star), Some(t)) => vec![(None, i + 1, j), (Some(*t), i, j + 1)],
         (Some(t), Some(Tok::Star)) => vec![(None, i, j + 1), (Some(*t), i + 1, j)],
         (Some(Tok::Star), None) => vec![(None, i + 1, j)],
@@ -270,6 +273,11 @@ mod tests {
                 Some("arn:aws:s3:::abc"),
             ),
             ("arn:aws:s3:::x", "arn:aws:s3:::x", Some("arn:aws:s3:::x")),
+            (
+                "arn:aws:s3:::?*/?*",
+                "arn:aws:s3:::*/*",
+                Some("arn:aws:s3:::?*/?*"),
+            ),
         ] {
             let got = intersect(a, b);
             assert_eq!(got.as_deref(), want, "{a} ∩ {b}");

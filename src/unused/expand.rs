@@ -5,7 +5,10 @@
 //! ("candidates") are the grant's own `Resource` patterns narrowed to each of the
 //! action's ARN templates (their intersection, `crate::iam::pattern::intersect`), and
 //! the templates themselves with their variables written `*` (for a grant on `*` or
-//! with `NotResource`); an action with no resource-level permission is tried on `*`. A candidate pattern is passed to the evaluator as the request's
+//! with `NotResource`); an action with no resource-level permission is tried on `*`
+//! (AWS, "Service Authorization Reference": an action whose Resource types column is
+//! empty supports only `"Resource": "*"`, so `arn:aws:s3:::*` does not grant
+//! `s3:ListAllMyBuckets`). A candidate pattern is passed to the evaluator as the request's
 //! resource, its wildcards read as literal characters, so an `Allow` applies when its
 //! pattern covers the candidate and a `Deny` only when it covers all of it (a deny of
 //! one bucket leaves the others allowed). Two denies that only together cover a
@@ -322,8 +325,20 @@ fn templates(action: ActionId, partition: &str) -> Vec<(&'static ArnTemplate, St
 /// The resources a grant's `pattern` names among those of a template: their
 /// intersection, when it is an instance of the template (variables without `:`).
 fn narrowed(template: &(&ArnTemplate, String), pattern: &str) -> Option<String> {
-    intersect(&template.1, pattern).filter(|r| template.0.matches(&literal_of(r)))
+    intersect(&template.1, pattern).filter(|r| {
+        let arn = literal_of(r);
+        template.0.captures(&arn).is_some_and(|vars| {
+            vars.iter()
+                .all(|(v, at)| !(NO_SLASH.contains(v) && arn[at.clone()].contains('/')))
+        })
+    })
 }
+
+/// Template variables whose values never hold a `/`, though the catalog's matcher lets
+/// a last variable run to the end (AWS, "General purpose bucket naming rules": bucket
+/// names consist of lowercase letters, numbers, periods and hyphens), so that
+/// `arn:aws:s3:::*/*` names objects and never a bucket.
+const NO_SLASH: &[&str] = &["BucketName"];
 
 /// Whether a grant's pattern names resources of a template.
 fn fits(template: &(&ArnTemplate, String), pattern: &str) -> bool {

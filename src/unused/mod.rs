@@ -1,6 +1,13 @@
-//! Unused access: what a principal's current grant allows that its trails never used
-//! (IAM Access Analyzer's "unused access" findings: unused services and actions, here
-//! offline and with the records behind every "used" verdict).
+//! Unused access: what a principal's current grant allows that its trails never used.
+//!
+//! IAM Access Analyzer's unused access analyzer (AWS, "IAM Access Analyzer findings",
+//! "Understanding unused access findings in Security Hub") reports, per principal, unused
+//! permissions as a service namespace with its unused actions and their last access
+//! (API reference, `UnusedPermissionDetails`, `UnusedAction`), from CloudTrail activity
+//! over a tracking period. Here the same question is answered offline, over the trails
+//! given, with every catalog action of every service (Access Analyzer tracks actions for
+//! a subset of services), resource breadth for the actions used, and the records behind
+//! every "used" verdict.
 //!
 //! The grant is expanded to catalog actions by the evaluator ([`expand`]); the used set
 //! is what `generate` derives from the same trails (the statements of

@@ -89,3 +89,30 @@ fn a_bucket_prefix_grants_its_objects_and_buckets() {
     );
     assert_eq!(actions(&g), ["s3:GetObject", "s3:ListBucket"]);
 }
+
+#[test]
+fn object_patterns_do_not_grant_bucket_actions() {
+    let g = grant(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::*/*"},
+        {"Effect":"Allow","Action":["dynamodb:GetRecords"],"Resource":"arn:aws:dynamodb:us-east-1:1:table/*"}]}"#,
+    );
+    assert_eq!(actions(&g), ["dynamodb:GetRecords", "s3:GetObject"]);
+    let list = ActionId::lookup("s3:ListBucket").unwrap();
+    assert!(g.allowing(list).is_empty());
+}
+
+#[test]
+fn not_resource_grants_are_wider_than_any_use() {
+    let g = grant(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Sid":"AllButSecret","Effect":"Allow","Action":"s3:GetObject","NotResource":"arn:aws:s3:::secret/*"}]}"#,
+    );
+    let get = ActionId::lookup("s3:GetObject").unwrap();
+    let by = g.allowing(get);
+    assert_eq!(by.len(), 1);
+    assert_eq!(by[0].0.sid.as_deref(), Some("AllButSecret"));
+    assert!(by[0].1.is_none(), "written with NotResource");
+    assert!(g.allows_on("s3:GetObject", "arn:aws:s3:::app/k", None));
+    assert!(!g.allows_on("s3:GetObject", "arn:aws:s3:::secret/k", None));
+}
