@@ -21,7 +21,7 @@
 //! alone with every conditional `Deny` applying. Between the two it is "allowed under
 //! conditions".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -143,6 +143,12 @@ impl Grant {
         let certain = Grant::set(&self.certain);
         let partition = partition_of(principal);
         let allow_patterns = self.allow_patterns();
+        let open = self.allows().any(|s| s.not_resource.is_some());
+        let mut cache = Narrowings {
+            open,
+            star: open || allow_patterns.iter().any(|p| wildcard_match(p, "*", false)),
+            ..Narrowings::default()
+        };
         let mut out = Vec::new();
         for prefix in catalog::service_prefixes() {
             if !self.may_touch(prefix) {
@@ -156,7 +162,7 @@ impl Grant {
                     continue;
                 };
                 let full = id.to_string();
-                let cands = candidates(id, partition, &allow_patterns);
+                let cands = candidates(id, partition, &allow_patterns, &mut cache);
                 let mut by = None;
                 for r in &cands {
                     let e = possible.evaluate(&request(&full, r, principal));
@@ -325,6 +331,9 @@ fn templates(action: ActionId, partition: &str) -> Vec<(&'static ArnTemplate, St
 /// The resources a grant's `pattern` names among those of a template: their
 /// intersection, when it is an instance of the template (variables without `:`).
 fn narrowed(template: &(&ArnTemplate, String), pattern: &str) -> Option<String> {
+    if !prefixes_agree(&template.1, pattern) {
+        return None;
+    }
     intersect(&template.1, pattern).filter(|r| {
         let arn = literal_of(r);
         template.0.captures(&arn).is_some_and(|vars| {
@@ -346,20 +355,72 @@ fn fits(template: &(&ArnTemplate, String), pattern: &str) -> bool {
 }
 
 /// The resources an action is tried on (see the module doc).
-fn candidates(action: ActionId, partition: &str, allow_patterns: &[&str]) -> Vec<String> {
+fn candidates(
+    action: ActionId,
+    partition: &str,
+    allow_patterns: &[&str],
+    cache: &mut Narrowings,
+) -> Vec<String> {
     let ts = templates(action, partition);
+    // A candidate no Allow pattern names (nor a NotResource) cannot be allowed: it is
+    // left out before the evaluator sees it.
+    let named = |r: &str| cache.open || allow_patterns.iter().any(|p| wildcard_match(p, r, false));
     if ts.is_empty() {
-        return vec!["*".into()];
+        return if cache.star {
+            vec!["*".into()]
+        } else {
+            Vec::new()
+        };
     }
     // Each pattern narrowed to the resources of the action's kinds (`table/*` for
-    // GetRecords: the streams of those tables).
-    let mut out: Vec<String> = allow_patterns
-        .iter()
-        .filter(|p| **p != "*")
-        .flat_map(|p| ts.iter().filter_map(|t| narrowed(t, p)))
-        .collect();
-    out.extend(ts.into_iter().map(|(_, p)| p));
+    // GetRecords: the streams of those tables). Actions of a service share their
+    // resource types: each (template, pattern) is narrowed once per run.
+    let mut out = Vec::new();
+    for t in &ts {
+        let got = cache.narrowed.entry(t.0.text).or_insert_with(|| {
+            allow_patterns
+                .iter()
+                .filter(|p| **p != "*")
+                .filter_map(|p| narrowed(t, p))
+                .collect()
+        });
+        out.extend(got.iter().cloned());
+    }
+    for (t, p) in ts {
+        let keep = match cache.templates.get(t.text) {
+            Some(k) => *k,
+            None => {
+                let k = named(&p);
+                cache.templates.insert(t.text, k);
+                k
+            }
+        };
+        if keep {
+            out.push(p);
+        }
+    }
     out
+}
+
+/// What [`candidates`] works out once per run (for one grant and partition).
+#[derive(Default)]
+struct Narrowings {
+    /// Some Allow is written with `NotResource`: any resource may be named.
+    open: bool,
+    /// Some Allow pattern names `*` itself (actions without resource-level permission).
+    star: bool,
+    /// The grant's patterns narrowed to a template, by template text.
+    narrowed: HashMap<&'static str, Vec<String>>,
+    /// Whether a template's own pattern is named by the grant, by template text.
+    templates: HashMap<&'static str, bool>,
+}
+
+/// Whether two patterns can share a string, judged by their text before the first
+/// wildcard: one must start the other (a quick test before [`intersect`]).
+fn prefixes_agree(a: &str, b: &str) -> bool {
+    let head = |s: &str| s.find(['*', '?', '$']).map_or(s.len(), |i| i);
+    let (a, b) = (&a[..head(a)], &b[..head(b)]);
+    a.starts_with(b) || b.starts_with(a)
 }
 
 /// The access level a report groups an action under (the catalog's most significant).
