@@ -571,3 +571,57 @@ fn capture_counts_the_commands_calls_as_used() {
     let generated: Value = serde_json::from_slice(&g.stdout).unwrap();
     assert_eq!(v["suggested_policy"], generated);
 }
+
+/// The selection flags are `generate`'s: a time window narrows the used set.
+#[test]
+fn selection_flags_narrow_the_used_set() {
+    let o = iamtrail(
+        &[
+            "unused",
+            "--json",
+            "--policy",
+            &grant("scoped.json"),
+            "-p",
+            APP,
+            "--start",
+            "2026-11-01T10:05:00Z",
+            "--until",
+            "2026-11-01T10:11:00Z",
+            "--region",
+            "us-east-1",
+            TRAIL,
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // 10:05 GetObject b.csv, 10:06 ListObjects, 10:10 GetItem; not 10:00 nor 10:12.
+    assert_eq!(
+        strings(&v, "used", "action"),
+        ["dynamodb:GetItem", "s3:GetObject", "s3:ListBucket"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    assert!(strings(&v, "unused", "action").contains("dynamodb:Query"));
+    let get = &v["used"].as_array().unwrap()[1];
+    assert_eq!(
+        get["resources"][0]["resource"],
+        "arn:aws:s3:::app-bucket/data/b.csv"
+    );
+    // A region the trail does not hold is a selection that matches nothing: exit 2.
+    let o = iamtrail(
+        &[
+            "unused",
+            "--policy",
+            &grant("scoped.json"),
+            "-p",
+            APP,
+            "--region",
+            "eu-west-3",
+            TRAIL,
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
