@@ -142,7 +142,8 @@ impl Grant {
         let possible = Grant::set(&self.possible);
         let certain = Grant::set(&self.certain);
         let partition = partition_of(principal);
-        let allow_patterns = self.allow_patterns();
+        let owned = self.allow_patterns(principal);
+        let allow_patterns: Vec<&str> = owned.iter().map(String::as_str).collect();
         let open = self.allows().any(|s| s.not_resource.is_some());
         let mut cache = Narrowings {
             open,
@@ -206,11 +207,15 @@ impl Grant {
             .filter(|s| s.effect == Effect::Allow)
     }
 
-    fn allow_patterns(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self
+    /// The Allow statements' resource patterns, with the policy variables the principal's
+    /// ARN gives filled in (the evaluator fills them in the policy, so a candidate must
+    /// hold their values).
+    fn allow_patterns(&self, principal: Option<&str>) -> Vec<String> {
+        let vars = principal_vars(principal);
+        let mut v: Vec<String> = self
             .allows()
             .filter_map(|s| s.resource.as_ref())
-            .flat_map(|r| r.0.iter().map(String::as_str))
+            .flat_map(|r| r.0.iter().map(|p| fill(p, &vars)))
             .collect();
         v.sort_unstable();
         v.dedup();
@@ -280,6 +285,38 @@ fn never(s: &Statement) -> Statement {
         condition: None,
         ..s.clone()
     }
+}
+
+/// The policy variables a principal's ARN gives (AWS, "IAM policy elements: Variables
+/// and tags": `aws:username` for IAM users, `aws:PrincipalAccount`).
+fn principal_vars(principal: Option<&str>) -> Vec<(&'static str, String)> {
+    let Some(p) = principal else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    if let Some(account) = p.split(':').nth(4).filter(|a| !a.is_empty()) {
+        v.push(("aws:PrincipalAccount", account.to_string()));
+    }
+    if let Some((_, user)) = p.split_once(":user/").filter(|(h, _)| h.contains(":iam:")) {
+        v.push((
+            "aws:username",
+            user.rsplit('/').next().unwrap_or(user).to_string(),
+        ));
+    }
+    v
+}
+
+/// `pattern` with `${key}` replaced by the value of each known key (names compared
+/// ignoring case, as condition keys are).
+fn fill(pattern: &str, vars: &[(&str, String)]) -> String {
+    let mut out = pattern.to_string();
+    for (k, val) in vars {
+        let token = format!("${{{k}}}");
+        while let Some(at) = out.to_ascii_lowercase().find(&token.to_ascii_lowercase()) {
+            out.replace_range(at..at + token.len(), val);
+        }
+    }
+    out
 }
 
 fn request(action: &str, resource: &str, principal: Option<&str>) -> Request {

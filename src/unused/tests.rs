@@ -116,3 +116,25 @@ fn not_resource_grants_are_wider_than_any_use() {
     assert!(g.allows_on("s3:GetObject", "arn:aws:s3:::app/k", None));
     assert!(!g.allows_on("s3:GetObject", "arn:aws:s3:::secret/k", None));
 }
+
+#[test]
+fn policy_variables_take_the_principals_values() {
+    let g = grant(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#,
+    );
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    let got: Vec<String> = g
+        .expand(Some(alice))
+        .iter()
+        .map(|x| x.action.to_string())
+        .collect();
+    assert_eq!(got, ["s3:GetObject"]);
+    // A role has no aws:username: the statement names nothing for it.
+    assert!(
+        g.expand(Some("arn:aws:iam::111122223333:role/ci"))
+            .is_empty()
+    );
+    assert!(g.allows_on("s3:GetObject", "arn:aws:s3:::home/alice/x", Some(alice)));
+    assert!(!g.allows_on("s3:GetObject", "arn:aws:s3:::home/bob/x", Some(alice)));
+}
