@@ -35,20 +35,36 @@ pub enum InputError {
         "cannot tell the resource type (no Resource ARN or action of a known type): give --resource-type"
     )]
     UnknownType,
+    /// A list of documents where one was expected.
+    #[error("holds {0} policy documents; a resource has one policy")]
+    NotOne(usize),
+}
+
+/// A policy read for judging: the document, its type, and what reading it passed over.
+#[derive(Debug)]
+pub struct Read {
+    /// The document.
+    pub document: Document,
+    /// Its resource type.
+    pub rtype: &'static ResourceType,
+    /// Elements IAM would not accept but whose meaning is plain, read past (an element
+    /// IAM does not know is ignored, a one-ARN `Principal` string read as `{"AWS": …}`).
+    pub read_past: Vec<String>,
 }
 
 /// Reads a resource policy's text as a document of `rtype` (or of the type its ARNs or
-/// actions show), returning the document and its type.
-pub fn read_policy(
-    text: &str,
-    rtype: Option<&'static ResourceType>,
-) -> Result<(Document, &'static ResourceType), InputError> {
-    // Read once leniently to find the type, then as that type's kind of document.
-    let probe = Document::from_text_as(text, rtype.map_or(DocumentKind::Resource, |t| t.document))?;
+/// actions show). One document per policy.
+pub fn read_policy(text: &str, rtype: Option<&'static ResourceType>) -> Result<Read, InputError> {
+    let kind = rtype.map_or(DocumentKind::Resource, |t| t.document);
+    let (mut docs, relaxed) = Document::list_from_text_lenient(text, kind)?;
+    if docs.len() != 1 {
+        return Err(InputError::NotOne(docs.len()));
+    }
+    let document = docs.remove(0);
     let t = match rtype {
         Some(t) => t,
         None => {
-            let resources: Vec<&str> = probe
+            let resources: Vec<&str> = document
                 .statements
                 .iter()
                 .flat_map(|s| {
@@ -57,7 +73,7 @@ pub fn read_policy(
                         .flat_map(|r| r.0.iter().map(String::as_str))
                 })
                 .collect();
-            let actions: Vec<&str> = probe
+            let actions: Vec<&str> = document
                 .statements
                 .iter()
                 .flat_map(|s| s.action.iter().flat_map(|a| a.0.iter().map(String::as_str)))
@@ -65,7 +81,11 @@ pub fn read_policy(
             types::infer(&resources, &actions).ok_or(InputError::UnknownType)?
         }
     };
-    Ok((probe, t))
+    Ok(Read {
+        document,
+        rtype: t,
+        read_past: relaxed.iter().map(ToString::to_string).collect(),
+    })
 }
 
 /// The resource's ARN: the first `Resource` of the policy that names one of its type

@@ -121,23 +121,26 @@ pub fn run(a: ExternalArgs) -> Result<u8> {
         for p in &a.policies {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read {}", p.display()))?;
-            let (doc, t) = ext::read_policy(&text, types.first().copied())
+            let read = ext::read_policy(&text, types.first().copied())
                 .with_context(|| format!("{}", p.display()))?;
+            let (doc, t) = (&read.document, read.rtype);
             let resource = a
                 .resource
                 .clone()
-                .unwrap_or_else(|| ext::resource_arn(&doc, t, &owner, "us-east-1"));
+                .unwrap_or_else(|| ext::resource_arn(doc, t, &owner, "us-east-1"));
             let target = Target {
-                document: &doc,
+                document: doc,
                 rtype: t,
                 resource,
                 owner: owner.clone(),
                 zone: &zone,
                 block_public_access: bpa,
             };
+            let mut an = ext::analyze(&target);
+            an.notes.extend(read_past(&read));
             out.push(Judged {
                 source: p.display().to_string(),
-                result: Ok(ext::analyze(&target)),
+                result: Ok(an),
             });
         }
         out
@@ -273,26 +276,33 @@ fn run_live(
             }
         };
         let result = match ext::read_policy(&text, Some(l.rtype)) {
-            Ok((doc, t)) => {
+            Ok(read) => {
                 let mut bpa = l.block_public_access;
                 bpa.restrict_public_buckets |= bpa_args.restrict_public_buckets;
                 bpa.block_public_policy |= bpa_args.block_public_policy;
-                Ok(ext::analyze(&Target {
-                    document: &doc,
-                    rtype: t,
+                let mut an = ext::analyze(&Target {
+                    document: &read.document,
+                    rtype: read.rtype,
                     resource: l.arn.clone(),
                     owner: ext::principals::arn_account(&l.arn)
                         .unwrap_or(&owner)
                         .to_string(),
                     zone: &zone,
                     block_public_access: bpa,
-                }))
+                });
+                an.notes.extend(read_past(&read));
+                Ok(an)
             }
             Err(e) => Err((l.arn.clone(), l.rtype.name, format!("its policy: {e}"))),
         };
         out.push(Judged { source, result });
     }
     Ok(out)
+}
+
+/// Notes for what reading a policy passed over (IAM would refuse it as written).
+fn read_past(r: &ext::Read) -> impl Iterator<Item = String> + '_ {
+    r.read_past.iter().map(|p| format!("read past: {p}"))
 }
 
 fn json(judged: &[Judged]) -> serde_json::Value {
