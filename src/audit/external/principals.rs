@@ -113,7 +113,7 @@ pub enum Who {
     Federated(String),
     /// A service acting for a resource of another account.
     Service {
-        /// The service principal.
+        /// The service principal (`*`: any service, for a statement naming everyone).
         service: String,
         /// The account it acts for.
         account: String,
@@ -222,6 +222,10 @@ pub fn candidates(doc: &Document, zone: &Zone) -> Vec<Who> {
         for p in named {
             for (kind, v) in principal_values(p) {
                 match kind {
+                    // Everyone includes every service, acting for any account.
+                    PrincipalKind::Aws if v == "*" && st.effect == Effect::Allow => {
+                        services.insert("*".to_string());
+                    }
                     PrincipalKind::Aws if v == "*" => {}
                     PrincipalKind::Aws if is_account(v) => add_account(&mut out, v, None),
                     PrincipalKind::Aws => {

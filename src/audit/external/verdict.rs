@@ -251,7 +251,9 @@ enum FamilyName {
 /// An outsider's facts: who calls, from which account and organization, for which
 /// source.
 struct Outsider {
-    caller: String,
+    /// The ARNs (or names) it may call as: an outsider names its own roles and users
+    /// as it likes, so every ARN the policy names, moved into its account, is one.
+    callers: Vec<String>,
     account: Option<String>,
     aws: bool,
     orgs: Vec<Option<String>>,
@@ -288,8 +290,17 @@ impl Ctx<'_, '_> {
                     }
                 };
                 let (orgs, org_paths) = no_org();
+                let mut callers = vec![caller];
+                if !matches!(who, Who::Account { arn: Some(_), .. }) {
+                    callers.extend(self.named_arns().iter().map(|arn| {
+                        let mut f: Vec<&str> = arn.splitn(6, ':').collect();
+                        f[4] = &account;
+                        principals::instance(&f.join(":"))
+                    }));
+                }
+                callers.dedup();
                 Outsider {
-                    caller,
+                    callers,
                     account: Some(account),
                     aws: true,
                     orgs,
@@ -309,7 +320,7 @@ impl Ctx<'_, '_> {
                     .collect();
                 paths.push(Some(format!("{o}/r-iamt/ou-iamt-outsider/")));
                 Outsider {
-                    caller: role_in(&a),
+                    callers: vec![role_in(&a)],
                     account: Some(a),
                     aws: true,
                     orgs: vec![Some(o.clone())],
@@ -320,7 +331,7 @@ impl Ctx<'_, '_> {
                 }
             }
             Who::Federated(p) | Who::Canonical(p) => Outsider {
-                caller: p.clone(),
+                callers: vec![p.clone()],
                 account: None,
                 aws: false,
                 orgs: vec![None],
@@ -341,8 +352,14 @@ impl Ctx<'_, '_> {
                 arns.push(format!(
                     "arn:aws:{svc}:us-east-1:{account}:iamtrail-outsider"
                 ));
+                // `*`: a statement naming everyone names every service too.
+                let caller = if service == "*" {
+                    "iamtrail-any-service.amazonaws.com".to_string()
+                } else {
+                    service.clone()
+                };
                 Outsider {
-                    caller: service.clone(),
+                    callers: vec![caller],
                     account: None,
                     aws: false,
                     orgs: vec![None],
@@ -353,6 +370,27 @@ impl Ctx<'_, '_> {
                 }
             }
         }
+    }
+
+    /// The IAM and STS principal ARNs the policy names (in `Principal` and in
+    /// `aws:PrincipalArn` conditions).
+    fn named_arns(&self) -> Vec<String> {
+        let mut out = self.written(Fact::PrincipalArn);
+        for st in &self.t.document.statements {
+            if let Some(crate::iam::policy::Principal::Named(m)) = &st.principal {
+                out.extend(m.values().flat_map(|v| v.0.iter().cloned()));
+            }
+        }
+        out.retain(|a| {
+            let f: Vec<&str> = a.splitn(6, ':').collect();
+            f.len() == 6
+                && f[0] == "arn"
+                && matches!(f[2], "iam" | "sts")
+                && !f[5].ends_with("root")
+        });
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The values the policy gives to keys of `fact`.
@@ -393,7 +431,8 @@ impl Ctx<'_, '_> {
         let z = self.t.zone;
         match b.fact {
             Fact::PrincipalAccount => vec![o.account.clone()],
-            Fact::PrincipalArn => vec![o.aws.then(|| o.caller.clone())],
+            // The evaluator takes it from the caller's ARN.
+            Fact::PrincipalArn => vec![None],
             Fact::PrincipalOrgId => o.orgs.clone(),
             Fact::PrincipalOrgPaths => o.org_paths.clone(),
             Fact::UserId => vec![o.aws.then(|| "AROAIAMTRAILOUTSIDER:iamtrail".to_string())],
@@ -471,6 +510,7 @@ impl Ctx<'_, '_> {
             principal: who.principal(),
             kind: who.kind(),
             via_service: match who {
+                Who::Service { service, .. } if service == "*" => Some("any service".into()),
                 Who::Service { service, .. } => Some(service.clone()),
                 _ => None,
             },
@@ -519,13 +559,17 @@ impl Ctx<'_, '_> {
             .flat_map(|(_, exp)| exp)
             .collect::<BTreeSet<_>>()
         {
-            'found: for resource in &self.resources {
+            'found: for (caller, resource) in o
+                .callers
+                .iter()
+                .flat_map(|c| self.resources.iter().map(move |r| (c, r)))
+            {
                 let mut idx = vec![0usize; lists.len()];
                 let mut tried = 0;
                 loop {
                     let mut req = Request::new(action.clone(), resource.clone())
                         .owned_by(self.t.owner.clone())
-                        .by(o.caller.clone());
+                        .by(caller.clone());
                     for ((k, vals), &i) in lists.iter().zip(&idx) {
                         if let Some(v) = &vals[i] {
                             req = req.with(*k, v.clone());
