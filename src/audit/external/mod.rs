@@ -28,7 +28,7 @@ use crate::iam::policy::{Document, DocumentKind, PolicyError};
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// Not a policy document.
-    #[error("not a policy document: {0}")]
+    #[error("not a policy document")]
     Policy(#[from] PolicyError),
     /// Nothing says what the policy is attached to.
     #[error(

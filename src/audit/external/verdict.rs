@@ -372,6 +372,21 @@ impl Ctx<'_, '_> {
         }
     }
 
+    /// Which statements of the policy match `action` (by `Action` or `NotAction`).
+    fn signature(&self, action: &str) -> Vec<bool> {
+        let any = |l: &[String]| l.iter().any(|p| wildcard_match(p, action, true));
+        self.t
+            .document
+            .statements
+            .iter()
+            .map(|st| match (&st.action, &st.not_action) {
+                (Some(a), _) => any(&a.0),
+                (None, Some(na)) => !any(&na.0),
+                (None, None) => false,
+            })
+            .collect()
+    }
+
     /// The IAM and STS principal ARNs the policy names (in `Principal` and in
     /// `aws:PrincipalArn` conditions).
     fn named_arns(&self) -> Vec<String> {
@@ -553,12 +568,23 @@ impl Ctx<'_, '_> {
         }
         let mut open = BTreeSet::new();
         let mut statements = BTreeSet::new();
+        // The evaluator's decision depends on the action only through which statements'
+        // Action / NotAction match it: one request per class of actions that match the
+        // same statements decides for the whole class.
+        let mut classes: BTreeMap<Vec<bool>, Vec<&String>> = BTreeMap::new();
         for action in self
             .actions
             .iter()
             .flat_map(|(_, exp)| exp)
             .collect::<BTreeSet<_>>()
         {
+            classes
+                .entry(self.signature(action))
+                .or_default()
+                .push(action);
+        }
+        for class in classes.values() {
+            let action = class[0];
             'found: for (caller, resource) in o
                 .callers
                 .iter()
@@ -582,7 +608,7 @@ impl Ctx<'_, '_> {
                     };
                     let e = set.evaluate(&req);
                     if e.decision == Decision::Allowed {
-                        open.insert(action.clone());
+                        open.extend(class.iter().map(|a| (*a).clone()));
                         statements.extend(
                             e.deciding
                                 .iter()
