@@ -262,7 +262,7 @@ fn run_live(
     }
     let mut out = Vec::new();
     for l in listed {
-        let source = format!("{} ({})", l.rtype.name, l.region);
+        let source = l.region.clone();
         let text = match l.policy {
             Ok(Some(t)) => t,
             // No policy: nothing grants access through it.
