@@ -928,3 +928,85 @@ fn live_without_credentials_is_a_clear_error() {
     );
     assert!(stdout(&out).is_empty());
 }
+
+/// Runs `iamtrail` as a moto user (`id`, `secret`).
+fn iamtrail_as(
+    args: &[&str],
+    home: &std::path::Path,
+    id: &str,
+    secret: &str,
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"));
+    cmd.args(args)
+        .current_dir(common::root())
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL");
+    cmd.output().expect("run iamtrail")
+}
+
+#[test]
+fn live_access_denied_on_one_resource_is_reported_and_the_scan_goes_on() {
+    // moto checks IAM policies once its first 7 (setup) calls are done.
+    let moto = Moto::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "7")]);
+    let script = r#"
+import boto3, json, sys
+kw = dict(endpoint_url=sys.argv[1], aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+s3, iam = boto3.client("s3", **kw), boto3.client("iam", **kw)
+for b in ["public-site", "secret-bucket"]:
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*" % b}]}))
+iam.create_user(UserName="auditor")
+k = iam.create_access_key(UserName="auditor")["AccessKey"]
+iam.put_user_policy(UserName="auditor", PolicyName="audit", PolicyDocument=json.dumps({"Version":"2012-10-17","Statement":[
+    {"Effect":"Allow","Action":"*","Resource":"*"},
+    {"Effect":"Deny","Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::secret-bucket"}]}))
+print(k["AccessKeyId"], k["SecretAccessKey"])
+"#;
+    let out = std::process::Command::new(moto.python())
+        .args(["-c", script, &moto.endpoint()])
+        .output()
+        .expect("run the setup script");
+    assert!(
+        out.status.success(),
+        "setup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = String::from_utf8_lossy(&out.stdout).to_string();
+    let (id, secret) = keys.trim().split_once(' ').unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let ep = moto.endpoint();
+    let args = [
+        "audit",
+        "external",
+        "--live",
+        "--endpoint-url",
+        &ep,
+        "--resource-type",
+        "s3",
+        "--json",
+    ];
+    let out = iamtrail_as(&args, home.path(), id, secret);
+    let v: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let rs = v["resources"].as_array().unwrap();
+    assert_eq!(rs.len(), 2, "{v}");
+    assert_eq!(rs[0]["resource"], "arn:aws:s3:::public-site");
+    assert_eq!(rs[0]["verdict"], "public");
+    assert_eq!(rs[1]["resource"], "arn:aws:s3:::secret-bucket");
+    assert!(
+        rs[1]["error"].as_str().unwrap().contains("AccessDenied"),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 could not be read"),
+        "{}",
+        stderr(&out)
+    );
+}
