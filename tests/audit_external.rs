@@ -680,21 +680,77 @@ fn bad_input_is_a_clear_error() {
     }
 }
 
-/// policyuniverse on every case: (internet accessible, whos_allowed as text).
-fn policyuniverse(dir: &std::path::Path) -> std::collections::BTreeMap<String, bool> {
+/// What policyuniverse says of a policy: `is_internet_accessible()`, and the principals
+/// outside the zone read from `whos_allowed()` (this test's reading, the same for every
+/// case: `*` when internet accessible; account ids and the accounts of IAM ARNs, from
+/// principals and from `account` / `arn` (any service's ARN) conditions, outside the
+/// trusted accounts;
+/// `organization` conditions other than the trusted one; identity providers as named;
+/// service principals dropped, as they belong to no account).
+#[derive(serde::Deserialize)]
+struct Peer {
+    public: bool,
+    principals: Vec<String>,
+}
+
+fn policyuniverse(cases: &serde_json::Value) -> std::collections::BTreeMap<String, Peer> {
     let script = r#"
-import json, sys, os
+import json, re, sys
 from policyuniverse.policy import Policy
+cases = json.load(sys.stdin)
 out = {}
-for name in sorted(os.listdir(sys.argv[1])):
-    doc = json.load(open(os.path.join(sys.argv[1], name)))
-    out[name[:-5]] = Policy(doc).is_internet_accessible()
+acct = re.compile(r"^\d{12}$")
+def account_of(v):
+    if acct.match(v):
+        return v
+    f = v.split(":")
+    if len(f) >= 6 and f[0] == "arn" and f[2] in ("iam", "sts") and acct.match(f[4]) and ("oidc-provider/" not in v and "saml-provider/" not in v):
+        return f[4]
+    return None
+for name, c in cases.items():
+    p = Policy(json.loads(c["policy"]))
+    trusted = set(c["trusted"])
+    found = set()
+    public = p.is_internet_accessible()
+    if public:
+        found.add("*")
+    for x in p.whos_allowed():
+        v = x.value
+        if x.category == "principal":
+            if v == "*" or v.endswith(".amazonaws.com") and v != "cognito-identity.amazonaws.com":
+                continue
+            a = account_of(v)
+            if a is not None:
+                if a not in trusted:
+                    found.add(a)
+            else:
+                found.add(v)
+        elif x.category == "account" and acct.match(v) and v not in trusted:
+            found.add(v)
+        elif x.category == "arn":
+            f = v.split(":")
+            if len(f) >= 6 and acct.match(f[4]) and f[4] not in trusted:
+                found.add(f[4])
+        elif x.category == "organization" and v not in trusted:
+            found.add(v)
+    out[name] = {"public": public, "principals": sorted(found)}
 print(json.dumps(out))
 "#;
-    let out = std::process::Command::new(venv().join("bin/python"))
-        .args(["-c", script, dir.to_str().unwrap()])
-        .output()
+    let mut child = std::process::Command::new(venv().join("bin/python"))
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("run the venv's python");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(cases.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "policyuniverse: {}",
@@ -703,28 +759,60 @@ print(json.dumps(out))
     serde_json::from_slice(&out.stdout).expect("policyuniverse's JSON")
 }
 
+/// The cases where the external principals differ too (a subset of [`DISAGREEMENTS`]:
+/// the others differ on "public" only, naming the same provider).
+const PRINCIPALS_DIFFER: &[&str] = &[
+    "s3-ifexists-holds-when-absent",
+    "s3-deny-outside-vpce-subtracts-all",
+    "s3-restrict-public-buckets",
+];
+
 #[test]
 fn side_by_side_with_policyuniverse() {
     let dir = tempfile::tempdir().unwrap();
     write_cases(dir.path());
-    let pu = policyuniverse(dir.path());
+    // The trusted accounts and organization of each case, as this test runs it.
+    let cases: serde_json::Map<String, Value> = CASES
+        .iter()
+        .map(|c| {
+            let mut trusted: Vec<&str> = ZONE.split(',').collect();
+            if let Some(i) = c.args.iter().position(|a| *a == "--org-accounts") {
+                trusted.push(c.args[i + 1]);
+            }
+            (
+                c.name.to_string(),
+                serde_json::json!({"policy": c.policy, "trusted": trusted}),
+            )
+        })
+        .collect();
+    let pu = policyuniverse(&Value::Object(cases));
     let mut table = Vec::new();
     let mut wrong = Vec::new();
+    let mut principals_differ = Vec::new();
     for c in CASES {
-        let got = pu[c.name];
-        if got != c.pu_public {
+        let peer = &pu[c.name];
+        if peer.public != c.pu_public {
             wrong.push(format!(
-                "{}: policyuniverse says {got}, the table {}",
-                c.name, c.pu_public
+                "{}: policyuniverse says {}, the table {}",
+                c.name, peer.public, c.pu_public
             ));
         }
         let ours = c.verdict == "public";
+        if peer.principals != c.principals {
+            principals_differ.push(c.name);
+        }
         table.push(format!(
-            "{:<42} iamtrail {:<8} policyuniverse {}{}",
+            "{:<42} iamtrail {:<8} {:?}  policyuniverse {} {:?}{}",
             c.name,
             c.verdict,
-            if got { "public" } else { "not public" },
-            if ours == got { "" } else { "  <- differs" }
+            c.principals,
+            if peer.public { "public" } else { "not public" },
+            peer.principals,
+            if ours == peer.public {
+                ""
+            } else {
+                "  <- differs"
+            }
         ));
     }
     let differ = CASES
@@ -732,9 +820,11 @@ fn side_by_side_with_policyuniverse() {
         .filter(|c| (c.verdict == "public") != c.pu_public)
         .count();
     println!(
-        "{}\n{} of {} cases agree on public",
+        "{}\n{} of {} cases agree on public; {} of {} on the external principals",
         table.join("\n"),
         CASES.len() - differ,
+        CASES.len(),
+        CASES.len() - principals_differ.len(),
         CASES.len()
     );
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -748,6 +838,8 @@ fn side_by_side_with_policyuniverse() {
         differing, explained,
         "every disagreement is explained, and only those"
     );
+    assert_eq!(principals_differ, PRINCIPALS_DIFFER, "{}", table.join("\n"));
+    assert!(PRINCIPALS_DIFFER.iter().all(|n| explained.contains(n)));
 }
 
 /// Runs `iamtrail` with an AWS environment of its own (no profile files, no instance
