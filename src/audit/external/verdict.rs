@@ -783,3 +783,68 @@ fn render(c: &BTreeMap<Operator, crate::iam::policy::ConditionKeys>) -> Vec<Stri
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::external::types;
+    use crate::iam::policy::DocumentKind;
+
+    fn judge(policy: &str) -> Analysis {
+        let doc = Document::from_text_as(policy, DocumentKind::Resource).unwrap();
+        let zone = Zone::new(["111122223333"], []).unwrap();
+        analyze(&Target {
+            document: &doc,
+            rtype: types::by_name("s3").unwrap(),
+            resource: "arn:aws:s3:::b".into(),
+            owner: "111122223333".into(),
+            zone: &zone,
+            block_public_access: BlockPublicAccess::default(),
+        })
+    }
+
+    #[test]
+    fn a_wildcard_deny_leaves_the_rest_of_a_wildcard_allow_open() {
+        let a = judge(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","Principal":"*","Action":["s3:Delete*","s3:Put*"],"Resource":"arn:aws:s3:::b/*"}]}"#,
+        );
+        let acts = &a.findings[0].actions;
+        assert!(acts.contains(&"s3:GetObject".to_string()), "{acts:?}");
+        assert!(
+            !acts
+                .iter()
+                .any(|x| x.starts_with("s3:Delete") || x.starts_with("s3:Put") || x == "s3:*"),
+            "{acts:?}"
+        );
+        assert_eq!(a.verdict, Verdict::Public);
+    }
+
+    #[test]
+    fn too_many_combinations_narrow_the_outsiders_keys_and_say_so() {
+        // Seven keys the caller sets, four values each: 16,384 combinations.
+        let keys: Vec<String> = (0..7)
+            .map(|i| format!(r#""s3:k{i}":["a{i}","b{i}"]"#))
+            .collect();
+        let a = judge(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{{"StringEquals":{{{}}}}}}}]}}"#,
+            keys.join(",")
+        ));
+        assert_eq!(a.verdict, Verdict::Public);
+        assert!(
+            a.notes.iter().any(|n| n.contains("combinations")),
+            "{:?}",
+            a.notes
+        );
+    }
+
+    #[test]
+    fn free_values_cover_both_sides_of_every_comparison() {
+        let mut info = KeyInfo::default();
+        info.values.insert("100".into());
+        info.families.insert(FamilyName::Numeric);
+        let v = free_values(&info);
+        for want in [None, Some("99"), Some("100"), Some("101")] {
+            assert!(v.contains(&want.map(str::to_string)), "{want:?} in {v:?}");
+        }
+    }
+}
