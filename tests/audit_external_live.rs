@@ -39,8 +39,8 @@ fn iamtrail_env(args: &[&str], home: &std::path::Path, creds: bool) -> std::proc
     cmd.output().expect("run iamtrail")
 }
 
-/// Creates, through boto3 on moto: a public bucket, a bucket with the same policy and
-/// RestrictPublicBuckets, a private bucket, a queue shared with another account, a
+/// Creates, through boto3 on moto: a public bucket, the same in eu-west-1, a bucket with
+/// the same policy and RestrictPublicBuckets, a private bucket, a queue shared with another account, a
 /// public topic, a role trusting GitHub without `sub`, a KMS key (default policy) and a
 /// Lambda function with a public function-URL permission.
 const SETUP: &str = r#"
@@ -52,7 +52,9 @@ pub = {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Ac
 for b in ["public-site", "restricted-site", "private-data"]:
     s3.create_bucket(Bucket=b)
 for b in ["public-site", "restricted-site"]:
-    s3.put_bucket_policy(Bucket=b, Policy=json.dumps(pub) % b if False else json.dumps(pub).replace("%s", b))
+    s3.put_bucket_policy(Bucket=b, Policy=json.dumps(pub).replace("%s", b))
+s3.create_bucket(Bucket="eu-site", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+boto3.client("s3", **dict(kw, region_name="eu-west-1")).put_bucket_policy(Bucket="eu-site", Policy=json.dumps(pub).replace("%s", "eu-site"))
 s3.put_public_access_block(Bucket="restricted-site", PublicAccessBlockConfiguration={"BlockPublicAcls":True,"IgnorePublicAcls":True,"BlockPublicPolicy":True,"RestrictPublicBuckets":True})
 sqs = boto3.client("sqs", **kw)
 q = sqs.create_queue(QueueName="orders")["QueueUrl"]
@@ -124,6 +126,15 @@ fn live_against_moto_one_entry_per_resource() {
         );
     };
     want("arn:aws:s3:::public-site", "public");
+    // Read in its own region.
+    want("arn:aws:s3:::eu-site", "public");
+    let eu = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"] == "arn:aws:s3:::eu-site")
+        .unwrap();
+    assert_eq!(eu["source"], "eu-west-1");
     want("arn:aws:s3:::restricted-site", "internal");
     want("arn:aws:s3:::private-data", "internal");
     want(

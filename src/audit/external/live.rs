@@ -143,17 +143,42 @@ where
 async fn s3(sdk: &SdkConfig, opts: &AwsOptions, p: Option<&str>) -> Vec<Listed> {
     const T: &str = "AWS::S3::Bucket";
     let endpoint = opts.endpoint_url.is_some() || sdk.endpoint_url().is_some();
-    let conf = aws_sdk_s3::config::Builder::from(sdk)
-        .force_path_style(endpoint)
-        .build();
-    let c = aws_sdk_s3::Client::from_conf(conf);
+    let client = |region: Option<&str>| {
+        let mut b = aws_sdk_s3::config::Builder::from(sdk).force_path_style(endpoint);
+        if let Some(r) = region {
+            b = b.region(aws_config::Region::new(r.to_string()));
+        }
+        aws_sdk_s3::Client::from_conf(b.build())
+    };
+    let c = client(None);
     let buckets = match c.list_buckets().send().await {
         Ok(b) => b,
         Err(e) => return vec![failed(T, "global", aws::describe(&e, p))],
     };
+    let here = sdk.region().map_or("us-east-1", |r| r.as_ref()).to_string();
+    // A bucket answers only in its own region (elsewhere: PermanentRedirect), so each
+    // is read through a client for its region: ListBuckets names it, else
+    // GetBucketLocation (empty means us-east-1, `EU` is eu-west-1).
+    let mut clients: std::collections::BTreeMap<String, aws_sdk_s3::Client> =
+        std::collections::BTreeMap::from([(here.clone(), c.clone())]);
     let mut out = Vec::new();
     for b in buckets.buckets() {
         let Some(name) = b.name() else { continue };
+        let region = match b.bucket_region() {
+            Some(r) => r.to_string(),
+            None => match c.get_bucket_location().bucket(name).send().await {
+                Ok(o) => match o.location_constraint().map(|l| l.as_str()) {
+                    None | Some("") => "us-east-1".to_string(),
+                    Some("EU") => "eu-west-1".to_string(),
+                    Some(r) => r.to_string(),
+                },
+                Err(_) => here.clone(),
+            },
+        };
+        let c = clients
+            .entry(region.clone())
+            .or_insert_with(|| client(Some(&region)))
+            .clone();
         let r = c.get_bucket_policy().bucket(name).send().await;
         let policy = policy_of(
             r,
@@ -161,7 +186,7 @@ async fn s3(sdk: &SdkConfig, opts: &AwsOptions, p: Option<&str>) -> Vec<Listed> 
             &["NoSuchBucketPolicy"],
             p,
         );
-        let mut e = entry(format!("arn:aws:s3:::{name}"), T, "global", policy);
+        let mut e = entry(format!("arn:aws:s3:::{name}"), T, &region, policy);
         match c.get_public_access_block().bucket(name).send().await {
             Ok(o) => {
                 if let Some(cfg) = o.public_access_block_configuration() {
