@@ -41,7 +41,7 @@ fn iamtrail_env(args: &[&str], home: &std::path::Path, creds: bool) -> std::proc
 
 /// Creates, through boto3 on moto: a public bucket, the same in eu-west-1, a bucket with
 /// the same policy and RestrictPublicBuckets, a private bucket, a queue shared with another account, a
-/// public topic, a role trusting GitHub without `sub`, a KMS key (default policy) and a
+/// queue in us-west-2, a public topic, a role trusting GitHub without `sub`, a KMS key (default policy) and a
 /// Lambda function with a public function-URL permission.
 const SETUP: &str = r#"
 import json, sys, io, zipfile, boto3
@@ -60,6 +60,7 @@ sqs = boto3.client("sqs", **kw)
 q = sqs.create_queue(QueueName="orders")["QueueUrl"]
 arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 sqs.set_queue_attributes(QueueUrl=q, Attributes={"Policy": json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sqs:SendMessage","Resource":arn}]})})
+boto3.client("sqs", **dict(kw, region_name="us-west-2")).create_queue(QueueName="west")
 sns = boto3.client("sns", **kw)
 t = sns.create_topic(Name="events")["TopicArn"]
 sns.set_topic_attributes(TopicArn=t, AttributeName="Policy", AttributeValue=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sns:Subscribe","Resource":t}]}))
