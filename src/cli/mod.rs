@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
 //! the result to an exit code.
 
+mod audit;
 mod capture;
 mod generate;
 mod principals;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use audit::AuditArgs;
 pub use capture::CaptureArgs;
 use iamtrail::map::FailureClass;
 use iamtrail::policy::emit::Format;
@@ -44,6 +46,8 @@ pub mod exit {
     pub const UNFIXED: u8 = 4;
     /// `loop`: the workload failed without printing an access-denied message.
     pub const WORKLOAD_FAILED: u8 = 5;
+    /// `audit`: findings remain (not archived by `--ignore`).
+    pub const FINDINGS: u8 = 6;
 }
 
 /// Standard output was closed by its reader (`iamtrail … | head -1`): the reader has
@@ -123,6 +127,8 @@ pub enum Command {
     /// What a policy grants that the trails never used (actions, services, resources),
     /// with the records behind every use and the policy `generate` suggests instead.
     Unused(UnusedArgs),
+    /// Audit an account: external access through resource-based policies.
+    Audit(AuditArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -366,6 +372,7 @@ pub fn run() -> u8 {
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Unused(a) => unused::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(code) => code,

@@ -133,6 +133,11 @@ impl Cidr {
         Some(Cidr { addr, prefix })
     }
 
+    /// Whether the range is every address of its family (`0.0.0.0/0`, `::/0`).
+    pub fn contains_everything(&self) -> bool {
+        self.prefix == 0
+    }
+
     /// Whether `ip` lies in the range.
     pub fn contains(&self, ip: IpAddr) -> bool {
         fn bits(ip: IpAddr) -> (u128, u32) {

@@ -1,0 +1,843 @@
+//! `audit external` on policy files: one case per rule and resource type, each citing
+//! the AWS documentation it follows; the same policies side by side with policyuniverse
+//! (the expected agreement table, every disagreement explained); archive rules; bad
+//! input. `--live` is in `audit_external_live.rs`.
+
+mod common;
+
+use common::moto::venv;
+use common::{iamtrail, stderr, stdout};
+use serde_json::Value;
+
+const OWNER: &str = "111122223333";
+const ZONE: &str = "111122223333,o-exampleorg1";
+
+/// One rule, one policy.
+struct Case {
+    name: &'static str,
+    /// The documentation the expected verdict follows (title: what it says).
+    doc: &'static str,
+    /// Extra arguments (`--resource-type`, Block Public Access, …).
+    args: &'static [&'static str],
+    policy: &'static str,
+    verdict: &'static str,
+    principals: &'static [&'static str],
+    /// What policyuniverse's `is_internet_accessible()` says (the agreement table).
+    pu_public: bool,
+}
+
+const BUCKET: &str = "arn:aws:s3:::example-bucket";
+
+const CASES: &[Case] = &[
+    Case {
+        name: "s3-public-read",
+        doc: "IAM Access Analyzer findings: a finding for each resource-based policy that grants access to a principal not within the zone of trust; Principal \"*\" is everyone",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-aws-star",
+        doc: "Policies and permissions, Principal: {\"AWS\": \"*\"} is equivalent to \"*\"",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:ListBucket","Resource":"arn:aws:s3:::example-bucket"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-sourcevpce-bounds",
+        doc: "S3 PublicAccessBlockConfiguration: a bucket policy is not public when it grants to a fixed aws:SourceVpce",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-sourceip-cidr-bounds",
+        doc: "S3 PublicAccessBlockConfiguration: a bucket policy is not public when it limits access to a set of CIDRs using aws:SourceIp",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-sourceip-everything",
+        doc: "IAM JSON policy elements, IpAddress: 0.0.0.0/0 is every IPv4 address, so it limits nothing",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"IpAddress":{"aws:SourceIp":["0.0.0.0/0","::/0"]}}}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-securetransport-is-the-callers",
+        doc: "AWS global condition context keys, aws:SecureTransport: whether the request was sent with TLS, which the caller chooses",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-ifexists-holds-when-absent",
+        doc: "IAM JSON policy elements, ...IfExists condition operators: if the key is not present in the request context, the condition evaluates to true",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-deny-outside-vpce-subtracts-all",
+        doc: "Policy evaluation logic: an explicit deny in any policy overrides any allow; a negated operator (StringNotEquals) matches when the key is absent",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"},{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::example-bucket","arn:aws:s3:::example-bucket/*"],"Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-deny-subtracts-part",
+        doc: "Policy evaluation logic: an explicit deny overrides the allow for the actions it names; the rest stay allowed",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::example-bucket/*"},{"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-notprincipal-allow-is-everyone-else",
+        doc: "IAM JSON policy elements, NotPrincipal: with Allow it grants every principal except those named",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-restrict-public-buckets",
+        doc: "Blocking public access to your Amazon S3 storage, RestrictPublicBuckets: access to a bucket with a public policy is limited to service principals and authorized users within the bucket owner's account",
+        args: &["--restrict-public-buckets"],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-block-public-policy-leaves-existing",
+        doc: "S3 PublicAccessBlockConfiguration, BlockPublicPolicy: enabling this setting doesn't affect existing bucket policies",
+        args: &["--block-public-policy"],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-named-account-outside",
+        doc: "IAM Access Analyzer findings: granting a principal in an account that is not a member of the zone generates a finding",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-own-account-internal",
+        doc: "IAM Access Analyzer findings: any sharing within the zone of trust is considered safe, so no finding",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"s3:*","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-org-member-account-internal",
+        doc: "IAM Access Analyzer findings: with an organization as the zone of trust, a principal in another member account generates no finding",
+        args: &["--org-accounts", "444455556666"],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*"}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-principalorgid-own-org",
+        doc: "AWS global condition context keys, aws:PrincipalOrgID: only principals of the organization match; IAM Access Analyzer filter keys list condition.aws:PrincipalOrgID",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-exampleorg1"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-principalorgid-other-org",
+        doc: "IAM Access Analyzer filter keys: an external finding's principal can be an organization (condition.aws:PrincipalOrgID)",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-partnerorg9"}}}]}"#,
+        verdict: "external",
+        principals: &["o-partnerorg9"],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-principalaccount-outside",
+        doc: "AWS global condition context keys, aws:PrincipalAccount: the account the requesting principal belongs to, always present",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"StringEquals":{"aws:PrincipalAccount":["111122223333","444455556666"]}}}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "s3-principalarn-any-account",
+        doc: "AWS global condition context keys, aws:PrincipalArn: an outsider names its own roles, so arn:aws:iam::*:role/x matches a role of any account",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/reporting"}}}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "s3-principalarn-own-account",
+        doc: "AWS global condition context keys, aws:PrincipalArn: the ARN of the principal that made the request (a role of the owner's account)",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::example-bucket/*","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/reporting"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "sqs-everyone-for-another-account",
+        doc: "AWS global condition context keys, aws:SourceAccount: with Principal \"*\" a service acting for the named account's resource gets in",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:orders","Condition":{"StringEquals":{"aws:SourceAccount":"444455556666"}}}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "role-github-without-sub",
+        doc: "Configuring OpenID Connect in Amazon Web Services (GitHub): without a sub condition any repository's workflow can assume the role; the audience sts.amazonaws.com is the same for all",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]}"#,
+        verdict: "public",
+        principals: &[
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+        ],
+        pu_public: false,
+    },
+    Case {
+        name: "role-github-sub-bounded",
+        doc: "Available keys for AWS web identity federation: the :sub key is the subject the provider sets (repo:ORG/REPO:… for GitHub)",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:example-org/deploy:*"}}}]}"#,
+        verdict: "external",
+        principals: &[
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+        ],
+        pu_public: false,
+    },
+    Case {
+        name: "role-github-sub-wildcard",
+        doc: "IAM JSON policy elements, StringLike: repo:* matches every repository's subject",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*"}}}]}"#,
+        verdict: "public",
+        principals: &[
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+        ],
+        pu_public: false,
+    },
+    Case {
+        name: "role-saml-own-provider-is-external",
+        doc: "IAM Access Analyzer filter keys, principal.Federated: the ARN of the federated identity that has access (judged as the provider, not cut at its account number)",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/ExampleIdP"},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}]}"#,
+        verdict: "external",
+        principals: &["arn:aws:iam::111122223333:saml-provider/ExampleIdP"],
+        pu_public: false,
+    },
+    Case {
+        name: "role-cognito-without-aud",
+        doc: "Available keys for AWS web identity federation: cognito-identity.amazonaws.com:aud is the identity pool; without it any pool's identities get in",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
+        verdict: "public",
+        principals: &["cognito-identity.amazonaws.com"],
+        pu_public: false,
+    },
+    Case {
+        name: "role-cognito-aud-bounded",
+        doc: "IAM Access Analyzer filter keys: condition.cognito-identity.amazonaws.com:aud",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-1234-1234-1234-123456789012"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}}]}"#,
+        verdict: "external",
+        principals: &["cognito-identity.amazonaws.com"],
+        pu_public: false,
+    },
+    Case {
+        name: "role-cross-account-trust",
+        doc: "IAM Access Analyzer resource types, IAM roles: a trust policy that lets another account assume the role is external access",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"shared-secret"}}}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "role-service-principal-no-finding",
+        doc: "IAM Access Analyzer findings: an AWS service principal is not an external principal of the account",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "kms-default-key-policy",
+        doc: "AWS KMS default key policy: the account root principal, which delegates to the account's IAM policies",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "kms-callers-account-bounds",
+        doc: "AWS KMS condition keys, kms:CallerAccount and kms:ViaService (the AWS managed key policy pattern)",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"s3.us-east-1.amazonaws.com"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "kms-public-decrypt",
+        doc: "IAM Access Analyzer resource types, AWS KMS keys: a key policy granting \"*\" is public",
+        args: &["--resource-type", "kms"],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "sqs-sns-service-own-account",
+        doc: "AWS global condition context keys, aws:SourceArn: the resource a service acts for (the owner's topic: no finding)",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:orders","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:events"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "sqs-sns-service-other-account",
+        doc: "AWS global condition context keys, aws:SourceArn / aws:SourceAccount: a service acting for another account's resource is that account's access",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:orders","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:444455556666:*"}}}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "sns-public-subscribe",
+        doc: "IAM Access Analyzer resource types, Amazon SNS topics: a topic policy granting \"*\" is public",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":["sns:Subscribe","sns:Publish"],"Resource":"arn:aws:sns:us-east-1:111122223333:events"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "sns-sourceowner-bounds",
+        doc: "IAM Access Analyzer filter keys: condition.aws:SourceOwner",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:111122223333:events","Condition":{"StringEquals":{"aws:SourceOwner":"111122223333"}}}]}"#,
+        verdict: "internal",
+        principals: &[],
+        pu_public: false,
+    },
+    Case {
+        name: "lambda-function-url-auth-none",
+        doc: "Security and auth model for Lambda function URLs: with AuthType NONE, a resource-based policy granting lambda:InvokeFunctionUrl to \"*\" with lambda:FunctionUrlAuthType NONE makes the URL public",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunctionUrl","Resource":"arn:aws:lambda:us-east-1:111122223333:function:web","Condition":{"StringEquals":{"lambda:FunctionUrlAuthType":"NONE"}}}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "lambda-s3-trigger-other-account",
+        doc: "Using resource-based policies for Lambda: aws:SourceAccount names the account whose bucket may invoke the function",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-1:111122223333:function:ingest","Condition":{"StringEquals":{"aws:SourceAccount":"444455556666"}}}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "secret-cross-account",
+        doc: "IAM Access Analyzer resource types, Secrets Manager secrets: a resource policy granting another account",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/reader"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+    Case {
+        name: "ecr-public-pull",
+        doc: "IAM Access Analyzer resource types, Amazon ECR repositories: a repository policy granting \"*\" is public",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "efs-public-mount",
+        doc: "IAM Access Analyzer resource types, Amazon EFS file systems: a file system policy granting \"*\" is public",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"elasticfilesystem:ClientMount","Resource":"arn:aws:elasticfilesystem:us-east-1:111122223333:file-system/fs-12345678"}]}"#,
+        verdict: "public",
+        principals: &["*"],
+        pu_public: true,
+    },
+    Case {
+        name: "dynamodb-cross-account",
+        doc: "IAM Access Analyzer resource types, DynamoDB tables: a resource-based policy granting another account",
+        args: &[],
+        policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":["dynamodb:GetItem","dynamodb:Query"],"Resource":"arn:aws:dynamodb:us-east-1:111122223333:table/orders"}]}"#,
+        verdict: "external",
+        principals: &["444455556666"],
+        pu_public: false,
+    },
+];
+
+/// Where iamtrail and policyuniverse differ on "public", and why (the documentation
+/// that decides it).
+const DISAGREEMENTS: &[(&str, &str)] = &[
+    (
+        "s3-ifexists-holds-when-absent",
+        "policyuniverse takes any aws:SourceVpce condition as a bound; IAM JSON policy elements: an ...IfExists condition is true when the key is absent, and a request off a VPC endpoint has no aws:SourceVpce",
+    ),
+    (
+        "s3-deny-outside-vpce-subtracts-all",
+        "policyuniverse reads Allow statements only; Policy evaluation logic: an explicit deny in any policy overrides any allow",
+    ),
+    (
+        "s3-restrict-public-buckets",
+        "policyuniverse sees the policy only; with RestrictPublicBuckets S3 limits a public bucket to service principals and the owner's account (Blocking public access to your Amazon S3 storage)",
+    ),
+    (
+        "role-github-without-sub",
+        "policyuniverse never calls a federated principal internet accessible; GitHub's OIDC guide: without a sub condition any repository's workflow gets a token AWS accepts",
+    ),
+    (
+        "role-github-sub-wildcard",
+        "as above: repo:* matches every repository's subject (StringLike)",
+    ),
+    (
+        "role-cognito-without-aud",
+        "as above: without cognito-identity.amazonaws.com:aud any identity pool's identities can assume the role (Available keys for AWS web identity federation)",
+    ),
+];
+
+/// Writes each case's policy to a file in `dir`.
+fn write_cases(dir: &std::path::Path) {
+    for c in CASES {
+        std::fs::write(dir.join(format!("{}.json", c.name)), c.policy).unwrap();
+    }
+}
+
+fn audit(args: &[&str]) -> (Value, std::process::Output) {
+    let mut all = vec!["audit", "external", "--json"];
+    all.extend_from_slice(args);
+    let out = iamtrail(&all, None);
+    let v: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    (v, out)
+}
+
+#[test]
+fn every_rule_and_resource_type() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cases(dir.path());
+    let mut failures = Vec::new();
+    for c in CASES {
+        let path = dir.path().join(format!("{}.json", c.name));
+        let mut args = vec!["--zone-of-trust", ZONE];
+        args.extend_from_slice(c.args);
+        let p = path.to_str().unwrap();
+        args.push(p);
+        let (v, out) = audit(&args);
+        let r = &v["resources"][0];
+        let got = r["verdict"].as_str().unwrap_or_default();
+        let principals: Vec<&str> = r["external_principals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        let want_code = if c.verdict == "internal" { 0 } else { 6 };
+        if got != c.verdict || principals != c.principals || out.status.code() != Some(want_code) {
+            failures.push(format!(
+                "{}: got {got} {principals:?} exit {:?}, want {} {:?} exit {want_code} ({})\n{}",
+                c.name,
+                out.status.code(),
+                c.verdict,
+                c.principals,
+                c.doc,
+                serde_json::to_string_pretty(r).unwrap()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn findings_name_statements_conditions_and_the_actions_left_open() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cases(dir.path());
+    let at = |name: &str| dir.path().join(format!("{name}.json"));
+    // A partial Deny: PutObject is subtracted, GetObject stays open.
+    let (v, _) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        at("s3-deny-subtracts-part").to_str().unwrap(),
+    ]);
+    let f = &v["resources"][0]["findings"][0];
+    assert_eq!(f["actions"], serde_json::json!(["s3:GetObject"]), "{f}");
+    assert_eq!(f["statements"][0]["index"], 0);
+    assert_eq!(v["resources"][0]["resource"], BUCKET);
+    // The condition that makes the GitHub trust public is reported with it.
+    let (v, _) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        at("role-github-without-sub").to_str().unwrap(),
+    ]);
+    let f = &v["resources"][0]["findings"][0];
+    assert_eq!(f["public"], true);
+    assert_eq!(f["kind"], "Federated");
+    assert_eq!(
+        f["conditions"],
+        serde_json::json!([
+            "StringEquals token.actions.githubusercontent.com:aud = sts.amazonaws.com"
+        ])
+    );
+    assert_eq!(v["resources"][0]["resource_type"], "AWS::IAM::Role");
+    // A service acting for another account names the service.
+    let (v, _) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        at("sqs-sns-service-other-account").to_str().unwrap(),
+    ]);
+    let f = &v["resources"][0]["findings"][0];
+    assert_eq!(f["via_service"], "sns.amazonaws.com");
+    assert_eq!(f["actions"], serde_json::json!(["sqs:SendMessage"]));
+    // BlockPublicPolicy leaves the verdict and says why.
+    let (v, _) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        "--block-public-policy",
+        at("s3-public-read").to_str().unwrap(),
+    ]);
+    let notes = v["resources"][0]["notes"].to_string();
+    assert!(
+        notes.contains("doesn't affect existing bucket policies"),
+        "{notes}"
+    );
+    // Settings read from `aws s3api get-public-access-block` output.
+    let bpa = dir.path().join("bpa.json");
+    std::fs::write(
+        &bpa,
+        r#"{"PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true,"RestrictPublicBuckets":true}}"#,
+    )
+    .unwrap();
+    let (v, out) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        "--block-public-access",
+        bpa.to_str().unwrap(),
+        at("s3-public-read").to_str().unwrap(),
+    ]);
+    assert_eq!(v["resources"][0]["verdict"], "internal");
+    assert_eq!(v["resources"][0]["findings"][0]["status"], "blocked");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn archive_rules_leave_only_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cases(dir.path());
+    let a = dir.path().join("s3-named-account-outside.json");
+    let b = dir.path().join("secret-cross-account.json");
+    let rules = dir.path().join("ignore.json");
+    std::fs::write(
+        &rules,
+        r#"[{"resource":"arn:aws:s3:::example-*","principal":"444455556666"}]"#,
+    )
+    .unwrap();
+    let (v, out) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        "--ignore",
+        rules.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(v["resources"][0]["findings"][0]["status"], "archived");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 active finding(s), 1 archived"));
+    // The rule is for the bucket: the secret's finding stays new.
+    let (v, out) = audit(&[
+        "--zone-of-trust",
+        ZONE,
+        "--ignore",
+        rules.to_str().unwrap(),
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(v["resources"][1]["findings"][0]["status"], "active");
+    assert_eq!(out.status.code(), Some(6));
+    // A rule that names nothing is refused, naming the file.
+    std::fs::write(&rules, r#"[{}]"#).unwrap();
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            ZONE,
+            "--ignore",
+            rules.to_str().unwrap(),
+            a.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("ignore.json") && stderr(&out).contains("rule 0"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Alow","Principal":"*","Action":"s3:GetObject"}]}"#).unwrap();
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            OWNER,
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad.json") && stderr(&out).contains("Effect"),
+        "{}",
+        stderr(&out)
+    );
+    // No type to be read from the policy: ask for it.
+    let untyped = dir.path().join("untyped.json");
+    std::fs::write(&untyped, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"foo:Bar"}]}"#).unwrap();
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            OWNER,
+            untyped.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--resource-type"), "{}", stderr(&out));
+    for (args, what) in [
+        (vec!["--zone-of-trust", "12345"], "12345"),
+        (
+            vec![
+                "--zone-of-trust",
+                OWNER,
+                "--resource-type",
+                "AWS::EC2::Instance",
+            ],
+            "AWS::EC2::Instance",
+        ),
+        (vec![], "--zone-of-trust"),
+    ] {
+        let mut all = vec!["audit", "external"];
+        all.extend(args);
+        all.push(untyped.to_str().unwrap());
+        let out = iamtrail(&all, None);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&out).contains(what), "{}", stderr(&out));
+    }
+}
+
+/// What policyuniverse says of a policy: `is_internet_accessible()`, and the principals
+/// outside the zone read from `whos_allowed()` (this test's reading, the same for every
+/// case: `*` when internet accessible; account ids and the accounts of IAM ARNs, from
+/// principals and from `account` / `arn` (any service's ARN) conditions, outside the
+/// trusted accounts;
+/// `organization` conditions other than the trusted one; identity providers as named;
+/// service principals dropped, as they belong to no account).
+#[derive(serde::Deserialize)]
+struct Peer {
+    public: bool,
+    principals: Vec<String>,
+}
+
+fn policyuniverse(cases: &serde_json::Value) -> std::collections::BTreeMap<String, Peer> {
+    let script = r#"
+import json, re, sys
+from policyuniverse.policy import Policy
+cases = json.load(sys.stdin)
+out = {}
+acct = re.compile(r"^\d{12}$")
+def account_of(v):
+    if acct.match(v):
+        return v
+    f = v.split(":")
+    if len(f) >= 6 and f[0] == "arn" and f[2] in ("iam", "sts") and acct.match(f[4]) and ("oidc-provider/" not in v and "saml-provider/" not in v):
+        return f[4]
+    return None
+for name, c in cases.items():
+    p = Policy(json.loads(c["policy"]))
+    trusted = set(c["trusted"])
+    found = set()
+    public = p.is_internet_accessible()
+    if public:
+        found.add("*")
+    for x in p.whos_allowed():
+        v = x.value
+        if x.category == "principal":
+            if v == "*" or v.endswith(".amazonaws.com") and v != "cognito-identity.amazonaws.com":
+                continue
+            a = account_of(v)
+            if a is not None:
+                if a not in trusted:
+                    found.add(a)
+            else:
+                found.add(v)
+        elif x.category == "account" and acct.match(v) and v not in trusted:
+            found.add(v)
+        elif x.category == "arn":
+            f = v.split(":")
+            if len(f) >= 6 and acct.match(f[4]) and f[4] not in trusted:
+                found.add(f[4])
+        elif x.category == "organization" and v not in trusted:
+            found.add(v)
+    out[name] = {"public": public, "principals": sorted(found)}
+print(json.dumps(out))
+"#;
+    let mut child = std::process::Command::new(venv().join("bin/python"))
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the venv's python");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(cases.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "policyuniverse: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("policyuniverse's JSON")
+}
+
+/// The cases where the external principals differ too (a subset of [`DISAGREEMENTS`]:
+/// the others differ on "public" only, naming the same provider).
+const PRINCIPALS_DIFFER: &[&str] = &[
+    "s3-ifexists-holds-when-absent",
+    "s3-deny-outside-vpce-subtracts-all",
+    "s3-restrict-public-buckets",
+];
+
+#[test]
+fn side_by_side_with_policyuniverse() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cases(dir.path());
+    // The trusted accounts and organization of each case, as this test runs it.
+    let cases: serde_json::Map<String, Value> = CASES
+        .iter()
+        .map(|c| {
+            let mut trusted: Vec<&str> = ZONE.split(',').collect();
+            if let Some(i) = c.args.iter().position(|a| *a == "--org-accounts") {
+                trusted.push(c.args[i + 1]);
+            }
+            (
+                c.name.to_string(),
+                serde_json::json!({"policy": c.policy, "trusted": trusted}),
+            )
+        })
+        .collect();
+    let pu = policyuniverse(&Value::Object(cases));
+    let mut table = Vec::new();
+    let mut wrong = Vec::new();
+    let mut principals_differ = Vec::new();
+    for c in CASES {
+        let peer = &pu[c.name];
+        if peer.public != c.pu_public {
+            wrong.push(format!(
+                "{}: policyuniverse says {}, the table {}",
+                c.name, peer.public, c.pu_public
+            ));
+        }
+        let ours = c.verdict == "public";
+        if peer.principals != c.principals {
+            principals_differ.push(c.name);
+        }
+        table.push(format!(
+            "{:<42} iamtrail {:<8} {:?}  policyuniverse {} {:?}{}",
+            c.name,
+            c.verdict,
+            c.principals,
+            if peer.public { "public" } else { "not public" },
+            peer.principals,
+            if ours == peer.public {
+                ""
+            } else {
+                "  <- differs"
+            }
+        ));
+    }
+    let differ = CASES
+        .iter()
+        .filter(|c| (c.verdict == "public") != c.pu_public)
+        .count();
+    println!(
+        "{}\n{} of {} cases agree on public; {} of {} on the external principals",
+        table.join("\n"),
+        CASES.len() - differ,
+        CASES.len(),
+        CASES.len() - principals_differ.len(),
+        CASES.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let differing: Vec<&str> = CASES
+        .iter()
+        .filter(|c| (c.verdict == "public") != c.pu_public)
+        .map(|c| c.name)
+        .collect();
+    let explained: Vec<&str> = DISAGREEMENTS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        differing, explained,
+        "every disagreement is explained, and only those"
+    );
+    assert_eq!(principals_differ, PRINCIPALS_DIFFER, "{}", table.join("\n"));
+    assert!(PRINCIPALS_DIFFER.iter().all(|n| explained.contains(n)));
+}

@@ -1,0 +1,282 @@
+//! `audit external --live` against moto_server: the resources of each listed type with
+//! their verdicts, one entry per resource; AccessDenied on one resource reported for it
+//! while the scan goes on; a clear error without credentials.
+
+mod common;
+
+use common::moto::Moto;
+use common::{stderr, stdout};
+use serde_json::Value;
+
+/// Runs `iamtrail` with an AWS environment of its own (no profile files, no instance
+/// metadata): `creds` gives the moto credentials.
+fn iamtrail_env(args: &[&str], home: &std::path::Path, creds: bool) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"));
+    cmd.args(args)
+        .current_dir(common::root())
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("NO_COLOR", "1");
+    for v in [
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ] {
+        cmd.env_remove(v);
+    }
+    if creds {
+        cmd.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+    }
+    cmd.output().expect("run iamtrail")
+}
+
+/// Creates, through boto3 on moto: a public bucket, the same in eu-west-1, a bucket with
+/// the same policy and RestrictPublicBuckets, a private bucket, a queue shared with another account, a
+/// queue in us-west-2, a public topic, a role trusting GitHub without `sub`, a KMS key (default policy) and a
+/// Lambda function with a public function-URL permission.
+const SETUP: &str = r#"
+import json, sys, io, zipfile, boto3
+ep = sys.argv[1]
+kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+s3 = boto3.client("s3", **kw)
+pub = {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}
+for b in ["public-site", "restricted-site", "private-data"]:
+    s3.create_bucket(Bucket=b)
+for b in ["public-site", "restricted-site"]:
+    s3.put_bucket_policy(Bucket=b, Policy=json.dumps(pub).replace("%s", b))
+s3.create_bucket(Bucket="eu-site", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+boto3.client("s3", **dict(kw, region_name="eu-west-1")).put_bucket_policy(Bucket="eu-site", Policy=json.dumps(pub).replace("%s", "eu-site"))
+s3.put_public_access_block(Bucket="restricted-site", PublicAccessBlockConfiguration={"BlockPublicAcls":True,"IgnorePublicAcls":True,"BlockPublicPolicy":True,"RestrictPublicBuckets":True})
+sqs = boto3.client("sqs", **kw)
+q = sqs.create_queue(QueueName="orders")["QueueUrl"]
+arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+sqs.set_queue_attributes(QueueUrl=q, Attributes={"Policy": json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sqs:SendMessage","Resource":arn}]})})
+boto3.client("sqs", **dict(kw, region_name="us-west-2")).create_queue(QueueName="west")
+sns = boto3.client("sns", **kw)
+t = sns.create_topic(Name="events")["TopicArn"]
+sns.set_topic_attributes(TopicArn=t, AttributeName="Policy", AttributeValue=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sns:Subscribe","Resource":t}]}))
+iam = boto3.client("iam", **kw)
+acct = boto3.client("sts", **kw).get_caller_identity()["Account"]
+trust = {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::%s:oidc-provider/token.actions.githubusercontent.com" % acct},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]}
+role = iam.create_role(RoleName="deploy", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+boto3.client("kms", **kw).create_key(Description="data")
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("index.py", "def handler(e, c):\n    return 1\n")
+lam = boto3.client("lambda", **kw)
+lam.create_function(FunctionName="web", Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()})
+lam.add_permission(FunctionName="web", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+print(acct)
+"#;
+
+#[test]
+fn live_against_moto_one_entry_per_resource() {
+    let moto = Moto::start();
+    let out = std::process::Command::new(moto.python())
+        .args(["-c", SETUP, &moto.endpoint()])
+        .output()
+        .expect("run the setup script");
+    assert!(
+        out.status.success(),
+        "setup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let account = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let home = tempfile::tempdir().unwrap();
+    let ep = moto.endpoint();
+    let out = iamtrail_env(
+        &[
+            "audit",
+            "external",
+            "--live",
+            "--endpoint-url",
+            &ep,
+            "--json",
+        ],
+        home.path(),
+        true,
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdicts: std::collections::BTreeMap<String, String> = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert!(r.get("error").is_none(), "{r}");
+            (
+                r["resource"].as_str().unwrap().to_string(),
+                r["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = |arn: &str, verdict: &str| {
+        assert_eq!(
+            verdicts.get(arn).map(String::as_str),
+            Some(verdict),
+            "{arn}: {verdicts:#?}"
+        );
+    };
+    want("arn:aws:s3:::public-site", "public");
+    // Read in its own region.
+    want("arn:aws:s3:::eu-site", "public");
+    let eu = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"] == "arn:aws:s3:::eu-site")
+        .unwrap();
+    assert_eq!(eu["source"], "eu-west-1");
+    want("arn:aws:s3:::restricted-site", "internal");
+    want("arn:aws:s3:::private-data", "internal");
+    want(
+        &format!("arn:aws:sqs:us-east-1:{account}:orders"),
+        "external",
+    );
+    want(&format!("arn:aws:sns:us-east-1:{account}:events"), "public");
+    want(&format!("arn:aws:iam::{account}:role/deploy"), "public");
+    want(
+        &format!("arn:aws:lambda:us-east-1:{account}:function:web"),
+        "public",
+    );
+    let kms: Vec<&String> = verdicts
+        .keys()
+        .filter(|k| k.starts_with("arn:aws:kms:"))
+        .collect();
+    assert_eq!(kms.len(), 1, "{verdicts:#?}");
+    want(kms[0], "internal");
+    // The text form: one line per resource, the credentials' account trusted.
+    let out = iamtrail_env(
+        &[
+            "audit",
+            "external",
+            "--live",
+            "--endpoint-url",
+            &ep,
+            "--resource-type",
+            "sqs",
+        ],
+        home.path(),
+        true,
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with("external  arn:aws:sqs:"), "{text}");
+    assert!(
+        text.contains("444455556666 (AWS): sqs:SendMessage"),
+        "{text}"
+    );
+}
+
+#[test]
+fn live_without_credentials_is_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = iamtrail_env(
+        &[
+            "audit",
+            "external",
+            "--live",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+        home.path(),
+        false,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("sts:GetCallerIdentity") && err.contains("credentials"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+/// Runs `iamtrail` as a moto user (`id`, `secret`).
+fn iamtrail_as(
+    args: &[&str],
+    home: &std::path::Path,
+    id: &str,
+    secret: &str,
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iamtrail"));
+    cmd.args(args)
+        .current_dir(common::root())
+        .env("HOME", home)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", id)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL");
+    cmd.output().expect("run iamtrail")
+}
+
+#[test]
+fn live_access_denied_on_one_resource_is_reported_and_the_scan_goes_on() {
+    // moto checks IAM policies once its first 7 (setup) calls are done.
+    let moto = Moto::start_with_env(&[("INITIAL_NO_AUTH_ACTION_COUNT", "7")]);
+    let script = r#"
+import boto3, json, sys
+kw = dict(endpoint_url=sys.argv[1], aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+s3, iam = boto3.client("s3", **kw), boto3.client("iam", **kw)
+for b in ["public-site", "secret-bucket"]:
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_policy(Bucket=b, Policy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*" % b}]}))
+iam.create_user(UserName="auditor")
+k = iam.create_access_key(UserName="auditor")["AccessKey"]
+iam.put_user_policy(UserName="auditor", PolicyName="audit", PolicyDocument=json.dumps({"Version":"2012-10-17","Statement":[
+    {"Effect":"Allow","Action":"*","Resource":"*"},
+    {"Effect":"Deny","Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::secret-bucket"}]}))
+print(k["AccessKeyId"], k["SecretAccessKey"])
+"#;
+    let out = std::process::Command::new(moto.python())
+        .args(["-c", script, &moto.endpoint()])
+        .output()
+        .expect("run the setup script");
+    assert!(
+        out.status.success(),
+        "setup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let keys = String::from_utf8_lossy(&out.stdout).to_string();
+    let (id, secret) = keys.trim().split_once(' ').unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let ep = moto.endpoint();
+    let args = [
+        "audit",
+        "external",
+        "--live",
+        "--endpoint-url",
+        &ep,
+        "--resource-type",
+        "s3",
+        "--json",
+    ];
+    let out = iamtrail_as(&args, home.path(), id, secret);
+    let v: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let rs = v["resources"].as_array().unwrap();
+    assert_eq!(rs.len(), 2, "{v}");
+    assert_eq!(rs[0]["resource"], "arn:aws:s3:::public-site");
+    assert_eq!(rs[0]["verdict"], "public");
+    assert_eq!(rs[1]["resource"], "arn:aws:s3:::secret-bucket");
+    assert!(
+        rs[1]["error"].as_str().unwrap().contains("AccessDenied"),
+        "{v}"
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 could not be read"),
+        "{}",
+        stderr(&out)
+    );
+}
