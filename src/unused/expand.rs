@@ -90,35 +90,32 @@ pub struct Grant {
 impl Grant {
     /// The grant made of these documents (name, document).
     pub fn new(documents: Vec<(String, Document)>) -> Grant {
-        let variant = |keep: fn(&Statement) -> Option<Statement>| -> Vec<(String, Document)> {
+        // Each statement rewritten in place (statement indexes stay those of the file).
+        let variant = |rewrite: fn(&Statement) -> Statement| -> Vec<(String, Document)> {
             documents
                 .iter()
                 .map(|(n, d)| {
                     let mut d = d.clone();
-                    d.statements = d.statements.iter().filter_map(keep).collect();
+                    d.statements = d.statements.iter().map(rewrite).collect();
                     (n.clone(), d)
                 })
                 .collect()
         };
-        let possible = variant(|s| {
-            Some(match (s.effect, &s.condition) {
-                (Effect::Allow, Some(_)) => Statement {
-                    condition: None,
-                    ..s.clone()
-                },
-                (Effect::Deny, Some(_)) => never(s),
-                _ => s.clone(),
-            })
+        let possible = variant(|s| match (s.effect, &s.condition) {
+            (Effect::Allow, Some(_)) => Statement {
+                condition: None,
+                ..s.clone()
+            },
+            (Effect::Deny, Some(_)) => never(s),
+            _ => s.clone(),
         });
-        let certain = variant(|s| {
-            Some(match (s.effect, &s.condition) {
-                (Effect::Allow, Some(_)) => never(s),
-                (Effect::Deny, Some(_)) => Statement {
-                    condition: None,
-                    ..s.clone()
-                },
-                _ => s.clone(),
-            })
+        let certain = variant(|s| match (s.effect, &s.condition) {
+            (Effect::Allow, Some(_)) => never(s),
+            (Effect::Deny, Some(_)) => Statement {
+                condition: None,
+                ..s.clone()
+            },
+            _ => s.clone(),
         });
         Grant {
             documents,
