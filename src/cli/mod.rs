@@ -9,6 +9,7 @@ mod render;
 mod report;
 mod run_loop;
 mod simulate;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ use iamtrail::select::PrincipalFilter;
 pub use refine::RefineArgs;
 pub use run_loop::LoopArgs;
 pub use simulate::SimulateArgs;
+pub use validate::ValidateArgs;
 
 /// Exit codes.
 pub mod exit {
@@ -117,6 +119,9 @@ pub enum Command {
     /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
     /// endpoint policies as IAM does; print the decision and the statements behind it.
     Simulate(SimulateArgs),
+    /// Check policies as IAM Access Analyzer's ValidatePolicy does, offline: errors,
+    /// security warnings, warnings and suggestions, as text, JSON or SARIF.
+    Validate(ValidateArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -356,6 +361,7 @@ pub fn run() -> u8 {
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(code) => code,
