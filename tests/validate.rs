@@ -823,3 +823,28 @@ fn side_by_side_with_parliament() {
     .collect();
     assert_eq!(theirs_on_generated, expected);
 }
+
+/// Shapes from AWS managed policies that an earlier version flagged wrongly: catalog keys
+/// written `s3:ExistingObjectTag/<key>`, ARN operators on String keys, a catalog ARN
+/// format with a variable service part (backup's `${Vendor}`), a newer global key.
+#[test]
+fn aws_managed_policy_shapes_are_clean() {
+    let policies = [
+        cond(r#"{"StringEquals":{"s3:ExistingObjectTag/SageMaker":"true"}}"#),
+        allow(
+            r#""kms:Decrypt""#,
+            r#""*""#,
+            r#""Condition":{"ArnLike":{"kms:EncryptionContext:aws:s3:arn":"arn:aws:s3:::b/*"}}"#,
+        ),
+        allow(
+            r#""backup:DescribeRecoveryPoint""#,
+            r#""arn:aws:backup:*:*:recovery-point:*""#,
+            "",
+        ),
+        cond(r#"{"Bool":{"aws:IsMcpServiceAction":"true"}}"#),
+    ];
+    for p in policies {
+        let f = validate::validate(&p, &Options::default());
+        assert!(f.is_empty(), "{p}: {f:#?}");
+    }
+}

@@ -109,20 +109,34 @@ fn action(it: &Item<'_>, cx: &mut Ctx<'_>) -> bool {
 }
 
 /// An action another one of the list already covers (`s3:GetObject` next to `s3:Get*`,
-/// or written twice).
+/// or written twice, in any case). Only a pattern covers another entry; literal entries
+/// are compared for equality (keeps long lists linear).
 fn redundant(items: &[&Item<'_>], cx: &mut Ctx<'_>) {
+    let patterns: Vec<usize> = (0..items.len())
+        .filter(|&j| items[j].text.contains(['*', '?']))
+        .collect();
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, it) in items.iter().enumerate() {
-        let by = items.iter().enumerate().find(|(j, o)| {
-            *j != i
-                && wildcard_match(o.text, it.text, true)
-                && (!wildcard_match(it.text, o.text, true) || *j < i)
-        });
-        if let Some((_, o)) = by {
+        let dup = *first.entry(it.text.to_ascii_lowercase()).or_insert(i);
+        let by = if dup != i {
+            Some(dup)
+        } else {
+            patterns.iter().copied().find(|&j| {
+                let o = items[j].text;
+                j != i
+                    && wildcard_match(o, it.text, true)
+                    && (!wildcard_match(it.text, o, true) || j < i)
+            })
+        };
+        if let Some(j) = by {
             cx.at(
                 "REDUNDANT_ACTION",
                 &it.path,
                 it.v,
-                format!("The action {} is redundant because {} provides the same permissions. Remove it.", it.text, o.text),
+                format!(
+                    "The action {} is redundant because {} provides the same permissions. Remove it.",
+                    it.text, items[j].text
+                ),
             );
         }
     }

@@ -25,6 +25,7 @@ const GLOBAL_KEYS: &[(&str, &str)] = &[
     ("aws:Ec2InstanceSourceVpc", "String"),
     ("aws:EpochTime", "Date"),
     ("aws:FederatedProvider", "String"),
+    ("aws:IsMcpServiceAction", "Bool"),
     ("aws:MultiFactorAuthAge", "Numeric"),
     ("aws:MultiFactorAuthPresent", "Bool"),
     ("aws:PrincipalAccount", "String"),
@@ -83,7 +84,11 @@ static SERVICE_KEYS: LazyLock<ServiceKeys> = LazyLock::new(|| {
             continue;
         };
         for &(key, ty) in &svc.condition_keys {
-            let lower = key.to_ascii_lowercase();
+            // Templated keys name their variable part `${TagKey}` or `<key>`.
+            let lower = key
+                .to_ascii_lowercase()
+                .replace('<', "${")
+                .replace('>', "}");
             if lower.contains("${") {
                 let mut pat = String::new();
                 let mut rest = lower.as_str();
@@ -208,8 +213,9 @@ fn key_type(key: &str, path: &str, v: &Spanned, cx: &mut Ctx<'_>) -> KeyType {
 /// The operator families a key type accepts (Null accepts every type).
 fn families(ty: &str) -> &'static [Family] {
     match ty.trim_start_matches("ArrayOf") {
-        "String" => &[Family::String],
-        "ARN" => &[Family::Arn, Family::String],
+        // ARN operators compare strings too; AWS managed policies use them on String
+        // keys (kms:EncryptionContext:…), so both families fit both types.
+        "String" | "ARN" => &[Family::String, Family::Arn],
         "Numeric" => &[Family::Numeric],
         "Date" => &[Family::Date],
         "Bool" => &[Family::Bool],

@@ -225,6 +225,11 @@ fn arn(it: &Item<'_>, cx: &mut Ctx<'_>) {
         })
         .collect();
     if types.is_empty() {
+        // With wildcards the match is a guess (catalog formats such as backup's
+        // `${Vendor}` service part are not indexed): only a literal ARN is a finding.
+        if wild(resource) {
+            return;
+        }
         cx.at(
             "INVALID_ARN_RESOURCE",
             &it.path,
@@ -302,18 +307,30 @@ fn resource_fits(template: &str, value: &str) -> bool {
     }
 }
 
-/// A resource another one of the list already covers.
+/// A resource another one of the list already covers. Only a pattern covers another
+/// entry; literal entries are compared for equality (keeps long lists linear).
 fn redundant(items: &[Item<'_>], cx: &mut Ctx<'_>) {
+    let patterns: Vec<usize> = (0..items.len()).filter(|&j| wild(items[j].text)).collect();
+    let mut first: HashMap<&str, usize> = HashMap::new();
     for (i, it) in items.iter().enumerate() {
-        let by = items.iter().enumerate().find(|(j, o)| {
-            *j != i && covers(o.text, it.text) && (!covers(it.text, o.text) || *j < i)
-        });
-        if let Some((_, o)) = by {
+        let dup = *first.entry(it.text).or_insert(i);
+        let by = if dup != i {
+            Some(dup)
+        } else {
+            patterns.iter().copied().find(|&j| {
+                let o = items[j].text;
+                j != i && covers(o, it.text) && (!covers(it.text, o) || j < i)
+            })
+        };
+        if let Some(j) = by {
             cx.at(
                 "REDUNDANT_RESOURCE",
                 &it.path,
                 it.v,
-                format!("The resource {} is redundant because {} covers it. Review the use of wildcards (*).", it.text, o.text),
+                format!(
+                    "The resource {} is redundant because {} covers it. Review the use of wildcards (*).",
+                    it.text, items[j].text
+                ),
             );
         }
     }
