@@ -14,7 +14,7 @@
 //! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
 //! | usage | `usage`, `report`, `ingest` | The ingest pipeline driving any source into a usage set with evidence, and the accounting of every object and record. |
 //! | synthesis | `policy`, `generate` | From usage to policy documents: grouping, per-run generalization, splitting to quotas, JSON/Terraform/CloudFormation. |
-//! | commands | `denied`, `feedback`, `apply`, `diagnose`, `unused`, `audit` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results; unused access; account audits. |
+//! | commands | `denied`, `feedback`, `apply`, `diagnose`, `validate`, `unused`, `audit` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results; linting policies as IAM Access Analyzer does; unused access; account audits (credentials, external access). |
 //! | cli | `cli` | Argument parsing and rendering (text, colour, progress, JSON) and exit codes; the binary only. |
 //!
 //! The hot path — `source` → `decode` → `select` → `map` → `usage` inside `ingest` —
@@ -40,3 +40,4 @@ pub mod source;
 pub mod time;
 pub mod unused;
 pub mod usage;
+pub mod validate;

@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("synthesis", &["policy", "generate"]),
     (
         "commands",
-        &["denied", "feedback", "apply", "diagnose", "unused", "audit"],
+        &["denied", "feedback", "apply", "diagnose", "validate", "unused", "audit"],
     ),
     ("cli", &["cli"]),
 ];

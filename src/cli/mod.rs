@@ -12,6 +12,7 @@ mod run_loop;
 mod setup;
 mod simulate;
 mod unused;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,7 @@ pub use refine::RefineArgs;
 pub use run_loop::LoopArgs;
 pub use simulate::SimulateArgs;
 pub use unused::UnusedArgs;
+pub use validate::ValidateArgs;
 
 /// Exit codes.
 pub mod exit {
@@ -129,6 +131,9 @@ pub enum Command {
     Unused(UnusedArgs),
     /// Audit an account: external access through resource-based policies.
     Audit(AuditArgs),
+    /// Check policies as IAM Access Analyzer's ValidatePolicy does, offline: errors,
+    /// security warnings, warnings and suggestions, as text, JSON or SARIF.
+    Validate(ValidateArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -373,6 +378,7 @@ pub fn run() -> u8 {
         Command::Simulate(a) => simulate::run(a),
         Command::Unused(a) => unused::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Validate(a) => validate::run(a),
     };
     match result {
         Ok(code) => code,

