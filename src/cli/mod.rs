@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
 //! the result to an exit code.
 
+mod audit;
 mod capture;
 mod generate;
 mod principals;
@@ -41,6 +42,8 @@ pub mod exit {
     pub const UNFIXED: u8 = 4;
     /// `loop`: the workload failed without printing an access-denied message.
     pub const WORKLOAD_FAILED: u8 = 5;
+    /// `audit`: findings at or above `--fail-on`.
+    pub const FINDINGS: u8 = 6;
 }
 
 /// Standard output was closed by its reader (`iamtrail … | head -1`): the reader has
@@ -117,6 +120,9 @@ pub enum Command {
     /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
     /// endpoint policies as IAM does; print the decision and the statements behind it.
     Simulate(SimulateArgs),
+    /// Audit an account: `credentials` judges the IAM credential report by the CIS AWS
+    /// Foundations Benchmark.
+    Audit(audit::AuditArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -356,6 +362,7 @@ pub fn run() -> u8 {
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,32 @@
+//! `iamtrail audit …`: account audits.
+
+mod credentials;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+pub use credentials::CredentialsArgs;
+
+/// `iamtrail audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The audit.
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+/// The audits.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Judge the IAM credential report (a file, or `--live` from the account) by the CIS
+    /// AWS Foundations Benchmark: stale, shared and unprotected credentials, with the
+    /// dates behind each verdict and the `aws iam` command that fixes it.
+    Credentials(CredentialsArgs),
+}
+
+/// Runs an audit; returns the exit code.
+pub fn run(a: AuditArgs) -> Result<u8> {
+    match a.command {
+        AuditCommand::Credentials(c) => credentials::run(c),
+    }
+}
