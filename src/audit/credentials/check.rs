@@ -16,8 +16,10 @@ pub enum Credential {
     /// The console password.
     Password,
     /// The first access key.
+    #[serde(rename = "access_key_1")]
     AccessKey1,
     /// The second access key.
+    #[serde(rename = "access_key_2")]
     AccessKey2,
     /// The MFA device.
     Mfa,
@@ -193,6 +195,27 @@ pub fn audit(
 ) -> Audit {
     let root = report.rows.iter().find(|r| r.is_root());
     let users: Vec<&UserRow> = report.rows.iter().filter(|r| !r.is_root()).collect();
+    // The root user as the account settings name it (no report row; live only).
+    let account_root = facts.map(|f| UserRow {
+        line: 0,
+        user: super::report::ROOT_USER.into(),
+        arn: format!("arn:aws:iam::{}:root", f.account),
+        created: Stamp::NotApplicable,
+        password_enabled: None,
+        password_last_used: Stamp::NotApplicable,
+        password_last_changed: Stamp::NotApplicable,
+        password_next_rotation: Stamp::NotApplicable,
+        mfa_active: f.root_mfa_enabled,
+        keys: std::array::from_fn(|_| AccessKey {
+            active: false,
+            last_rotated: Stamp::NotApplicable,
+            last_used: Stamp::NotApplicable,
+            last_used_region: "N/A".into(),
+            last_used_service: "N/A".into(),
+        }),
+        certs_active: [false; 2],
+        certs_rotated: [Stamp::NotApplicable; 2],
+    });
     let mut findings = Vec::new();
     let mut controls = Vec::new();
     for c in bench.controls {
@@ -201,12 +224,17 @@ pub fn audit(
             Status::NeedsLive
         } else {
             match c.scope {
-                Scope::Root => match root {
-                    Some(r) => {
+                Scope::Root => match (root, &account_root) {
+                    (Some(r), _) => {
                         root_rule(c, r, facts, now, &mut findings);
                         Status::Pass
                     }
-                    None => Status::NoRootRow,
+                    // The account's settings judge 1.6 without the report's root row.
+                    (None, Some(r)) if c.rule == Rule::RootHardwareMfa => {
+                        root_rule(c, r, facts, now, &mut findings);
+                        Status::Pass
+                    }
+                    _ => Status::NoRootRow,
                 },
                 Scope::Users => {
                     for u in &users {

@@ -235,7 +235,7 @@ fn text(audit: &Audit, bench: &Benchmark, source: &str, now_source: &str, live: 
     out += "\ncontrols:\n";
     for c in &audit.controls {
         out += &format!(
-            "  {:<5} {:<27} {}{}\n",
+            "  {:<5} {:<36} {}{}\n",
             c.id,
             status_text(c.status, c.findings),
             c.title,
