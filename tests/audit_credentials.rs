@@ -207,7 +207,7 @@ fn edges_exact_findings_and_summary() {
         })
         .collect();
     for (id, s) in &status {
-        let want = if ["1.6", "1.8", "1.9"].contains(&id.as_str()) {
+        let want = if ["1.6", "1.8", "1.9", "roles"].contains(&id.as_str()) {
             "needs_live"
         } else {
             "fail"
@@ -324,7 +324,7 @@ fn sarif_points_at_rows() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 11);
+    assert_eq!(rules.len(), 12);
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 11);
     let lines: Vec<&str> = std::fs::read_to_string(EDGES)
@@ -512,7 +512,8 @@ fn setup(moto: &Moto, script: &str) {
 /// `--live` against moto_server: GenerateCredentialReport polled until COMPLETE,
 /// GetCredentialReport, then the same checks plus the account-only ones: 1.6 (no root
 /// MFA: GetAccountSummary), 1.8 (a password policy with length 8 is below 14), 1.9
-/// (24 remembered passes). "Now" defaults to the report's GeneratedTime.
+/// (24 remembered passes), and a role never used (RoleLastUsed empty) judged from its
+/// CreateDate. "Now" defaults to the report's GeneratedTime.
 #[test]
 fn live_against_moto() {
     let moto = Moto::start();
@@ -523,6 +524,7 @@ fn live_against_moto() {
          iam.create_access_key(UserName='alice')\n\
          iam.create_access_key(UserName='alice')\n\
          iam.create_user(UserName='bob')\n\
+         iam.create_role(RoleName='deploy', AssumeRolePolicyDocument='{\"Version\":\"2012-10-17\",\"Statement\":[]}')\n\
          iam.update_account_password_policy(MinimumPasswordLength=8, PasswordReusePrevention=24)\n",
     );
     let endpoint = moto.endpoint();
@@ -543,6 +545,7 @@ fn live_against_moto() {
         ("alice", "1.13", "access_keys"),
         ("alice", "1.14", "access_key_1"),
         ("alice", "1.14", "access_key_2"),
+        ("deploy", "roles", "role"),
     ]
     .into_iter()
     .map(|(a, b, c)| (a.into(), b.into(), c.into()))

@@ -29,6 +29,8 @@ pub enum Credential {
     Root,
     /// The account password policy.
     PasswordPolicy,
+    /// An IAM role.
+    Role,
 }
 
 impl Credential {
@@ -42,6 +44,7 @@ impl Credential {
             Credential::AccessKeys => "access_keys",
             Credential::Root => "root",
             Credential::PasswordPolicy => "password_policy",
+            Credential::Role => "role",
         }
     }
 
@@ -124,6 +127,21 @@ pub struct AccountFacts {
     pub root_virtual_mfa: Vec<String>,
     /// The password policy; `None`: the account has none (`NoSuchEntity`).
     pub password_policy: Option<PasswordPolicy>,
+    /// The account's roles (service-linked ones left out), with when each was last used.
+    pub roles: Vec<RoleUse>,
+}
+
+/// A role and its `RoleLastUsed` (GetRole).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleUse {
+    /// `RoleName`.
+    pub name: String,
+    /// `Arn`.
+    pub arn: String,
+    /// `CreateDate` (epoch seconds).
+    pub created: i64,
+    /// `RoleLastUsed.LastUsedDate`, when IAM has one.
+    pub last_used: Option<i64>,
 }
 
 /// The parts of the account password policy the benchmark checks.
@@ -244,7 +262,7 @@ pub fn audit(
                 }
                 Scope::Account => {
                     if let Some(f) = facts {
-                        account_rule(c, f, &mut findings);
+                        account_rule(c, f, now, &mut findings);
                     }
                     Status::Pass
                 }
@@ -590,7 +608,45 @@ fn user_rule(c: &Control, u: &UserRow, now: i64, out: &mut Vec<Finding>) {
     }
 }
 
-fn account_rule(c: &Control, facts: &AccountFacts, out: &mut Vec<Finding>) {
+fn account_rule(c: &Control, facts: &AccountFacts, now: i64, out: &mut Vec<Finding>) {
+    if let Rule::UnusedRoles { days } = c.rule {
+        for r in &facts.roles {
+            let (col, t) = match r.last_used {
+                Some(t) => ("RoleLastUsed.LastUsedDate", t),
+                None => ("CreateDate", r.created),
+            };
+            if now - t < days * DAY {
+                continue;
+            }
+            let mut dates = vec![date("CreateDate", Stamp::At(r.created))];
+            dates.push(date(
+                "RoleLastUsed.LastUsedDate",
+                r.last_used.map_or(Stamp::NotApplicable, Stamp::At),
+            ));
+            out.push(Finding {
+                user: r.name.clone(),
+                arn: r.arn.clone(),
+                control: c.id,
+                title: c.title,
+                security_hub: c.security_hub,
+                severity: c.severity,
+                credential: Credential::Role,
+                dates,
+                age: Some(age(col, t, now)),
+                reason: if r.last_used.is_some() {
+                    format!("role unused for {} ({days} days or greater)", age_text(now - t))
+                } else {
+                    format!("role never used, created {} ago ({days} days or greater)", age_text(now - t))
+                },
+                fix: format!(
+                    "if nothing needs it: aws iam list-attached-role-policies --role-name {n}, aws iam list-role-policies --role-name {n} and aws iam list-instance-profiles-for-role --role-name {n}; detach, delete and remove each, then aws iam delete-role --role-name {n}",
+                    n = sh(&r.name)
+                ),
+                line: 0,
+            });
+        }
+        return;
+    }
     let policy = facts.password_policy.as_ref();
     let (have, want, param, what) = match c.rule {
         Rule::PasswordMinLength { min } => (

@@ -61,6 +61,12 @@ pub enum Rule {
     },
     /// At most one active access key per user.
     OneActiveKey,
+    /// Every IAM role (service-linked roles aside) was used within `days`; a role never
+    /// used is judged from its creation date.
+    UnusedRoles {
+        /// Unused this many days or more fails.
+        days: i64,
+    },
     /// Every active key was created or rotated within `days` (exactly `days` passes).
     KeyRotation {
         /// The longest allowed age, in days.
@@ -244,6 +250,16 @@ pub const CIS_3_0: Benchmark = Benchmark {
             scope: Scope::Users,
             rule: Rule::KeyRotation { days: 90 },
             needs_live: false,
+        },
+        Control {
+            id: "roles",
+            title: "IAM roles unused for 45 days or greater (iamtrail; not a CIS control)",
+            text: "Not in the benchmark: 1.12's threshold applied to roles, which the credential report does not list. IAM's GetRole returns RoleLastUsed (\"the date and time ... that the role was last used\"; IAM tracks it for a trailing 400 days); a role with none is judged from its CreateDate. Service-linked roles (path /aws-service-role/) are AWS's to use and are skipped.",
+            security_hub: None,
+            severity: Severity::Low,
+            scope: Scope::Account,
+            rule: Rule::UnusedRoles { days: 45 },
+            needs_live: true,
         },
     ],
 };

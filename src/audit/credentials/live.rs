@@ -5,13 +5,14 @@
 //! answers `STARTED`, `INPROGRESS` or `COMPLETE`; GetCredentialReport then returns it
 //! with its `GeneratedTime` (IAM API Reference). Root hardware MFA (1.6) needs
 //! GetAccountSummary (`AccountMFAEnabled`) and ListVirtualMFADevices; the password
-//! policy (1.8, 1.9) GetAccountPasswordPolicy, whose `NoSuchEntity` means no policy.
+//! policy (1.8, 1.9) GetAccountPasswordPolicy, whose `NoSuchEntity` means no policy;
+//! unused roles ListRoles and GetRole (`RoleLastUsed`).
 
 use std::time::Duration;
 
 use aws_sdk_iam::types::{AssignmentStatusType, ReportStateType, SummaryKeyType};
 
-use super::check::{AccountFacts, PasswordPolicy};
+use super::check::{AccountFacts, PasswordPolicy, RoleUse};
 use super::report::{CredentialReport, ReportError};
 use crate::aws::{self, AwsOptions};
 
@@ -139,6 +140,7 @@ pub async fn fetch(opts: &AwsOptions) -> Result<Live, LiveError> {
             }
         }
     };
+    let roles = roles(&iam, profile).await?;
     Ok(Live {
         report,
         generated,
@@ -147,6 +149,44 @@ pub async fn fetch(opts: &AwsOptions) -> Result<Live, LiveError> {
             root_mfa_enabled,
             root_virtual_mfa,
             password_policy,
+            roles,
         },
     })
+}
+
+/// Every role but the service-linked ones, with `RoleLastUsed` (ListRoles leaves it out:
+/// GetRole per role).
+async fn roles(
+    iam: &aws_sdk_iam::Client,
+    profile: Option<&str>,
+) -> Result<Vec<RoleUse>, LiveError> {
+    let mut out = Vec::new();
+    let mut pages = iam.list_roles().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| call("ListRoles", profile)(e.into_service_error()))?;
+        for r in page.roles {
+            if r.path.starts_with("/aws-service-role/") {
+                continue;
+            }
+            let got = iam
+                .get_role()
+                .role_name(&r.role_name)
+                .send()
+                .await
+                .map_err(|e| call("GetRole", profile)(e.into_service_error()))?;
+            let last_used = got
+                .role
+                .and_then(|role| role.role_last_used)
+                .and_then(|u| u.last_used_date)
+                .map(|t| t.secs());
+            out.push(RoleUse {
+                name: r.role_name,
+                arn: r.arn,
+                created: r.create_date.secs(),
+                last_used,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }

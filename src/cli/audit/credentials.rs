@@ -63,8 +63,8 @@ pub struct CredentialsArgs {
     )]
     pub report: Option<PathBuf>,
     /// Fetch the report from the account (GenerateCredentialReport, GetCredentialReport)
-    /// and check what only the account shows: root hardware MFA (1.6) and the password
-    /// policy (1.8, 1.9).
+    /// and check what only the account shows: root hardware MFA (1.6), the password
+    /// policy (1.8, 1.9) and unused roles.
     #[arg(long)]
     pub live: bool,
     /// AWS profile (default: AWS_PROFILE, else the default credential chain).
@@ -245,7 +245,7 @@ fn text(audit: &Audit, bench: &Benchmark, source: &str, now_source: &str, live: 
         );
     }
     if !live && audit.controls.iter().any(|c| c.status == Status::NeedsLive) {
-        out += "the credential report does not show root hardware MFA or the password policy: run with --live to check them\n";
+        out += "the credential report does not show root hardware MFA, the password policy or roles: run with --live to check them\n";
     }
     out
 }
