@@ -325,6 +325,7 @@ fn sarif_points_at_rows() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert_eq!(rules.len(), 12);
+    assert!(rules.contains("CIS-1.12") && rules.contains("iamtrail-roles"));
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 11);
     let lines: Vec<&str> = std::fs::read_to_string(EDGES)

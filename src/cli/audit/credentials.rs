@@ -294,7 +294,14 @@ fn level(s: Severity) -> &'static str {
 }
 
 fn sarif_log(audit: &Audit, bench: &Benchmark, file: Option<&str>) -> Result<String> {
-    let rule_id = |id: &str| format!("CIS-{id}");
+    // Benchmark controls are `CIS-1.12`; iamtrail's own checks (`roles`) are not CIS's.
+    let rule_id = |id: &str| {
+        if id.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("CIS-{id}")
+        } else {
+            format!("iamtrail-{id}")
+        }
+    };
     let rules: Vec<sarif::Rule> = bench
         .controls
         .iter()
