@@ -48,7 +48,7 @@ pub mod exit {
     pub const UNFIXED: u8 = 4;
     /// `loop`: the workload failed without printing an access-denied message.
     pub const WORKLOAD_FAILED: u8 = 5;
-    /// `audit`: findings remain (not archived by `--ignore`).
+    /// `audit`: findings at or above `--fail-on` remain (not archived by `--ignore`).
     pub const FINDINGS: u8 = 6;
 }
 
@@ -129,7 +129,9 @@ pub enum Command {
     /// What a policy grants that the trails never used (actions, services, resources),
     /// with the records behind every use and the policy `generate` suggests instead.
     Unused(UnusedArgs),
-    /// Audit an account: external access through resource-based policies.
+    /// Audit an account: `credentials` judges the IAM credential report by the CIS AWS
+    /// Foundations Benchmark; `external` finds resources reachable from outside the zone
+    /// of trust.
     Audit(AuditArgs),
     /// Check policies as IAM Access Analyzer's ValidatePolicy does, offline: errors,
     /// security warnings, warnings and suggestions, as text, JSON or SARIF.
