@@ -14,12 +14,13 @@
 //! | mapping | `map`, `select` | Which records count (principal, time, region, account) and what permissions each one needed. |
 //! | usage | `usage`, `report`, `ingest` | The ingest pipeline driving any source into a usage set with evidence, and the accounting of every object and record. |
 //! | synthesis | `policy`, `generate` | From usage to policy documents: grouping, per-run generalization, splitting to quotas, JSON/Terraform/CloudFormation. |
-//! | commands | `denied`, `feedback`, `apply`, `diagnose` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results. |
+//! | commands | `denied`, `feedback`, `apply`, `diagnose`, `athena` | Reading AccessDenied messages, refining policies, the retry loop, applying to IAM, explaining empty results, the Athena / Security Lake path (SQL, DDL, result reader, query runner). |
 //! | cli | `cli` | Argument parsing and rendering (text, colour, progress, JSON) and exit codes; the binary only. |
 //!
 //! The hot path — `source` → `decode` → `select` → `map` → `usage` inside `ingest` —
 //! allocates nothing per record once warmed up (`tests/no_alloc.rs`).
 pub mod apply;
+pub mod athena;
 pub mod aws;
 pub mod capture;
 pub mod catalog;

@@ -44,7 +44,10 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         skim: !a.parse_all,
         ..Config::default()
     };
-    let mut got = ingest(&a.input, &cfg)?;
+    let mut got = match super::athena::ingested(&a.athena, &a.input, &cfg)? {
+        Some(got) => got,
+        None => ingest(&a.input, &cfg)?,
+    };
     let quiet = a.input.quiet;
     // A selection that matches nothing gives an empty policy: that is an error, never
     // a policy.

@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
 //! the result to an exit code.
 
+mod athena;
 mod capture;
 mod generate;
 mod principals;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use athena::{AthenaArgs, AthenaSqlArgs};
 pub use capture::CaptureArgs;
 use iamtrail::map::FailureClass;
 use iamtrail::policy::emit::Format;
@@ -101,6 +103,8 @@ pub struct Cli {
 }
 
 /// Commands.
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate the smallest policy that allows what the trail shows a principal did.
@@ -117,6 +121,10 @@ pub enum Command {
     /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
     /// endpoint policies as IAM does; print the decision and the statements behind it.
     Simulate(SimulateArgs),
+    /// Print the Athena SQL that selects a principal's records where the trail sits and
+    /// reduces them to distinct needs (or, with --ddl, the CloudTrail table's DDL); read
+    /// its result back with `generate --from-athena-result`.
+    AthenaSql(AthenaSqlArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -287,6 +295,10 @@ pub struct GenerateArgs {
     /// attributed to the caller identity of its credentials (or the one --principal ARN).
     #[arg(last = true, value_name = "CMD", conflicts_with = "inputs")]
     pub command: Vec<std::ffi::OsString>,
+
+    /// Athena inputs (instead of INPUTs).
+    #[command(flatten)]
+    pub athena: Box<AthenaArgs>,
 }
 
 /// `principals`.
@@ -325,7 +337,11 @@ fn parse() -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command().mut_subcommand("generate", |g| {
         // `mut_arg` moves the argument to the end: move CMD after it again.
         g.mut_arg("inputs", |a| {
-            a.required(false).required_unless_present("command")
+            a.required(false).required_unless_present_any([
+                "command",
+                "from_athena_result",
+                "athena",
+            ])
         })
         .mut_arg("command", |a| a)
     });
@@ -356,6 +372,7 @@ pub fn run() -> u8 {
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::AthenaSql(a) => athena::run(a),
     };
     match result {
         Ok(code) => code,
