@@ -76,7 +76,20 @@ fn principals(trails: &str) -> Vec<String> {
 
 /// Runs the query `athena-sql SEL` prints on `db`; returns (CSV, JSON lines) files.
 fn run_sql(db: &Path, prelude: &Path, dir: &Path, tag: &str, sel: &[&str]) -> (PathBuf, PathBuf) {
+    run_sql_on(db, prelude, dir, tag, sel, &[])
+}
+
+/// [`run_sql`] with `table` flags (`--schema ocsf --table ocsf_logs`).
+fn run_sql_on(
+    db: &Path,
+    prelude: &Path,
+    dir: &Path,
+    tag: &str,
+    sel: &[&str],
+    table: &[&str],
+) -> (PathBuf, PathBuf) {
     let mut args = vec!["athena-sql"];
+    args.extend_from_slice(table);
     args.extend_from_slice(sel);
     let out = iamtrail(&args, None);
     assert!(out.status.success(), "athena-sql {sel:?}: {}", stderr(&out));
@@ -106,12 +119,13 @@ fn same_policy(
     dir: &Path,
     tag: &str,
     sel: &[&str],
+    table: &[&str],
 ) -> bool {
     let mut local_args = vec!["generate", "-q"];
     local_args.extend_from_slice(sel);
     local_args.push(trails);
     let local = iamtrail(&local_args, None);
-    let (csv, jsonl) = run_sql(db, prelude, dir, tag, sel);
+    let (csv, jsonl) = run_sql_on(db, prelude, dir, tag, sel, table);
     for result in [&csv, &jsonl] {
         let mut args = vec![
             "generate",
@@ -150,7 +164,18 @@ fn duckdb_runs_the_query_and_every_principal_gets_the_local_policy() {
             tmp.path(),
             &format!("p{i}"),
             &["--principal", p],
+            &[],
         ));
+        // The same records as Security Lake's OCSF table hold them.
+        same_policy(
+            "sample-trails/",
+            &db,
+            &prelude,
+            tmp.path(),
+            &format!("o{i}"),
+            &["--principal", p],
+            &["--schema", "ocsf", "--table", "ocsf_logs"],
+        );
     }
     assert!(policies >= 4, "only {policies} principals gave a policy");
     // The window, region and account flags select the same records in SQL as locally
@@ -206,6 +231,24 @@ fn duckdb_runs_the_query_and_every_principal_gets_the_local_policy() {
             stderr(&got)
         );
     }
+    // The window on the OCSF table: eventday partitions and time_dt bounds.
+    let sel = [
+        "--principal",
+        ci,
+        "--start",
+        "2026-11-21",
+        "--end",
+        "2026-11-22T12:00:00Z",
+    ];
+    assert!(same_policy(
+        "sample-trails/",
+        &db,
+        &prelude,
+        tmp.path(),
+        "ocsf-window",
+        &sel,
+        &["--schema", "ocsf", "--table", "ocsf_logs"],
+    ));
 }
 
 #[test]
@@ -233,6 +276,7 @@ fn a_synthetic_corpus_gives_the_local_policy_too() {
             tmp.path(),
             &format!("c{i}"),
             &["--principal", p],
+            &[],
         ));
     }
     assert!(policies >= 3, "only {policies} principals gave a policy");
