@@ -356,7 +356,10 @@ pub fn query(schema: Schema, table: &str, sel: &Selection) -> String {
         f.recipient.into(),
         f.error.into(),
         // Only the resource an AccessDenied message names is read from it.
-        format!("regexp_extract({}, 'on resource: ([^ \"]+)', 1)", f.message),
+        format!(
+            "regexp_extract({}, 'on resource: ([^\\s\"]*)', 1)",
+            f.message
+        ),
         f.request.into(),
         response_column(f),
         f.resources.into(),
