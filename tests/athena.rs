@@ -451,13 +451,32 @@ fn generate_athena_runs_the_query_and_gives_the_local_policy() {
     // Polled through RUNNING, paged 7 rows at a time, and the cost said.
     assert!(e.contains(": RUNNING") && e.contains(": SUCCEEDED"), "{e}");
     assert!(e.contains("result rows read"), "{e}");
-    let scanned: u64 = e
-        .split(" scanned ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .expect("bytes scanned in the report");
-    assert!(scanned > 0, "{e}");
+    let scanned_of = |e: &str| -> u64 {
+        e.split(" scanned ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("bytes scanned in the report: {e}"))
+    };
+    let scanned = scanned_of(&e);
+    // Every object of sample-trails (the fake counts the objects of the partitions the
+    // query's partition predicates keep).
+    assert_eq!(scanned, 54_150, "{e}");
+    // A window and a region read only their partitions.
+    let narrow = with_env(&[
+        "generate",
+        "--principal",
+        ci,
+        "--athena",
+        "primary",
+        "--athena-endpoint-url",
+        &fake.url,
+        "--start",
+        "2026-11-22",
+        "--region",
+        "us-west-2",
+    ]);
+    assert_eq!(scanned_of(&stderr(&narrow)), 1_410, "{}", stderr(&narrow));
     assert!(
         e.contains("at the list price ($5 per TB scanned, 10 MB minimum)"),
         "{e}"
