@@ -18,7 +18,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("synthesis", &["policy", "generate"]),
     (
         "commands",
-        &["denied", "feedback", "apply", "diagnose", "validate", "unused", "audit"],
+        &[
+            "denied", "feedback", "apply", "diagnose", "validate", "unused", "audit", "athena",
+        ],
     ),
     ("cli", &["cli"]),
 ];

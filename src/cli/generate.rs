@@ -44,6 +44,7 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         &a.principal,
         a.failed_calls.0.clone(),
         !a.parse_all,
+        Some(&a.athena),
         nothing,
     )? {
         Ok(got) => got,

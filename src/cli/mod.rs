@@ -1,6 +1,7 @@
 //! The command line: argument parsing (clap derive) and the commands. `main.rs` only maps
 //! the result to an exit code.
 
+mod athena;
 mod audit;
 mod capture;
 mod generate;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use athena::{AthenaArgs, AthenaSqlArgs};
 pub use audit::AuditArgs;
 pub use capture::CaptureArgs;
 use iamtrail::map::FailureClass;
@@ -110,6 +112,8 @@ pub struct Cli {
 }
 
 /// Commands.
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Generate the smallest policy that allows what the trail shows a principal did.
@@ -136,6 +140,10 @@ pub enum Command {
     /// Check policies as IAM Access Analyzer's ValidatePolicy does, offline: errors,
     /// security warnings, warnings and suggestions, as text, JSON or SARIF.
     Validate(ValidateArgs),
+    /// Print the Athena SQL that selects a principal's records where the trail sits and
+    /// reduces them to distinct needs (or, with --ddl, the CloudTrail table's DDL); read
+    /// its result back with `generate --from-athena-result`.
+    AthenaSql(AthenaSqlArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -306,6 +314,10 @@ pub struct GenerateArgs {
     /// attributed to the caller identity of its credentials (or the one --principal ARN).
     #[arg(last = true, value_name = "CMD", conflicts_with = "inputs")]
     pub command: Vec<std::ffi::OsString>,
+
+    /// Athena inputs (instead of INPUTs).
+    #[command(flatten)]
+    pub athena: Box<AthenaArgs>,
 }
 
 /// `principals`.
@@ -341,16 +353,22 @@ fn parse_classes(s: &str) -> Result<FailureClasses, String> {
 /// the derive cannot put on a flattened argument).
 fn parse() -> Result<Cli, clap::Error> {
     use clap::{CommandFactory, FromArgMatches};
-    // `mut_arg` moves the argument to the end: move CMD after it again.
-    let cmd_or_inputs = |g: clap::Command| {
-        g.mut_arg("inputs", |a| {
-            a.required(false).required_unless_present("command")
-        })
-        .mut_arg("command", |a| a)
+    // INPUT is needed unless another source stands in for it (`-- CMD`, or for `generate`
+    // an Athena result). `mut_arg` moves the argument to the end: move CMD after it again.
+    let or_inputs = |others: &'static [&'static str]| {
+        move |g: clap::Command| {
+            g.mut_arg("inputs", |a| {
+                a.required(false).required_unless_present_any(others)
+            })
+            .mut_arg("command", |a| a)
+        }
     };
     let mut cmd = Cli::command()
-        .mut_subcommand("generate", cmd_or_inputs)
-        .mut_subcommand("unused", cmd_or_inputs);
+        .mut_subcommand(
+            "generate",
+            or_inputs(&["command", "from_athena_result", "athena"]),
+        )
+        .mut_subcommand("unused", or_inputs(&["command"]));
     let m = cmd.try_get_matches_from_mut(std::env::args_os())?;
     Cli::from_arg_matches(&m).map_err(|e| e.format(&mut cmd))
 }
@@ -381,6 +399,7 @@ pub fn run() -> u8 {
         Command::Unused(a) => unused::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::AthenaSql(a) => athena::run(a),
     };
     match result {
         Ok(code) => code,

@@ -18,7 +18,8 @@ use iamtrail::map::FailureClass;
 use iamtrail::report::Summary;
 use iamtrail::select::PrincipalFilter;
 
-/// Ingests the inputs for `principals` (none: every principal). `Err(code)`: the input
+/// Ingests the inputs (or the Athena result `athena` asks for) for `principals` (none:
+/// every principal). `Err(code)`: the input
 /// holds no record, or the selection matches none; the report and the exit line are
 /// printed, `nothing` ends the exit line ("no policy written").
 pub fn read_trails(
@@ -26,6 +27,7 @@ pub fn read_trails(
     principals: &[PrincipalFilter],
     counted: Vec<FailureClass>,
     skim: bool,
+    athena: Option<&super::athena::AthenaArgs>,
     nothing: &str,
 ) -> Result<Result<Ingested, u8>> {
     let mut sel = selection(input)?;
@@ -36,7 +38,15 @@ pub fn read_trails(
         skim,
         ..Config::default()
     };
-    let got = ingest(input, &cfg)?;
+    // An Athena result, when one is asked for, stands in for the inputs.
+    let from_athena = match athena {
+        Some(a) => super::athena::ingested(a, input, &cfg)?,
+        None => None,
+    };
+    let got = match from_athena {
+        Some(got) => got,
+        None => ingest(input, &cfg)?,
+    };
     // A selection that matches nothing gives an empty result: that is an error, never
     // a result.
     if let Some(n) = nothing_selected(&cfg.selection, &got.summary) {

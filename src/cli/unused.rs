@@ -118,6 +118,7 @@ pub fn run(mut a: UnusedArgs) -> Result<u8> {
         &a.principal,
         a.failed_calls.0.clone(),
         !a.parse_all,
+        None,
         nothing,
     )? {
         Ok(got) => got,
