@@ -16,7 +16,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("mapping", &["map", "select"]),
     ("usage", &["usage", "report", "ingest"]),
     ("synthesis", &["policy", "generate"]),
-    ("commands", &["denied", "feedback", "apply", "diagnose"]),
+    (
+        "commands",
+        &["denied", "feedback", "apply", "diagnose", "check"],
+    ),
     ("cli", &["cli"]),
 ];
 

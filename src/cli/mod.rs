@@ -2,6 +2,7 @@
 //! the result to an exit code.
 
 mod capture;
+mod check;
 mod generate;
 mod principals;
 mod refine;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use capture::CaptureArgs;
+pub use check::CheckArgs;
 use iamtrail::map::FailureClass;
 use iamtrail::policy::emit::Format;
 use iamtrail::policy::split::SizeLimit;
@@ -41,6 +43,10 @@ pub mod exit {
     pub const UNFIXED: u8 = 4;
     /// `loop`: the workload failed without printing an access-denied message.
     pub const WORKLOAD_FAILED: u8 = 5;
+    /// `check`: the check's result is FAIL (the policy may grant the access the check
+    /// rules out, or it could not be proved not to). The same code as [`FAILED`], as
+    /// Access Analyzer's PASS/FAIL maps to 0/1 in CI.
+    pub const CHECK_FAILED: u8 = FAILED;
 }
 
 /// Standard output was closed by its reader (`iamtrail … | head -1`): the reader has
@@ -117,6 +123,9 @@ pub enum Command {
     /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
     /// endpoint policies as IAM does; print the decision and the statements behind it.
     Simulate(SimulateArgs),
+    /// Access Analyzer's custom policy checks, decided exactly: no-new-access,
+    /// access-not-granted, no-public-access (exit 0 PASS, 1 FAIL).
+    Check(CheckArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -356,6 +365,7 @@ pub fn run() -> u8 {
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Check(a) => check::run(a),
     };
     match result {
         Ok(code) => code,
