@@ -63,13 +63,18 @@ pub fn access_not_granted(
             let mut q = Question::new();
             let s_set = q.add(&s.resources);
             let l_set = q.add(&listed);
+            q.require(s_set);
+            q.require(l_set);
             let d_sets: Vec<usize> = denies
                 .iter()
                 .zip(sig)
                 .filter(|(_, m)| **m)
                 .map(|(d, _)| q.add(&d.resources))
                 .collect();
-            let word = match q.find(|m| m.has(s_set) && m.has(l_set) && !m.any(&d_sets)) {
+            let found = q.find_preferring(s.resources.padded(), |m| {
+                m.has(s_set) && m.has(l_set) && !m.any(&d_sets)
+            });
+            let word = match found {
                 Ok(None) => continue,
                 Ok(Some(w)) => Some(w),
                 // Too complex to rule out: it may grant.

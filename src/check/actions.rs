@@ -60,6 +60,8 @@ pub struct Universe {
     lower: Vec<String>,
     /// Catalog services and the index range of their actions.
     services: Vec<(&'static str, std::ops::Range<usize>)>,
+    /// Lowercase name → index, for the literal actions most policies list.
+    by_name: std::collections::HashMap<String, usize>,
 }
 
 impl Universe {
@@ -109,11 +111,17 @@ impl Universe {
             }
         }
         names.extend(extra);
-        let lower = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let lower: Vec<String> = names.iter().map(|n| n.to_ascii_lowercase()).collect();
+        let by_name = lower
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
         Universe {
             names,
             lower,
             services,
+            by_name,
         }
     }
 
@@ -138,6 +146,12 @@ impl Universe {
         let catalog_end = self.services.last().map_or(0, |(_, r)| r.end);
         for p in patterns {
             let lp = p.to_ascii_lowercase();
+            if !is_pattern(&lp) {
+                if let Some(i) = self.by_name.get(&lp) {
+                    set.insert(*i);
+                }
+                continue;
+            }
             // Only the named service's actions can match a pattern whose service part
             // has no wildcard (plus the unknown ones at the end).
             let range = match lp.split_once(':') {

@@ -184,20 +184,33 @@ fn set_add(s: &mut Set, i: usize) {
 
 /// The ε-closure: a `*` at position i may match nothing, so i+1 is reached too.
 fn close(p: &Pattern, mut s: Set) -> Set {
-    for i in 0..p.0.len() {
-        if set_has(&s, i) && p.0[i] == Sym::Star {
+    let mut from = 0;
+    while let Some(i) = next_member(&s, from) {
+        if p.0.get(i) == Some(&Sym::Star) {
             set_add(&mut s, i + 1);
         }
+        from = i + 1;
     }
     s
 }
 
+/// The first position at or after `from` in `s`.
+fn next_member(s: &Set, from: usize) -> Option<usize> {
+    let mut w = from / 64;
+    let mut bits = s.get(w)? & (u64::MAX << (from % 64));
+    loop {
+        if bits != 0 {
+            return Some(w * 64 + bits.trailing_zeros() as usize);
+        }
+        w += 1;
+        bits = *s.get(w)?;
+    }
+}
+
 fn step(p: &Pattern, s: &Set, l: &Letter) -> Set {
     let mut out = Set::new();
-    for (i, sym) in p.0.iter().enumerate() {
-        if !set_has(s, i) {
-            continue;
-        }
+    for i in members(s) {
+        let Some(sym) = p.0.get(i) else { continue };
         let next = match (sym, l) {
             (Sym::Star, _) => {
                 set_add(&mut out, i);
@@ -246,8 +259,10 @@ fn alphabet(patterns: &[Pattern]) -> (Vec<Letter>, char) {
         .chain('\u{100}'..)
         .find(|c| !used.contains(c))
         .unwrap_or('\u{fffd}');
-    let mut out: Vec<Letter> = letters.into_iter().collect();
-    out.push(Letter::Other);
+    // *other* first: among the shortest witnesses, one that fills wildcards with a
+    // plain character (`b/x`) rather than a punctuation mark the patterns use (`b//`).
+    let mut out = vec![Letter::Other];
+    out.extend(letters);
     (out, other)
 }
 
@@ -257,7 +272,49 @@ pub fn find(
     patterns: &[Pattern],
     formula: impl Fn(&[bool]) -> bool,
 ) -> Result<Option<Word>, TooLarge> {
+    search(patterns, formula, |_| false)
+}
+
+/// The positions set in `s`, ascending.
+fn members(s: &Set) -> impl Iterator<Item = usize> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let i = next_member(s, from)?;
+        from = i + 1;
+        Some(i)
+    })
+}
+
+/// [`find`], skipping the states `dead` says no extension can satisfy the formula from
+/// (its argument: which patterns can still match some extension, i.e. have a non-empty
+/// position set).
+///
+/// From each state only the letters that some active position names are tried one by
+/// one, plus *other* and the variables: every other letter moves every automaton as
+/// *other* does (a `*` keeps it, a `?` consumes it, no literal matches it), so trying
+/// it would reach the same state. This keeps the search proportional to the patterns'
+/// total length rather than to length × alphabet.
+fn search(
+    patterns: &[Pattern],
+    formula: impl Fn(&[bool]) -> bool,
+    dead: impl Fn(&[bool]) -> bool,
+) -> Result<Option<Word>, TooLarge> {
     let (letters, other) = alphabet(patterns);
+    let char_letter: HashMap<char, usize> = letters
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| match l {
+            Letter::Char(c) => Some((*c, i)),
+            _ => None,
+        })
+        .collect();
+    // Variables and *other* are tried from every state.
+    let always: Vec<usize> = letters
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !matches!(l, Letter::Char(_)))
+        .map(|(i, _)| i)
+        .collect();
     let start: Vec<Set> = patterns
         .iter()
         .map(|p| {
@@ -273,7 +330,6 @@ pub fn find(
             .map(|(p, s)| set_has(s, p.0.len()))
             .collect()
     };
-    // state → (parent state index, letter index)
     let mut index: HashMap<Vec<Set>, usize> = HashMap::new();
     let mut states: Vec<(Vec<Set>, Option<Edge>)> = Vec::new();
     let mut queue = VecDeque::new();
@@ -296,7 +352,20 @@ pub fn find(
                 matched,
             }));
         }
-        for (li, l) in letters.iter().enumerate() {
+        let live: Vec<bool> = states[at].0.iter().map(|s| !s.is_empty()).collect();
+        if dead(&live) {
+            continue;
+        }
+        let mut tried: BTreeSet<usize> = always.iter().copied().collect();
+        for (p, s) in patterns.iter().zip(&states[at].0) {
+            for i in members(s) {
+                if let Some(Sym::Lit(c)) = p.0.get(i) {
+                    tried.insert(char_letter[c]);
+                }
+            }
+        }
+        for li in tried {
+            let l = &letters[li];
             let next: Vec<Set> = patterns
                 .iter()
                 .zip(&states[at].0)
@@ -334,6 +403,36 @@ pub struct PatternSet {
 }
 
 impl PatternSet {
+    /// A subset that reads better in a witness: each `*` matches at least one character
+    /// (`b/*/logs/*` gives `b/x/logs/x`, not `b//logs/`); a lone `*` stays. `None` for a
+    /// complement.
+    pub fn padded(&self) -> Option<PatternSet> {
+        if self.negated {
+            return None;
+        }
+        let patterns = self
+            .patterns
+            .iter()
+            .map(|p| {
+                if p.0 == [Sym::Star] {
+                    return p.clone();
+                }
+                Pattern(
+                    p.0.iter()
+                        .flat_map(|s| match s {
+                            Sym::Star => vec![Sym::One, Sym::Star],
+                            s => vec![s.clone()],
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        Some(PatternSet {
+            patterns,
+            negated: false,
+        })
+    }
+
     /// Every string.
     pub fn all() -> PatternSet {
         PatternSet {
@@ -349,12 +448,22 @@ impl PatternSet {
 pub struct Question {
     patterns: Vec<Pattern>,
     sets: Vec<(std::ops::Range<usize>, bool)>,
+    required: Vec<usize>,
 }
 
 impl Question {
     /// An empty question.
     pub fn new() -> Question {
         Question::default()
+    }
+
+    /// Declares that the formula only holds for strings in set `k` (a plain union, not
+    /// a complement), so the search stops extending a string once no pattern of the set
+    /// can match any extension of it.
+    pub fn require(&mut self, k: usize) {
+        if !self.sets[k].1 {
+            self.required.push(k);
+        }
     }
 
     /// Adds a set; returns its number for [`Membership::has`].
@@ -373,14 +482,38 @@ impl Question {
         }
     }
 
+    /// [`Question::find`], preferring a string also in `prefer` (see
+    /// [`PatternSet::padded`]) when there is one.
+    pub fn find_preferring(
+        &mut self,
+        prefer: Option<PatternSet>,
+        formula: impl Fn(&Membership) -> bool,
+    ) -> Result<Option<Word>, TooLarge> {
+        if let Some(p) = prefer {
+            let k = self.add(&p);
+            if let Ok(Some(w)) = self.find(|m| m.has(k) && formula(m)) {
+                return Ok(Some(w));
+            }
+        }
+        self.find(formula)
+    }
+
     /// The shortest string for which `formula` holds.
     pub fn find(&self, formula: impl Fn(&Membership) -> bool) -> Result<Option<Word>, TooLarge> {
-        find(&self.patterns, |m| {
-            formula(&Membership {
-                matched: m,
-                sets: &self.sets,
-            })
-        })
+        search(
+            &self.patterns,
+            |m| {
+                formula(&Membership {
+                    matched: m,
+                    sets: &self.sets,
+                })
+            },
+            |live| {
+                self.required
+                    .iter()
+                    .any(|k| !live[self.sets[*k].0.clone()].iter().any(|x| *x))
+            },
+        )
     }
 }
 

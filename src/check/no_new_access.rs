@@ -57,7 +57,7 @@ pub fn no_new_access(existing: &[PolicyFile], updated: &[PolicyFile], ty: Policy
             classes.entry(sig).or_default().push(a);
         }
         let mut new_actions: Vec<usize> = Vec::new();
-        let mut first: Option<(String, Option<super::Witness>)> = None;
+        let mut first: Option<(&str, Option<super::Witness>)> = None;
         for (sig, acts) in &classes {
             let in_class: Vec<(&Stmt<'_>, bool)> = others
                 .iter()
@@ -88,7 +88,14 @@ pub fn no_new_access(existing: &[PolicyFile], updated: &[PolicyFile], ty: Policy
                 .collect();
             let mut q = Question::new();
             let s_set = q.add(&s.resources);
+            q.require(s_set);
             let cov: Vec<usize> = covering.iter().map(|o| q.add(&o.resources)).collect();
+            // For the message only: the existing Allows that were not proved to cover.
+            let other_allows: Vec<usize> = old_allows
+                .iter()
+                .filter(|o| !covering.iter().any(|c| std::ptr::eq(*c, **o)))
+                .map(|o| q.add(&o.resources))
+                .collect();
             // A Deny that applies to every caller under every condition removes access.
             let everyone =
                 |d: &Stmt<'_>| !resource || (names_everyone(d.st) && d.st.principal.is_some());
@@ -113,7 +120,7 @@ pub fn no_new_access(existing: &[PolicyFile], updated: &[PolicyFile], ty: Policy
                     (q.add(&d.resources), blockers)
                 })
                 .collect();
-            let found = q.find(|m| {
+            let found = q.find_preferring(s.resources.padded(), |m| {
                 m.has(s_set)
                     && !m.any(&outright)
                     && (!m.any(&cov) || lost.iter().any(|(d, b)| m.has(*d) && !m.any(b)))
@@ -128,18 +135,21 @@ pub fn no_new_access(existing: &[PolicyFile], updated: &[PolicyFile], ty: Policy
                 continue;
             }
             let Some(word) = word else {
-                first.get_or_insert(("the resource patterns are too complex to compare exactly: cannot prove the existing policy covers them".into(), None));
+                first.get_or_insert((
+                    "the resource patterns are too complex to compare exactly",
+                    None,
+                ));
                 continue;
             };
             let m = q.membership(&word);
             let cause = if old_allows.is_empty() {
-                "the existing policy allows none of these actions".to_string()
+                "the existing policy allows none of these actions"
             } else if m.any(&cov) {
-                "the existing policy denies this request and the updated one does not".to_string()
-            } else if covering.len() < old_allows.len() {
-                "the existing policy allows these actions only for other principals or under conditions this statement does not imply (cannot prove it covers them)".to_string()
+                "the existing policy denies this request and the updated one does not"
+            } else if m.any(&other_allows) {
+                "the existing policy allows it only for other principals or under conditions this statement's do not imply"
             } else {
-                "the existing policy allows these actions only on other resources".to_string()
+                "the existing policy allows these actions only on other resources"
             };
             let principals: Vec<Option<String>> = if resource {
                 principal_candidates(s.st).into_iter().map(Some).collect()
@@ -166,7 +176,9 @@ pub fn no_new_access(existing: &[PolicyFile], updated: &[PolicyFile], ty: Policy
                     "allows {} on {} which the existing policy does not: {cause}",
                     w.action, w.resource
                 ),
-                None => format!("may allow new access: {cause}"),
+                None => format!(
+                    "cannot prove that the existing policy allows what this statement allows: {cause}"
+                ),
             };
             reasons.push(s.reason(description, &names, witness));
         }

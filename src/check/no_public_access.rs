@@ -114,6 +114,7 @@ fn denied_outside_bound(d: &Stmt<'_>, s: &Stmt<'_>, rtype: &str) -> Option<&'sta
     }
     let mut q = Question::new();
     let (si, di) = (q.add(&s.resources), q.add(&d.resources));
+    q.require(si);
     matches!(q.find(|m| m.has(si) && !m.has(di)), Ok(None)).then(|| bounds[0])
 }
 
@@ -144,7 +145,8 @@ pub fn no_public_access(files: &[PolicyFile], rtype: &ResourceType) -> Outcome {
         let names: Vec<String> = acts.iter().map(|a| u.name(*a).to_string()).collect();
         let mut q = Question::new();
         let si = q.add(&s.resources);
-        let witness = match q.find(|m| m.has(si)) {
+        q.require(si);
+        let witness = match q.find_preferring(s.resources.padded(), |m| m.has(si)) {
             Ok(Some(word)) => acts.iter().take(3).find_map(|a| {
                 candidates(u.name(*a), &word, s.st, &[Some(OUTSIDER.to_string())])
                     .into_iter()
