@@ -116,12 +116,12 @@ fn values_within(
             }
         }),
         Family::Ip => narrow.iter().all(|n| {
-            let Some(nc) = Cidr::parse(n) else {
+            if Cidr::parse(n).is_none() {
                 return false;
-            };
+            }
             wide.iter()
                 .filter_map(|w| Cidr::parse(w))
-                .any(|wc| cidr_within(&nc, &wc, n))
+                .any(|wc| cidr_within(&wc, n))
         }),
         Family::Bool => narrow.iter().all(|n| {
             wide.iter()
@@ -141,39 +141,34 @@ fn values_within(
     }
 }
 
-/// Range `n` (written `text`) inside range `w`: its first and last addresses are.
-fn cidr_within(n: &Cidr, w: &Cidr, text: &str) -> bool {
+/// Range `text` inside range `w`: its first and last addresses are (host bits written
+/// in `text` are cleared first, as a range means its whole aligned block).
+fn cidr_within(w: &Cidr, text: &str) -> bool {
+    use std::net::IpAddr;
     let (addr, prefix) = match text.trim().split_once('/') {
         Some((a, p)) => (a, p.parse::<u32>().ok()),
         None => (text.trim(), None),
     };
-    let Ok(ip) = addr.parse::<std::net::IpAddr>() else {
+    let Ok(ip) = addr.parse::<IpAddr>() else {
         return false;
     };
-    let last = match ip {
-        std::net::IpAddr::V4(v) => {
-            let bits = u32::from(v);
-            let host = 32 - prefix.unwrap_or(32).min(32);
-            let mask = if host == 32 {
-                u32::MAX
-            } else {
-                (1u32 << host) - 1
-            };
-            std::net::IpAddr::V4((bits | mask).into())
-        }
-        std::net::IpAddr::V6(v) => {
-            let bits = u128::from(v);
-            let host = 128 - prefix.unwrap_or(128).min(128);
-            let mask = if host == 128 {
-                u128::MAX
-            } else {
-                (1u128 << host) - 1
-            };
-            std::net::IpAddr::V6((bits | mask).into())
-        }
+    // The block as (first, last) over 128 bits, IPv4 in the low 32.
+    let (bits, width) = match ip {
+        IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+        IpAddr::V6(v) => (u128::from(v), 128),
     };
-    let _ = n;
-    w.contains(ip) && w.contains(last)
+    let host = width - prefix.unwrap_or(width).min(width);
+    let mask = if host == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
+    let back = |b: u128| match ip {
+        // Truncation is exact: an IPv4 block stays within 32 bits.
+        IpAddr::V4(_) => IpAddr::V4((b as u32).into()),
+        IpAddr::V6(_) => IpAddr::V6(b.into()),
+    };
+    w.contains(back(bits & !mask)) && w.contains(back(bits | mask))
 }
 
 /// The positive operator a value comparison uses, and whether the operator negates it.
@@ -314,6 +309,11 @@ mod tests {
                 r#"{"IpAddress":{"aws:SourceIp":"10.1.0.0/16"}}"#,
                 r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
                 true,
+            ),
+            (
+                r#"{"IpAddress":{"aws:SourceIp":"10.0.255.0/16"}}"#,
+                r#"{"IpAddress":{"aws:SourceIp":"10.0.255.0/24"}}"#,
+                false,
             ),
             (
                 r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
