@@ -827,3 +827,27 @@ proptest! {
         }
     }
 }
+
+/// Where implication is not proved, the result says so: FAIL with "cannot prove" and no
+/// witness (none is claimed that the evaluator did not confirm).
+#[test]
+fn unproved_coverage_says_cannot_prove() {
+    let c = NEW_ACCESS
+        .iter()
+        .find(|c| c.name == "unproved implication fails")
+        .unwrap();
+    let d = dir();
+    let old = write(&d, "old.json", &policy(c.old));
+    let new = write(&d, "new.json", &policy(c.new));
+    let (code, v) = check(&["no-new-access", "--existing", &old, &new]);
+    assert_eq!(verdict(code, &v), "FAIL");
+    let r = &v["reasons"][0];
+    assert!(
+        r["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot prove"),
+        "{r}"
+    );
+    assert!(r["witness"].is_null(), "{r}");
+}
