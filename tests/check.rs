@@ -248,12 +248,26 @@ const NEW_ACCESS: &[NewAccess] = &[
         "PASS",
         None,
     ),
-    // Numeric ranges are not in the proved cases: FAIL ("cannot prove"), never a
-    // false PASS.
+    na(
+        "narrower numeric bound",
+        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"10"}}}"#,
+        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"5"}}}"#,
+        "PASS",
+        None,
+    ),
+    na(
+        "wider numeric bound",
+        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"5"}}}"#,
+        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"10"}}}"#,
+        "FAIL",
+        Some("s3:ListBucket"),
+    ),
+    // An equality within a bound is not among the proved cases: FAIL ("cannot
+    // prove"), never a false PASS.
     na(
         "unproved implication fails",
         r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"10"}}}"#,
-        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"5"}}}"#,
+        r#"{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericEquals":{"s3:max-keys":"5"}}}"#,
         "FAIL",
         None,
     ),

@@ -14,6 +14,8 @@
 //!   `IpAddress` ranges by range containment;
 //! - a negated operator (`StringNotEquals`, `NotIpAddress`, …) whose values are a
 //!   superset of the other's (it excludes more);
+//! - an upper (lower) bound below (above) the other's, for `Numeric…`/`Date…` `LessThan`
+//!   and `GreaterThan` with or without `Equals`;
 //! - `IfExists` on the implied side only (an absent key satisfies `…IfExists`, not the
 //!   plain operator), the same set qualifier on both sides.
 
@@ -199,6 +201,47 @@ fn comparable(narrow: OperatorBase, wide: OperatorBase) -> bool {
         )
 }
 
+/// Upper and lower bounds (`NumericLessThan`, `DateGreaterThanEquals`, …): a request
+/// value below the narrower bound is below the wider one. With several values a bound
+/// holds when the value is below any of them, so the largest (smallest) one counts.
+/// `None` when the clauses are not two bounds in the same direction.
+fn bound_implies(s: &Clause<'_>, w: &Clause<'_>) -> Option<bool> {
+    use OperatorBase::*;
+    // (direction: +1 upper / -1 lower, strict)
+    let dir = |b: OperatorBase| match b {
+        NumericLessThan | DateLessThan => Some((1, true)),
+        NumericLessThanEquals | DateLessThanEquals => Some((1, false)),
+        NumericGreaterThan | DateGreaterThan => Some((-1, true)),
+        NumericGreaterThanEquals | DateGreaterThanEquals => Some((-1, false)),
+        _ => None,
+    };
+    let ((sd, s_strict), (wd, w_strict)) = (dir(s.op.base)?, dir(w.op.base)?);
+    if sd != wd || s.op.base.family() != w.op.base.family() {
+        return None;
+    }
+    let num = |v: &String| match s.op.base.family() {
+        Family::Numeric => values::number(v),
+        // Dates as seconds: exact in an f64 for any date IAM takes.
+        _ => values::date(v).map(|d| d as f64),
+    };
+    let extreme = |vals: &[String]| -> Option<f64> {
+        let ns: Option<Vec<f64>> = vals.iter().map(num).collect();
+        let ns = ns?;
+        if sd > 0 {
+            ns.into_iter().reduce(f64::max)
+        } else {
+            ns.into_iter().reduce(f64::min)
+        }
+    };
+    let (Some(sb), Some(wb)) = (extreme(s.values), extreme(w.values)) else {
+        return Some(false);
+    };
+    // Upper bounds: v (<|≤) sb implies v (<|≤) wb when sb < wb, or sb == wb and the
+    // wider one is not stricter than the narrower; mirrored for lower bounds.
+    let (sb, wb) = if sd > 0 { (sb, wb) } else { (-sb, -wb) };
+    Some(sb < wb || (sb == wb && (s_strict || !w_strict)))
+}
+
 fn clause_implies(s: &Clause<'_>, w: &Clause<'_>) -> bool {
     if !s.key.eq_ignore_ascii_case(w.key) {
         return false;
@@ -215,6 +258,9 @@ fn clause_implies(s: &Clause<'_>, w: &Clause<'_>) -> bool {
     let ((sp, sneg), (wp, wneg)) = (positive(s.op.base), positive(w.op.base));
     if sneg != wneg {
         return false;
+    }
+    if let Some(proved) = bound_implies(s, w) {
+        return proved;
     }
     if !sneg {
         // ForAllValues: every request value in s's values ⊆ w's; ForAnyValue / plain: the
@@ -338,6 +384,21 @@ mod tests {
             (
                 r#"{"NumericLessThan":{"s3:max-keys":"5"}}"#,
                 r#"{"NumericLessThan":{"s3:max-keys":"10"}}"#,
+                true,
+            ),
+            (
+                r#"{"NumericLessThanEquals":{"s3:max-keys":"10"}}"#,
+                r#"{"NumericLessThan":{"s3:max-keys":"10"}}"#,
+                false,
+            ),
+            (
+                r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-06-01T00:00:00Z"}}"#,
+                r#"{"DateGreaterThanEquals":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}"#,
+                true,
+            ),
+            (
+                r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-01-01T00:00:00Z"}}"#,
+                r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-06-01T00:00:00Z"}}"#,
                 false,
             ),
         ];
