@@ -18,9 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("synthesis", &["policy", "generate"]),
     (
         "commands",
-        &[
-            "denied", "feedback", "apply", "diagnose", "validate", "unused", "audit", "athena",
-        ],
+        &["denied", "feedback", "apply", "diagnose", "validate", "check", "unused", "audit", "athena"],
     ),
     ("cli", &["cli"]),
 ];

@@ -4,6 +4,7 @@
 mod athena;
 mod audit;
 mod capture;
+mod check;
 mod generate;
 mod principals;
 mod refine;
@@ -22,6 +23,7 @@ use clap::{Args, Parser, Subcommand};
 pub use athena::{AthenaArgs, AthenaSqlArgs};
 pub use audit::AuditArgs;
 pub use capture::CaptureArgs;
+pub use check::CheckArgs;
 use iamtrail::map::FailureClass;
 use iamtrail::policy::emit::Format;
 use iamtrail::policy::split::SizeLimit;
@@ -52,6 +54,10 @@ pub mod exit {
     pub const WORKLOAD_FAILED: u8 = 5;
     /// `audit`: findings at or above `--fail-on` remain (not archived by `--ignore`).
     pub const FINDINGS: u8 = 6;
+    /// `check`: the check's result is FAIL (the policy may grant the access the check
+    /// rules out, or it could not be proved not to). The same code as [`FAILED`], as
+    /// Access Analyzer's PASS/FAIL maps to 0/1 in CI.
+    pub const CHECK_FAILED: u8 = FAILED;
 }
 
 /// Standard output was closed by its reader (`iamtrail … | head -1`): the reader has
@@ -144,6 +150,9 @@ pub enum Command {
     /// reduces them to distinct needs (or, with --ddl, the CloudTrail table's DDL); read
     /// its result back with `generate --from-athena-result`.
     AthenaSql(AthenaSqlArgs),
+    /// Access Analyzer's custom policy checks, decided exactly: no-new-access,
+    /// access-not-granted, no-public-access (exit 0 PASS, 1 FAIL).
+    Check(CheckArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -400,6 +409,7 @@ pub fn run() -> u8 {
         Command::Audit(a) => audit::run(a),
         Command::Validate(a) => validate::run(a),
         Command::AthenaSql(a) => athena::run(a),
+        Command::Check(a) => check::run(a),
     };
     match result {
         Ok(code) => code,

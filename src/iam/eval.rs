@@ -413,6 +413,29 @@ pub fn evaluate(set: &PolicySet<'_>, req: &Request) -> Evaluation {
     set.evaluate(req)
 }
 
+/// Whether statement `index` of `document`, read as a policy of `kind`, applies to `req`
+/// (its principal, action, resource and conditions all match), whatever its effect and
+/// whatever the other policies say: what a check of one policy on its own asks. `false`
+/// for an index out of range.
+pub fn statement_applies(
+    document: &Document,
+    index: usize,
+    kind: PolicyKind,
+    req: &Request,
+) -> bool {
+    let Some(st) = document.statements.get(index) else {
+        return false;
+    };
+    let p = Named {
+        name: Cow::Borrowed(""),
+        kind,
+        level: 0,
+        document,
+    };
+    let req = req.derived();
+    applies(st, &p, req.as_ref(), false).is_some()
+}
+
 fn any_match(list: &[String], value: &str, ignore_case: bool) -> bool {
     list.iter().any(|p| wildcard_match(p, value, ignore_case))
 }
