@@ -14,9 +14,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("catalog", &["catalog"]),
     ("reading", &["decode", "source", "aws", "capture"]),
     ("mapping", &["map", "select"]),
-    ("usage", &["usage", "report", "ingest"]),
+    ("usage", &["usage", "calls", "report", "ingest"]),
     ("synthesis", &["policy", "generate"]),
-    ("commands", &["denied", "feedback", "apply", "diagnose"]),
+    (
+        "commands",
+        &["denied", "feedback", "apply", "diagnose", "replay"],
+    ),
     ("cli", &["cli"]),
 ];
 

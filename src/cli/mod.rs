@@ -3,9 +3,11 @@
 
 mod capture;
 mod generate;
+mod policies;
 mod principals;
 mod refine;
 mod render;
+mod replay;
 mod report;
 mod run_loop;
 mod simulate;
@@ -20,6 +22,7 @@ use iamtrail::policy::emit::Format;
 use iamtrail::policy::split::SizeLimit;
 use iamtrail::select::PrincipalFilter;
 pub use refine::RefineArgs;
+pub use replay::ReplayArgs;
 pub use run_loop::LoopArgs;
 pub use simulate::SimulateArgs;
 
@@ -117,6 +120,10 @@ pub enum Command {
     /// Evaluate one request against identity, resource, boundary, session, SCP, RCP and
     /// endpoint policies as IAM does; print the decision and the statements behind it.
     Simulate(SimulateArgs),
+    /// Replay trails against proposed policies (identity, boundary, SCPs, RCPs…): which
+    /// recorded calls would they have denied?
+    #[command(after_long_help = replay::SEMANTICS)]
+    Replay(ReplayArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -356,6 +363,7 @@ pub fn run() -> u8 {
         Command::Loop(a) => run_loop::run(a),
         Command::Capture(a) => capture::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Replay(a) => replay::run(a),
     };
     match result {
         Ok(code) => code,
