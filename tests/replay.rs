@@ -392,3 +392,41 @@ fn bad_policy_file_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no-such.json"));
 }
+
+/// A policy reading aws:CurrentTime is evaluated at each record's eventTime.
+#[test]
+fn current_time_is_the_event_time() {
+    let at = |id: &str, time: &str| {
+        let mut r = record("sqs.amazonaws.com", "ListQueues", json!({}));
+        r["eventID"] = json!(id);
+        r["eventTime"] = json!(time);
+        r.to_string()
+    };
+    let input = format!(
+        "{}\n{}\n",
+        at(
+            "33333333-3333-4333-8333-333333333333",
+            "2026-11-20T10:00:00Z"
+        ),
+        at(
+            "44444444-4444-4444-8444-444444444444",
+            "2026-11-22T10:00:00Z"
+        )
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "until.json",
+        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "sqs:ListQueues", "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-11-21T00:00:00Z"}}}]}),
+    );
+    let (code, v) = replay_json(&["--policy", &file, "-"], Some(input.as_bytes()));
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        v["denied"][0]["event_id"],
+        "44444444-4444-4444-8444-444444444444"
+    );
+    assert_eq!(v["denied"][0]["count"], 1);
+    assert_eq!(v["summary"]["allowed"], 1);
+}
