@@ -197,6 +197,16 @@ pub fn replay(calls: &CallSet, set: &PolicySet<'_>, resource_stand_in: bool) -> 
     let crossing = set
         .clone()
         .with(PolicyKind::Resource, RESOURCE_STAND_IN_NAME, &stand_in);
+    // AWS Organizations, "Service control policies (SCPs)": "SCPs do not affect
+    // service-linked roles" (their path is /aws-service-role/).
+    let mut unguarded = PolicySet::new();
+    for p in set.policies().iter().filter(|p| p.kind != PolicyKind::Scp) {
+        unguarded = unguarded.with(p.kind, p.name.clone(), p.document);
+    }
+    let unguarded_crossing =
+        unguarded
+            .clone()
+            .with(PolicyKind::Resource, RESOURCE_STAND_IN_NAME, &stand_in);
     let mut out = Replay::default();
     // Keyed by the decision's name (ExplicitDeny sorts before ImplicitDeny).
     let mut groups: BTreeMap<GroupKey, (Evidence, BTreeSet<String>)> = BTreeMap::new();
@@ -208,10 +218,13 @@ pub fn replay(calls: &CallSet, set: &PolicySet<'_>, resource_stand_in: bool) -> 
         for i in 0..call.needs.len() {
             out.requests += usage.count;
             let req = request_of(call, i);
-            let set = if resource_stand_in && req.is_cross_account() {
-                &crossing
-            } else {
-                set
+            let linked = call.caller.id.contains(":role/aws-service-role/");
+            let cross = resource_stand_in && req.is_cross_account();
+            let set = match (linked, cross) {
+                (false, false) => set,
+                (false, true) => &crossing,
+                (true, false) => &unguarded,
+                (true, true) => &unguarded_crossing,
             };
             let e = set.evaluate(&req);
             if e.decision == Decision::Allowed {

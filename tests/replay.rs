@@ -430,3 +430,37 @@ fn current_time_is_the_event_time() {
     assert_eq!(v["denied"][0]["count"], 1);
     assert_eq!(v["summary"]["allowed"], 1);
 }
+
+/// SCPs do not affect service-linked roles (AWS Organizations, "Service control policies
+/// (SCPs)"): a deny-everything SCP breaks the ci role's call, not the service-linked
+/// role's.
+#[test]
+fn scps_leave_service_linked_roles_alone() {
+    let linked_role =
+        "arn:aws:iam::111122223333:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS";
+    let mut linked = record("ec2.amazonaws.com", "DescribeVpcs", json!({}));
+    linked["eventID"] = json!("55555555-5555-4555-8555-555555555555");
+    linked["userIdentity"]["arn"] =
+        json!("arn:aws:sts::111122223333:assumed-role/AWSServiceRoleForRDS/rds");
+    linked["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = json!(linked_role);
+    let ci = record("ec2.amazonaws.com", "DescribeSubnets", json!({}));
+    let input = format!("{linked}\n{ci}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let scp = write(
+        dir.path(),
+        "deny-all.json",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Sid": "NoEc2", "Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]}),
+    );
+    let (code, v) = replay_json(&["--scp", &scp, "-"], Some(input.as_bytes()));
+    assert_eq!(code, 1, "{v:#}");
+    let broken: Vec<&str> = v["broken"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["principal"].as_str().unwrap())
+        .collect();
+    assert_eq!(broken, [CI]);
+    assert_eq!(v["summary"]["allowed"], 1);
+}

@@ -35,9 +35,10 @@ when the input holds several). Without --policy, the question is what the guardr
 --boundary, --session-policy, --endpoint-policy, --resource-policy) would have blocked: the call \
 succeeded, so the caller's own policies are assumed to allow it (an allow-all stand-in identity policy), \
 every principal of the input is replayed, and the result names the accounts and principals that would \
-have been broken. Each --scp/--rcp file is one level of the organization, root first. SCPs do not apply \
-to the management account or to service-linked roles; drop those from the input (--account) when \
-replaying an organization trail.
+have been broken. Each --scp/--rcp file is one level of the organization, root first. SCPs are not \
+applied to service-linked roles (they do not affect them); they do not apply to the management account \
+either, which replay cannot tell from the trail: leave it out (--account) when replaying an organization \
+trail. Without --resource-policy, a cross-account call is taken as allowed by its resource's own policy.
 
 Exit codes: 0 nothing would have been denied, 1 something would, 2 usage error (a policy file that \
 cannot be read or parsed included), 3 partial input (see --allow-partial).";
