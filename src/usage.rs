@@ -53,6 +53,11 @@ impl Usage {
         }
     }
 
+    /// Notes one more record behind the entry (its time and eventID).
+    pub(crate) fn note_call(&mut self, time: Option<i64>, event_id: Option<&str>) {
+        self.note(time, event_id);
+    }
+
     /// Folds another entry's evidence in (commutative: merge order never shows).
     pub fn merge(&mut self, o: &Usage) {
         self.count += o.count;

@@ -14,11 +14,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("catalog", &["catalog"]),
     ("reading", &["decode", "source", "aws", "capture"]),
     ("mapping", &["map", "select"]),
-    ("usage", &["usage", "report", "ingest"]),
+    ("usage", &["usage", "calls", "report", "ingest"]),
     ("synthesis", &["policy", "generate"]),
     (
         "commands",
-        &["denied", "feedback", "apply", "diagnose", "validate", "check", "unused", "audit", "athena"],
+        &[
+            "denied", "feedback", "apply", "diagnose", "validate", "check", "unused", "replay",
+            "audit", "athena",
+        ],
     ),
     ("cli", &["cli"]),
 ];

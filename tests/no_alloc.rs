@@ -183,6 +183,7 @@ fn one_principal_skimming_the_rest() {
             skim: true,
             isolate: usize::MAX,
             dedupe: false,
+            calls: None,
         };
         // Small objects are skimmed checking the object first; with `isolate: 0` every
         // object is skimmed as large ones are, records handed over as they come and the

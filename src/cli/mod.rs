@@ -6,9 +6,11 @@ mod audit;
 mod capture;
 mod check;
 mod generate;
+mod policies;
 mod principals;
 mod refine;
 mod render;
+mod replay;
 mod report;
 mod run_loop;
 mod setup;
@@ -29,6 +31,7 @@ use iamtrail::policy::emit::Format;
 use iamtrail::policy::split::SizeLimit;
 use iamtrail::select::PrincipalFilter;
 pub use refine::RefineArgs;
+pub use replay::ReplayArgs;
 pub use run_loop::LoopArgs;
 pub use simulate::SimulateArgs;
 pub use unused::UnusedArgs;
@@ -153,6 +156,10 @@ pub enum Command {
     /// Access Analyzer's custom policy checks, decided exactly: no-new-access,
     /// access-not-granted, no-public-access (exit 0 PASS, 1 FAIL).
     Check(CheckArgs),
+    /// Replay trails against proposed policies (identity, boundary, SCPs, RCPs…): which
+    /// recorded calls would they have denied?
+    #[command(after_long_help = replay::SEMANTICS)]
+    Replay(ReplayArgs),
 }
 
 /// Inputs and selection shared by commands.
@@ -410,6 +417,7 @@ pub fn run() -> u8 {
         Command::Validate(a) => validate::run(a),
         Command::AthenaSql(a) => athena::run(a),
         Command::Check(a) => check::run(a),
+        Command::Replay(a) => replay::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,16 +1,14 @@
 //! `iamtrail simulate`: one request against the policies that bear on it, evaluated as
 //! IAM does (`iamtrail::iam::eval`), with the statements that decided it.
 
-use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
-use super::report::{self, Level, Line};
+use super::policies::{Loaded, Paths};
 use super::{UsageError, exit, write_stdout};
 use iamtrail::iam::eval::{Decision, PolicyKind, PolicySet, Request};
-use iamtrail::iam::policy::{Document, DocumentKind};
 
 /// `iamtrail simulate`.
 #[derive(Debug, Args)]
@@ -59,39 +57,6 @@ pub struct SimulateArgs {
     pub json: bool,
 }
 
-/// A file and the documents it holds.
-type File = (PathBuf, Vec<Document>);
-
-/// The documents of one file, or why not (naming the file, element, line and column).
-pub(super) fn read(path: &Path, kind: DocumentKind) -> Result<Vec<Document>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (docs, relaxed) = Document::list_from_text_lenient(&text, kind)
-        .with_context(|| format!("{} is not a policy document", path.display()))?;
-    // Read past, not silently: IAM would refuse to attach these as written.
-    let lines: Vec<Line> = relaxed
-        .iter()
-        .map(|r| Line {
-            level: Level::Warning,
-            text: format!("warning: {}: {r}", path.display()),
-        })
-        .collect();
-    report::print(&lines, false);
-    Ok(docs)
-}
-
-/// A document's name in findings: the file, and its index when the file holds several.
-pub(super) fn name(path: &Path, i: usize, of: usize, level: Option<usize>) -> String {
-    let mut n = path.display().to_string();
-    if of > 1 {
-        n += &format!("[{i}]");
-    }
-    if let Some(l) = level {
-        n += &format!(" (level {})", l + 1);
-    }
-    n
-}
-
 fn request(a: &SimulateArgs) -> Result<Request> {
     if !a.action.contains(':') {
         return Err(UsageError(format!(
@@ -122,56 +87,16 @@ fn request(a: &SimulateArgs) -> Result<Request> {
 /// Runs `iamtrail simulate`: exit 0 for any decision printed.
 pub fn run(a: SimulateArgs) -> Result<u8> {
     let req = request(&a)?;
-    let single = |p: &PathBuf, kind| read(p, kind).map(|d| (p.clone(), d));
-    let plain = |paths: &[PathBuf], kind| -> Result<Vec<File>> {
-        paths.iter().map(|p| single(p, kind)).collect()
-    };
-    let groups: Vec<(PolicyKind, Vec<File>)> = vec![
-        (
-            PolicyKind::Identity,
-            plain(&a.policy, DocumentKind::Identity)?,
-        ),
-        (
-            PolicyKind::Resource,
-            plain(a.resource_policy.as_slice(), DocumentKind::Resource)?,
-        ),
-        (
-            PolicyKind::Boundary,
-            plain(&a.boundary, DocumentKind::Identity)?,
-        ),
-        (
-            PolicyKind::Session,
-            plain(&a.session_policy, DocumentKind::Identity)?,
-        ),
-        (
-            PolicyKind::Endpoint,
-            plain(&a.endpoint_policy, DocumentKind::Identity)?,
-        ),
-    ];
-    let scps = plain(&a.scp, DocumentKind::Identity)?;
-    let rcps = plain(&a.rcp, DocumentKind::Identity)?;
-    let mut set = PolicySet::new();
-    for (kind, files) in &groups {
-        for (path, docs) in files {
-            for (i, d) in docs.iter().enumerate() {
-                set = set.with(*kind, name(path, i, docs.len(), None), d);
-            }
-        }
-    }
-    for (level, (path, docs)) in scps.iter().enumerate() {
-        set = set.with_scp_level(
-            docs.iter()
-                .enumerate()
-                .map(|(i, d)| (Cow::Owned(name(path, i, docs.len(), Some(level))), d)),
-        );
-    }
-    for (level, (path, docs)) in rcps.iter().enumerate() {
-        set = set.with_rcp_level(
-            docs.iter()
-                .enumerate()
-                .map(|(i, d)| (Cow::Owned(name(path, i, docs.len(), Some(level))), d)),
-        );
-    }
+    let loaded = Loaded::read(Paths {
+        identity: &a.policy,
+        resource: a.resource_policy.as_slice(),
+        boundary: &a.boundary,
+        session: &a.session_policy,
+        endpoint: &a.endpoint_policy,
+        scp: &a.scp,
+        rcp: &a.rcp,
+    })?;
+    let set = loaded.set();
     let e = set.evaluate(&req);
     if a.json {
         let json = serde_json::json!({

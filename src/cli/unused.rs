@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use super::policies::{name, read};
 use super::report::{self, summary_lines};
 use super::setup::{capture_input, one_principal, read_trails};
-use super::simulate::{name, read};
 use super::{FailureClasses, InputArgs, exit, parse_classes, write_stdout};
 use iamtrail::generate::build;
 use iamtrail::iam::policy::DocumentKind;

@@ -298,6 +298,11 @@ impl<'p> PolicySet<'p> {
         self
     }
 
+    /// How many SCP levels the set has (a level may have no document attached).
+    pub fn scp_levels(&self) -> usize {
+        self.scp_levels
+    }
+
     /// The policies, in the order they were added.
     pub fn policies(&self) -> &[Named<'p>] {
         &self.policies

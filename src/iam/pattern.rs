@@ -70,6 +70,19 @@ pub fn literal_in<'a>(bump: &'a Bump, pattern: &'a str) -> &'a str {
     out.into_bump_str()
 }
 
+/// The resource a request names for a policy-ready pattern: escapes resolved to their
+/// characters, wildcards (parts the record did not tell) kept as `*` and `?`, so a
+/// policy naming the same pattern, or a wider one, matches it.
+pub fn request_form(pattern: &str) -> String {
+    Tokens(pattern)
+        .map(|t| match t {
+            Tok::Lit(c) => c,
+            Tok::Star => '*',
+            Tok::One => '?',
+        })
+        .collect()
+}
+
 /// Whether a resource has a wildcard of its own (a bare `*` or `?`, not an escape).
 pub fn is_pattern(resource: &str) -> bool {
     Tokens(resource).any(|t| matches!(t, Tok::Star | Tok::One))

@@ -74,19 +74,21 @@ pub fn read(
             .collect::<Result<Vec<_>, _>>()
             .map_err(InputError::Url)?;
         let source = S3Source::new(inputs.s3.clone())?.reading(urls);
+        // The cache stores usage sets, not calls: a run keeping calls reads every object.
         let cache = match &inputs.cache {
-            Some(dir) => Some(Cache::open(dir, cfg).map_err(|e| InputError::Cache {
-                dir: dir.display().to_string(),
-                message: e.to_string(),
-            })?),
-            None => None,
+            Some(dir) if cfg.calls.is_none() => {
+                Some(Cache::open(dir, cfg).map_err(|e| InputError::Cache {
+                    dir: dir.display().to_string(),
+                    message: e.to_string(),
+                })?)
+            }
+            _ => None,
         };
         let got = run_cached(&source, cfg, cache.as_ref(), progress)?;
         out = Some(match out {
             None => got,
-            Some(mut both) => {
-                both.usage.merge(got.usage);
-                both.summary.merge(got.summary);
+            Some(both) => {
+                let mut both = both.merge(got);
                 both.summary.finish();
                 both
             }

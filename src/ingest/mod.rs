@@ -19,6 +19,7 @@ mod worker;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::calls::{CallOptions, CallSet};
 use crate::map::FailureClass;
 use crate::report::Summary;
 use crate::select::Selection;
@@ -49,6 +50,9 @@ pub struct Config {
     /// an event more than once, and exports people concatenate overlap. The others are
     /// counted as `duplicate`.
     pub dedupe: bool,
+    /// Also keep every mapped call with its caller and request context in
+    /// [`Ingested::calls`] (what `replay` evaluates). Allocates per record: off by default.
+    pub calls: Option<CallOptions>,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             skim: true,
             isolate: ISOLATE,
             dedupe: true,
+            calls: None,
         }
     }
 }
@@ -70,12 +75,15 @@ pub struct Ingested {
     pub usage: UsageSet,
     /// Accounting.
     pub summary: Summary,
+    /// Distinct calls with their context, with [`Config::calls`].
+    pub calls: CallSet,
 }
 
 impl Ingested {
     pub(crate) fn merge(mut self, o: Ingested) -> Ingested {
         self.usage.merge(o.usage);
         self.summary.merge(o.summary);
+        self.calls.merge(o.calls);
         self
     }
 }

@@ -226,6 +226,7 @@ impl<'c> Worker<'c> {
                 }
                 let summary = &mut out.summary;
                 let usage = &mut out.usage;
+                let calls = &mut out.calls;
                 summary.records.read += 1;
                 let r = match rec {
                     Ok(r) => r,
@@ -285,6 +286,10 @@ impl<'c> Worker<'c> {
                         }
                         for &n in needs {
                             usage.add(n, time, r.event_id());
+                        }
+                        if let Some(opts) = cfg.calls {
+                            let who = caller(&r).map(|c| c.id.to_string()).unwrap_or_default();
+                            calls.add(&r, who, needs, opts, time);
                         }
                     }
                     Outcome::Free(_) => {
