@@ -36,6 +36,9 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         a.input.inputs = vec![path];
         Some(dir)
     };
+    if a.each_principal {
+        return super::each::run(&a);
+    }
     let mut sel = selection(&a.input)?;
     sel.principals = a.principal.clone();
     let cfg = Config {

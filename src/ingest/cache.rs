@@ -178,6 +178,7 @@ impl Cache {
             ingested: Ingested {
                 usage: usage_from(stored.usage)?,
                 summary: summary_from(stored.summary)?,
+                each: Default::default(),
             },
         })
     }

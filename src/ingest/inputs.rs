@@ -74,7 +74,10 @@ pub fn read(
             .collect::<Result<Vec<_>, _>>()
             .map_err(InputError::Url)?;
         let source = S3Source::new(inputs.s3.clone())?.reading(urls);
+        // The cache keeps one usage set per object, not one per principal: an
+        // each-principal run reads every object.
         let cache = match &inputs.cache {
+            Some(_) if cfg.each.is_some() => None,
             Some(dir) => Some(Cache::open(dir, cfg).map_err(|e| InputError::Cache {
                 dir: dir.display().to_string(),
                 message: e.to_string(),
@@ -87,6 +90,7 @@ pub fn read(
             Some(mut both) => {
                 both.usage.merge(got.usage);
                 both.summary.merge(got.summary);
+                both.each.merge(got.each);
                 both.summary.finish();
                 both
             }
