@@ -168,6 +168,9 @@ const B2: &str = "(b') inflate + simd-json borrowed value";
 const B3: &str = "(b'') Decoder::decode (inflate+parse+checks)";
 const C: &str = "(c) generate pipeline (list, ingest::run, build)";
 const C2: &str = "(c') (c) with --parse-all (every record parsed, none skimmed)";
+const E: &str = "(e) --each-principal: one pass, every principal's policy";
+const C8: &str = "(c8) (c) for the principal nearest 8% of records";
+const C05: &str = "(c05) (c) for the principal nearest 0.5% of records";
 
 fn main() {
     let mb = env_u64("IAMTRAIL_BENCH_MB", 300).max(1);
@@ -255,6 +258,60 @@ fn main() {
             }
         });
     }
+    // Each principal in one pass, then one principal's pass for principals holding about
+    // 8% and 0.5% of the records (picked from the each-principal pass's counts).
+    let mut each = None;
+    for &t in &threads {
+        b.run(E, t, &large, || {
+            let g = measure::pipeline_each(&logs);
+            let p = Pass {
+                json_bytes: large.json_bytes,
+                records: g.total.records,
+            };
+            each = Some(g);
+            p
+        });
+    }
+    let each = each.expect("measured");
+    let nearest = |share: f64| {
+        each.principals
+            .iter()
+            .min_by(|a, b| {
+                let d = |n: u64| (n as f64 / large.records as f64 - share).abs();
+                d(a.1).total_cmp(&d(b.1))
+            })
+            .expect("principals")
+            .clone()
+    };
+    let (p8, p05) = (nearest(0.08), nearest(0.005));
+    println!(
+        "(e) {} principals, {} records used, {} distinct needs, {} documents; last run ({} thr): list {:.0} ms, ingest::run {:.0} ms, build + render all {:.0} ms",
+        each.principals.len(),
+        each.total.used,
+        each.total.needs,
+        each.total.documents,
+        max_t,
+        each.total.phases.list.as_secs_f64() * 1e3,
+        each.total.phases.ingest.as_secs_f64() * 1e3,
+        each.total.phases.build.as_secs_f64() * 1e3,
+    );
+    for (label, (p, n)) in [(C8, &p8), (C05, &p05)] {
+        println!(
+            "{label}: {p}, {n} records ({:.2}%)",
+            100.0 * *n as f64 / large.records as f64
+        );
+    }
+    for &t in &threads {
+        for (label, p) in [(C8, &p8.0), (C05, &p05.0)] {
+            b.run(label, t, &large, || {
+                let g = measure::pipeline(&logs, p, true);
+                Pass {
+                    json_bytes: large.json_bytes,
+                    records: g.records,
+                }
+            });
+        }
+    }
     if let Some(g) = &generated {
         println!(
             "(c) selected {}: {} records used, {} distinct needs, {} statements in {} document(s), {} chars of JSON; last run ({} thr): list {:.0} ms, ingest::run {:.0} ms, build + render {:.0} ms",
@@ -332,6 +389,7 @@ fn main() {
 
     // Peak RSS of the binary.
     let mut rss_rows = Vec::new();
+    let mut rss_each = Vec::new();
     if rss {
         let sizes: Vec<u64> = std::env::var("IAMTRAIL_BENCH_RSS_MB")
             .unwrap_or_else(|_| "1000,4000".into())
@@ -358,6 +416,23 @@ fn main() {
                 mbps(c.json_bytes, time)
             );
             rss_rows.push((s, kb, time, c.json_bytes));
+            let out = target_dir().join("bench-each-principal");
+            let each_args = [
+                "generate",
+                "--quiet",
+                "--each-principal",
+                "--output-dir",
+                out.to_str().expect("UTF-8 path"),
+                dir.to_str().expect("UTF-8 path"),
+            ];
+            let (kb, time, code) = measure::peak_rss(bin, &each_args);
+            println!(
+                "iamtrail generate --each-principal on {s} MB: peak RSS {:.1} MB, {:.2} s ({:.0} MB/s), exit {code:?}",
+                kb as f64 / 1024.0,
+                time.as_secs_f64(),
+                mbps(c.json_bytes, time)
+            );
+            rss_each.push((s, kb, time, c.json_bytes));
         }
     }
 
@@ -376,7 +451,7 @@ fn main() {
     let ts: Vec<String> = threads.iter().map(|t| format!("{t} thr")).collect();
     println!("| stage (large objects) | {} |", ts.join(" | "));
     println!("|---|{}", "---:|".repeat(threads.len()));
-    for label in [R, A, B, B2, B3, C, C2] {
+    for label in [R, A, B, B2, B3, C, C2, E, C8, C05] {
         let cells: Vec<String> = threads
             .iter()
             .map(|&t| {
@@ -406,6 +481,14 @@ fn main() {
         println!("| {name} | {} |", cells.join(" | "));
     };
     row("c/a (pipeline ÷ inflate)", &|t| ratio(C, A, t));
+    row("c8/a (principal at ~8% ÷ inflate)", &|t| ratio(C8, A, t));
+    row("c05/a (principal at ~0.5% ÷ inflate)", &|t| {
+        ratio(C05, A, t)
+    });
+    row(
+        "e time ÷ c time (each-principal ÷ one principal's pass; target ≤ 1.5)",
+        &|t| ratio(C, E, t),
+    );
     row("c/b (pipeline ÷ inflate+parse)", &|t| ratio(C, B, t));
     row("c/c' (skimming ÷ parsing every record)", &|t| {
         ratio(C, C2, t)
@@ -469,9 +552,10 @@ fn main() {
         println!();
         println!("| `iamtrail generate` binary | peak RSS (VmHWM) | wall | MB/s |");
         println!("|---|---:|---:|---:|");
-        for (s, kb, time, bytes) in &rss_rows {
+        let each_rows = rss_each.iter().map(|r| ("--each-principal, ", r));
+        for (what, (s, kb, time, bytes)) in rss_rows.iter().map(|r| ("", r)).chain(each_rows) {
             println!(
-                "| {s} MB corpus | {:.1} MB | {:.2} s | {:.0} |",
+                "| {what}{s} MB corpus | {:.1} MB | {:.2} s | {:.0} |",
                 *kb as f64 / 1024.0,
                 time.as_secs_f64(),
                 mbps(*bytes, *time)
@@ -482,6 +566,16 @@ fn main() {
         {
             println!(
                 "| RSS {} MB ÷ {} MB | {:.2} | | |",
+                last.0,
+                first.0,
+                last.1 as f64 / first.1 as f64
+            );
+        }
+        if let (Some(first), Some(last)) = (rss_each.first(), rss_each.last())
+            && rss_each.len() > 1
+        {
+            println!(
+                "| --each-principal, RSS {} MB ÷ {} MB | {:.2} | | |",
                 last.0,
                 first.0,
                 last.1 as f64 / first.1 as f64

@@ -121,6 +121,25 @@ fn corpus_and_measurements_agree() {
         "{g:?}"
     );
 
+    // (e) on one and two threads: the same principals and totals, the busy principal
+    // with its records, and its policy as large as (c)'s.
+    let each: Vec<_> = [1, 2]
+        .iter()
+        .map(|&t| measure::pool(t).install(|| measure::pipeline_each(&c.logs())))
+        .collect();
+    assert_eq!(each[0].total, each[1].total);
+    assert_eq!(each[0].principals, each[1].principals);
+    let e = &each[0];
+    assert_eq!(e.total.records, c.records);
+    assert!(
+        e.principals
+            .iter()
+            .any(|(p, n)| p == corpus::BUSY_PRINCIPAL && *n == c.busy_records),
+        "{:?}",
+        e.principals
+    );
+    assert!(e.principals.len() > 1 && e.total.policy_chars > g.policy_chars);
+
     // The timing helpers run.
     let t = measure::median(3, || 1 + 1);
     assert_eq!(t.out, 2);

@@ -184,6 +184,7 @@ fn one_principal_skimming_the_rest() {
             isolate: usize::MAX,
             dedupe: false,
             calls: None,
+            each: None,
         };
         // Small objects are skimmed checking the object first; with `isolate: 0` every
         // object is skimmed as large ones are, records handed over as they come and the
@@ -203,5 +204,20 @@ fn one_principal_skimming_the_rest() {
                 layout,
             );
         }
+    }
+}
+
+/// `--each-principal`: once a worker knows a principal (interned the first time), its
+/// records cost no allocation either.
+#[test]
+fn each_principal_interned() {
+    let cfg = Config {
+        counted: FailureClass::ALL.to_vec(),
+        dedupe: false,
+        each: Some(iamtrail::ingest::EachPrincipal::default()),
+        ..Config::default()
+    };
+    for layout in [Objects::Plain, Objects::LargeGzip, Objects::SmallGzip] {
+        check("each principal", &cfg, layout);
     }
 }

@@ -399,6 +399,69 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     }
 }
 
+/// What an each-principal pass gave: the totals over every principal's policy (in
+/// [`Generated`]) and each principal's selected records, busiest first.
+pub struct EachGenerated {
+    /// Totals: `needs`, `statements`, `documents` and `policy_chars` summed over the
+    /// principals.
+    pub total: Generated,
+    /// (principal, records selected), busiest first.
+    pub principals: Vec<(String, u64)>,
+}
+
+/// `generate --each-principal` through the library: one `ingest::run` with a usage set
+/// per principal, then every principal's policy built and rendered.
+pub fn pipeline_each(dir: &Path) -> EachGenerated {
+    let t0 = Instant::now();
+    let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
+    let objects = source.files(false).expect("listable corpus");
+    let listed = objects.len() as u64;
+    let t1 = Instant::now();
+    let cfg = iamtrail::ingest::Config {
+        each: Some(iamtrail::ingest::EachPrincipal::default()),
+        ..Default::default()
+    };
+    let got = iamtrail::ingest::run(
+        &iamtrail::source::Listed::new(&source, objects),
+        &cfg,
+        &iamtrail::ingest::NoProgress,
+    )
+    .expect("a listed corpus reads");
+    let t2 = Instant::now();
+    let (records, used) = (got.summary.records.read, got.summary.records.used);
+    let mut total = Generated {
+        objects: listed,
+        records,
+        used,
+        needs: 0,
+        statements: 0,
+        documents: 0,
+        policy_chars: 0,
+        phases: Phases::default(),
+    };
+    let mut principals = Vec::new();
+    for (arn, p) in got.each.into_sorted() {
+        let g = iamtrail::generate::build(
+            &p.usage,
+            iamtrail::policy::synth::Options::default(),
+            iamtrail::policy::split::SizeLimit::Managed,
+        )
+        .expect("each policy fits the managed-policy size split");
+        total.needs += p.usage.len();
+        total.statements += g.synthesis.statements.len();
+        total.documents += g.documents.len();
+        total.policy_chars += iamtrail::policy::emit::render_json(&g.documents).len();
+        principals.push((arn, p.records));
+    }
+    principals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    total.phases = Phases {
+        list: t1 - t0,
+        ingest: t2 - t1,
+        build: t2.elapsed(),
+    };
+    EachGenerated { total, principals }
+}
+
 // ---------------------------------------------------------------------------------------
 // Decompressors compared on whole objects (one call per object, output presized from the
 // gzip trailer), single-threaded. Each checks the gzip CRC-32 as its library does.

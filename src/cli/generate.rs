@@ -38,6 +38,9 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         a.input.inputs = vec![path];
         Some(dir)
     };
+    if a.each_principal {
+        return super::each::run(&a);
+    }
     let nothing = "no policy written";
     let mut got = match read_trails(
         &a.input,

@@ -5,6 +5,7 @@ mod athena;
 mod audit;
 mod capture;
 mod check;
+mod each;
 mod generate;
 mod policies;
 mod principals;
@@ -310,6 +311,16 @@ pub struct GenerateArgs {
     /// Show, for every statement, the records behind each action and resource.
     #[arg(long)]
     pub explain: bool,
+
+    /// One policy per principal in one pass, into --output-dir (one file each, as
+    /// `--principal P` prints it, and index.json): users, roles across their sessions,
+    /// the root user of each account; service-linked roles with --include-service-roles.
+    #[arg(long, requires = "output_dir", conflicts_with_all = ["principal", "all_principals", "name", "denied", "explain"])]
+    pub each_principal: bool,
+
+    /// With --each-principal: service-linked roles get policies too.
+    #[arg(long, requires = "each_principal")]
+    pub include_service_roles: bool,
 
     /// Print one JSON object (policies + report) on standard output, for scripts.
     #[arg(long)]

@@ -179,6 +179,7 @@ impl Cache {
                 usage: usage_from(stored.usage)?,
                 summary: summary_from(stored.summary)?,
                 calls: Default::default(),
+                each: Default::default(),
             },
         })
     }

@@ -74,9 +74,10 @@ pub fn read(
             .collect::<Result<Vec<_>, _>>()
             .map_err(InputError::Url)?;
         let source = S3Source::new(inputs.s3.clone())?.reading(urls);
-        // The cache stores usage sets, not calls: a run keeping calls reads every object.
+        // The cache stores one usage set per object: a run keeping calls (`replay`) or one
+        // usage set per principal (`--each-principal`) reads every object.
         let cache = match &inputs.cache {
-            Some(dir) if cfg.calls.is_none() => {
+            Some(dir) if cfg.calls.is_none() && cfg.each.is_none() => {
                 Some(Cache::open(dir, cfg).map_err(|e| InputError::Cache {
                     dir: dir.display().to_string(),
                     message: e.to_string(),

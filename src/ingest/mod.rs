@@ -11,6 +11,7 @@
 //! ahead of the workers.
 
 pub mod cache;
+pub mod each;
 pub mod inputs;
 mod s3;
 mod seen;
@@ -26,6 +27,7 @@ use crate::select::Selection;
 use crate::source::{ListError, ListFilter, ObjectRef, Source};
 use crate::usage::UsageSet;
 pub use cache::Cache;
+pub use each::{ByPrincipal, EachPrincipal, PrincipalUsage};
 pub use seen::{Seen, event_key};
 pub use worker::{TimeSpan, Worker};
 
@@ -53,6 +55,9 @@ pub struct Config {
     /// Also keep every mapped call with its caller and request context in
     /// [`Ingested::calls`] (what `replay` evaluates). Allocates per record: off by default.
     pub calls: Option<CallOptions>,
+    /// One usage set per principal ([`Ingested::each`]) instead of one for the run
+    /// (`generate --each-principal`); `None` for the run's one set.
+    pub each: Option<EachPrincipal>,
 }
 
 impl Default for Config {
@@ -64,6 +69,7 @@ impl Default for Config {
             isolate: ISOLATE,
             dedupe: true,
             calls: None,
+            each: None,
         }
     }
 }
@@ -77,6 +83,8 @@ pub struct Ingested {
     pub summary: Summary,
     /// Distinct calls with their context, with [`Config::calls`].
     pub calls: CallSet,
+    /// Per principal, in an each-principal run ([`Config::each`]; `usage` is then empty).
+    pub each: ByPrincipal,
 }
 
 impl Ingested {
@@ -84,6 +92,7 @@ impl Ingested {
         self.usage.merge(o.usage);
         self.summary.merge(o.summary);
         self.calls.merge(o.calls);
+        self.each.merge(o.each);
         self
     }
 }
@@ -282,13 +291,12 @@ fn on_every_thread<T>(
     // Workers hand their usage entries over to one set whenever they hold HAND_OVER of
     // them, so each distinct need is held about once, not once per thread: memory then
     // grows with the distinct needs, not with them times the threads.
-    let usage = Mutex::new(UsageSet::default());
+    let usage = Mutex::new((UsageSet::default(), ByPrincipal::default()));
     let seen = Seen::default();
     let hand_over = |w: &mut Worker<'_>| {
-        usage
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .absorb(&mut w.out.usage);
+        let mut run = usage.lock().unwrap_or_else(|e| e.into_inner());
+        run.0.absorb(&mut w.out.usage);
+        run.1.absorb(&mut w.out.each);
     };
     rayon::scope(|s| {
         for _ in 0..threads {
@@ -296,7 +304,7 @@ fn on_every_thread<T>(
                 let mut w = Worker::sharing(cfg, &seen);
                 while let Some(item) = next() {
                     step(&mut w, item);
-                    if w.out.usage.len() >= HAND_OVER {
+                    if w.out.usage.len() >= HAND_OVER || w.out.each.entries() >= HAND_OVER {
                         hand_over(&mut w);
                     }
                 }
@@ -311,7 +319,7 @@ fn on_every_thread<T>(
         .into_iter()
         .reduce(Ingested::merge)
         .unwrap_or_default();
-    done.usage = usage.into_inner().unwrap_or_else(|e| e.into_inner());
+    (done.usage, done.each) = usage.into_inner().unwrap_or_else(|e| e.into_inner());
     done.summary.finish();
     done
 }

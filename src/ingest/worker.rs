@@ -46,6 +46,10 @@ pub struct Worker<'c> {
     pending: HashSet<u128, FxBuildHasher>,
 }
 
+/// Why an each-principal run leaves a selected record out (see [`super::EachPrincipal::wants`]).
+const NO_POLICY: &str =
+    "caller gets no policy of its own (service-linked role, account, unnamed caller)";
+
 fn skip_reason(e: &RecordError) -> String {
     match e {
         RecordError::Json(_) => "invalid JSON".into(),
@@ -225,8 +229,6 @@ impl<'c> Worker<'c> {
                     }
                 }
                 let summary = &mut out.summary;
-                let usage = &mut out.usage;
-                let calls = &mut out.calls;
                 summary.records.read += 1;
                 let r = match rec {
                     Ok(r) => r,
@@ -250,7 +252,8 @@ impl<'c> Worker<'c> {
                     r.region(),
                     r.recipient_account().or(r.identity_str("accountId")),
                 );
-                if let Some(c) = caller(&r) {
+                let who = caller(&r);
+                if let Some(c) = who {
                     summary.principal(c.id.as_str(key), c.kind);
                 }
                 if let Err(reason) = cfg.selection.check(&r) {
@@ -258,6 +261,18 @@ impl<'c> Worker<'c> {
                     *summary.filtered.entry(reason.as_str()).or_default() += 1;
                     return;
                 }
+                // Each principal apart: the caller's slot (interned once per worker).
+                let slot = match (&cfg.each, who) {
+                    (Some(each), Some(c)) => match out.each.slot(c.id.as_str(key), c.kind, each) {
+                        Some(s) => Some(s),
+                        None => {
+                            summary.records.filtered += 1;
+                            *summary.filtered.entry(NO_POLICY).or_default() += 1;
+                            return;
+                        }
+                    },
+                    _ => None,
+                };
                 // Light records are only handed over when selection turned them down.
                 debug_assert!(!r.is_light(), "a light record was selected");
                 if cfg.dedupe
@@ -274,6 +289,9 @@ impl<'c> Worker<'c> {
                         return;
                     }
                 }
+                if let Some(s) = slot {
+                    out.each.at(s).note(time);
+                }
                 let (outcome, needs) = mapper.map(&r);
                 match outcome {
                     Outcome::Mapped => {
@@ -284,12 +302,26 @@ impl<'c> Worker<'c> {
                                 .entry(FailureClass::of(code).as_str())
                                 .or_default() += 1;
                         }
-                        for &n in needs {
-                            usage.add(n, time, r.event_id());
+                        match slot {
+                            Some(s) => {
+                                let p = out.each.at(s);
+                                p.used += 1;
+                                let before = p.usage.len();
+                                for &n in needs {
+                                    p.usage.add(n, time, r.event_id());
+                                }
+                                let grew = p.usage.len() - before;
+                                out.each.grew(grew);
+                            }
+                            None => {
+                                for &n in needs {
+                                    out.usage.add(n, time, r.event_id());
+                                }
+                            }
                         }
                         if let Some(opts) = cfg.calls {
                             let who = caller(&r).map(|c| c.id.to_string()).unwrap_or_default();
-                            calls.add(&r, who, needs, opts, time);
+                            out.calls.add(&r, who, needs, opts, time);
                         }
                     }
                     Outcome::Free(_) => {
