@@ -25,7 +25,10 @@ fn each(input: &str, extra: &[&str], stdin: Option<&[u8]>) -> (tempfile::TempDir
     // The table names every principal with its file.
     let err = stderr(&o);
     for (arn, e) in index["principals"].as_object().unwrap() {
-        let file = e["file"].as_str().unwrap();
+        let Some(file) = e["file"].as_str() else {
+            assert!(e["note"].is_string(), "{arn}: neither a file nor a note");
+            continue;
+        };
         assert!(
             err.lines()
                 .any(|l| l.starts_with(arn.as_str()) && l.ends_with(file)),
@@ -229,4 +232,49 @@ fn flags_that_name_one_policy_are_refused() {
     let o = iamtrail(&["generate", "--each-principal", "sample-trails/"], None);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--output-dir"), "{}", stderr(&o));
+}
+
+/// A principal whose records needed no permission (a console sign-in only) gets no policy:
+/// IAM refuses a policy without a statement, and an empty one would read as "needs
+/// nothing". `generate --principal` writes nothing and exits 1; `--each-principal` lists
+/// the principal in the index with a note and writes the others' files.
+#[test]
+fn a_principal_that_needed_no_permission_gets_no_policy() {
+    let record = |id: &str, user: &str, source: &str, name: &str| {
+        json!({
+            "eventVersion": "1.08",
+            "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": "111122223333",
+                             "arn": format!("arn:aws:iam::111122223333:user/{user}"), "userName": user},
+            "eventTime": "2026-11-01T10:00:00Z", "eventSource": source, "eventName": name,
+            "awsRegion": "us-east-1", "sourceIPAddress": "192.0.2.1", "userAgent": "aws-cli/2",
+            "requestParameters": null, "responseElements": null, "eventID": id,
+            "eventType": "AwsApiCall", "recipientAccountId": "111122223333"
+        })
+    };
+    let trail = json!({"Records": [
+        record("00000000-0000-4000-8000-000000000001", "viewer", "signin.amazonaws.com", "ConsoleLogin"),
+        record("00000000-0000-4000-8000-000000000002", "worker", "sts.amazonaws.com", "GetCallerIdentity"),
+        record("00000000-0000-4000-8000-000000000003", "worker", "s3.amazonaws.com", "ListBuckets"),
+    ]})
+    .to_string();
+    let viewer = "arn:aws:iam::111122223333:user/viewer";
+    let o = iamtrail(&["generate", "-p", viewer, "-"], Some(trail.as_bytes()));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "no policy on stdout: {}", stdout(&o));
+    assert!(
+        stderr(&o).contains("no record of the selection needed a permission"),
+        "{}",
+        stderr(&o)
+    );
+    let (dir, index) = each("-", &[], Some(trail.as_bytes()));
+    let v = &index["principals"][viewer];
+    assert!(v.get("file").is_none(), "{index}");
+    assert!(
+        v["note"].as_str().unwrap().contains("no record needed"),
+        "{index}"
+    );
+    let w = &index["principals"]["arn:aws:iam::111122223333:user/worker"];
+    let file = w["file"].as_str().unwrap();
+    let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+    assert!(text.contains("s3:ListAllMyBuckets"), "{text}");
 }

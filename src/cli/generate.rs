@@ -83,6 +83,17 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
             );
         }
     };
+    // No statement: IAM refuses a policy without one, and an empty document would read as
+    // "this principal needs nothing" where the trail only shows that it did nothing here
+    // that needs a permission. Say so and write nothing.
+    if generated.synthesis.statements.is_empty() {
+        report::print(&summary_lines(s), quiet);
+        report::print_error(
+            "no record of the selection needed a permission (see `free` above): there is no statement to write, and IAM refuses a policy without one",
+        );
+        report::print_exit(exit::FAILED, "no policy written");
+        return Ok(exit::FAILED);
+    }
     let name = a
         .name
         .clone()
@@ -195,11 +206,6 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
                 }
             }
         }
-    }
-    if got.usage.is_empty() {
-        eprintln!(
-            "iamtrail: no record of the selection needed a permission (see `free` above); the policy is empty"
-        );
     }
     let (code, why) = report::exit_reason(s, a.input.allow_partial);
     report::print_exit(code, &why);
