@@ -658,6 +658,27 @@ fn bad_input_is_a_clear_error() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--resource-type"), "{}", stderr(&out));
+    // An identity policy (no Principal anywhere) is not judged "internal": it is refused,
+    // naming the file.
+    let identity = dir.path().join("identity.json");
+    std::fs::write(&identity, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}]}"#).unwrap();
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            OWNER,
+            identity.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("identity.json") && stderr(&out).contains("Principal"),
+        "{}",
+        stderr(&out)
+    );
     for (args, what) in [
         (vec!["--zone-of-trust", "12345"], "12345"),
         (

@@ -38,6 +38,12 @@ pub enum InputError {
     /// A list of documents where one was expected.
     #[error("holds {0} policy documents; a resource has one policy")]
     NotOne(usize),
+    /// No statement names a principal: an identity policy, which lets no one in from
+    /// outside (judging it "internal" would look like a verdict on a resource).
+    #[error(
+        "no statement names a Principal or NotPrincipal: this is not a resource-based or trust policy (an identity policy opens nothing to outsiders)"
+    )]
+    NoPrincipal,
 }
 
 /// A policy read for judging: the document, its type, and what reading it passed over.
@@ -61,6 +67,13 @@ pub fn read_policy(text: &str, rtype: Option<&'static ResourceType>) -> Result<R
         return Err(InputError::NotOne(docs.len()));
     }
     let document = docs.remove(0);
+    if !document
+        .statements
+        .iter()
+        .any(|s| s.principal.is_some() || s.not_principal.is_some())
+    {
+        return Err(InputError::NoPrincipal);
+    }
     let t = match rtype {
         Some(t) => t,
         None => {
