@@ -67,10 +67,12 @@ pub fn read_policy(text: &str, rtype: Option<&'static ResourceType>) -> Result<R
         return Err(InputError::NotOne(docs.len()));
     }
     let document = docs.remove(0);
-    if !document
-        .statements
-        .iter()
-        .any(|s| s.principal.is_some() || s.not_principal.is_some())
+    // (No statement at all is a resource without a policy: nothing to refuse.)
+    if !document.statements.is_empty()
+        && !document
+            .statements
+            .iter()
+            .any(|s| s.principal.is_some() || s.not_principal.is_some())
     {
         return Err(InputError::NoPrincipal);
     }
