@@ -266,6 +266,15 @@ fn a_principal_that_needed_no_permission_gets_no_policy() {
         "{}",
         stderr(&o)
     );
+    // `--json` still prints its report (the record accounting), with no policy in it.
+    let o = iamtrail(
+        &["generate", "--json", "-p", viewer, "-"],
+        Some(trail.as_bytes()),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["policies"], json!([]), "{v}");
+    assert_eq!(v["report"]["records"]["free"], 1, "{v}");
     let (dir, index) = each("-", &[], Some(trail.as_bytes()));
     let v = &index["principals"][viewer];
     assert!(v.get("file").is_none(), "{index}");

@@ -85,13 +85,18 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
     };
     // No statement: IAM refuses a policy without one, and an empty document would read as
     // "this principal needs nothing" where the trail only shows that it did nothing here
-    // that needs a permission. Say so and write nothing.
-    if generated.synthesis.statements.is_empty() {
-        report::print(&summary_lines(s), quiet);
+    // that needs a permission. Say so, write no policy, exit 1 (`--json` still prints its
+    // report, with no policy in it).
+    let no_statement = generated.synthesis.statements.is_empty();
+    let say_no_statement = || {
         report::print_error(
             "no record of the selection needed a permission (see `free` above): there is no statement to write, and IAM refuses a policy without one",
         );
         report::print_exit(exit::FAILED, "no policy written");
+    };
+    if no_statement && !a.json {
+        report::print(&summary_lines(s), quiet);
+        say_no_statement();
         return Ok(exit::FAILED);
     }
     let name = a
@@ -130,7 +135,12 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         if a.explain {
             report["explain"] = serde_json::to_value(explain(&generated))?;
         }
-        let out = serde_json::json!({ "principal": principal_arn, "policies": generated.documents, "report": report });
+        let policies = if no_statement {
+            &[][..]
+        } else {
+            &generated.documents[..]
+        };
+        let out = serde_json::json!({ "principal": principal_arn, "policies": policies, "report": report });
         write_out(&a, &(serde_json::to_string_pretty(&out)? + "\n"))?;
         // The report is on stdout; stderr keeps what must never go unseen.
         report::print(&summary_lines(s), true);
@@ -206,6 +216,10 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
                 }
             }
         }
+    }
+    if no_statement {
+        say_no_statement();
+        return Ok(exit::FAILED);
     }
     let (code, why) = report::exit_reason(s, a.input.allow_partial);
     report::print_exit(code, &why);
