@@ -88,16 +88,25 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
     // that needs a permission. Say so, write no policy, exit 1 (`--json` still prints its
     // report, with no policy in it).
     let no_statement = generated.synthesis.statements.is_empty();
-    let say_no_statement = || {
-        report::print_error(
-            "no record of the selection needed a permission (see `free` above): there is no statement to write, and IAM refuses a policy without one",
-        );
-        report::print_exit(exit::FAILED, "no policy written");
+    // Unreadable input keeps its own exit code (3): the missing statements may be in it.
+    let say_no_statement = || -> u8 {
+        report::print_error(if s.records.read == 0 {
+            "no record could be read (see above): there is no statement to write"
+        } else {
+            "no record of the selection needed a permission (see `free` above): there is no statement to write, and IAM refuses a policy without one"
+        });
+        let (code, why) = report::exit_reason(s, false);
+        let (code, why) = if code == exit::OK {
+            (exit::FAILED, "failed".to_owned())
+        } else {
+            (code, why)
+        };
+        report::print_exit(code, &format!("{why}; no policy written"));
+        code
     };
     if no_statement && !a.json {
         report::print(&summary_lines(s), quiet);
-        say_no_statement();
-        return Ok(exit::FAILED);
+        return Ok(say_no_statement());
     }
     let name = a
         .name
@@ -218,8 +227,7 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         }
     }
     if no_statement {
-        say_no_statement();
-        return Ok(exit::FAILED);
+        return Ok(say_no_statement());
     }
     let (code, why) = report::exit_reason(s, a.input.allow_partial);
     report::print_exit(code, &why);
