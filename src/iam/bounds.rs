@@ -350,10 +350,6 @@ impl Bound {
             },
         }
     }
-
-    fn names_one_each(&self, values: &[String]) -> bool {
-        !values.is_empty() && values.iter().all(|v| self.names_one(v))
-    }
 }
 
 /// The row when the condition `op key values` of an Allow keeps out every caller outside
@@ -364,14 +360,7 @@ pub fn positive_bound(
     values: &[String],
     rtype: &str,
 ) -> Option<&'static Bound> {
-    use OperatorBase::*;
-    let b = bound(key, rtype).filter(|b| b.bounds_caller)?;
-    let op_ok = matches!(
-        op.base,
-        StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike | IpAddress
-    ) && (!op.if_exists || b.presence == Presence::Always)
-        && op.set != Some(SetQualifier::ForAllValues);
-    (op_ok && b.names_one_each(values)).then_some(b)
+    caller_bound(op, key, values, rtype, false)
 }
 
 /// The row when the condition `op key values` of a Deny holds for every caller outside
@@ -383,18 +372,38 @@ pub fn negated_bound(
     values: &[String],
     rtype: &str,
 ) -> Option<&'static Bound> {
+    caller_bound(op, key, values, rtype, true)
+}
+
+/// [`positive_bound`] (`negated` false) and [`negated_bound`] (`negated` true): the
+/// row, when the operator fits and every value names one scope.
+fn caller_bound(
+    op: &Operator,
+    key: &str,
+    values: &[String],
+    rtype: &str,
+    negated: bool,
+) -> Option<&'static Bound> {
     use OperatorBase::*;
     let b = bound(key, rtype).filter(|b| b.bounds_caller)?;
-    let op_ok = matches!(
-        op.base,
-        StringNotEquals
-            | StringNotEqualsIgnoreCase
-            | StringNotLike
-            | ArnNotEquals
-            | ArnNotLike
-            | NotIpAddress
-    ) && op.set.is_none();
-    (op_ok && b.names_one_each(values)).then_some(b)
+    let op_ok = if negated {
+        matches!(
+            op.base,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | ArnNotEquals
+                | ArnNotLike
+                | NotIpAddress
+        ) && op.set.is_none()
+    } else {
+        matches!(
+            op.base,
+            StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike | IpAddress
+        ) && (!op.if_exists || b.presence == Presence::Always)
+            && op.set != Some(SetQualifier::ForAllValues)
+    };
+    (op_ok && !values.is_empty() && values.iter().all(|v| b.names_one(v))).then_some(b)
 }
 
 /// A claim of a web identity (OIDC) provider's token, as IAM names it
