@@ -1,6 +1,6 @@
 //! The verdict on one resource policy, decided by the evaluator (`iam::eval`): for each
 //! outsider the policy could let in, requests are synthesized in which every bounding
-//! key has the value AWS would give it for that outsider ([`super::bounds`]) and every
+//! key has the value AWS would give it for that outsider ([`crate::iam::bounds`]) and every
 //! other key takes each value the outsider could choose (absent, a fresh value, each
 //! value the policy names); an action is open to the outsider when some such request is
 //! `Allowed`. So `…IfExists`, negated operators, `Deny` statements (whole or partial),
