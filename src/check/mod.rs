@@ -6,7 +6,7 @@
 //! - [`access_not_granted`]: does a policy grant any of these actions (on any of these
 //!   resources)?
 //! - [`no_public_access`]: does a resource policy grant access to anyone, not bounded by
-//!   a condition an outsider cannot satisfy ([`bounds`])?
+//!   a condition an outsider cannot satisfy ([`crate::iam::bounds`])?
 //!
 //! How: actions are a finite set ([`actions::Universe`]: the catalog plus the unknown
 //! actions the policies name), so `NotAction` and wildcards compare as sets; resources
@@ -21,7 +21,6 @@
 
 pub mod access_not_granted;
 pub mod actions;
-pub mod bounds;
 pub mod conditions;
 pub mod containment;
 pub mod no_new_access;

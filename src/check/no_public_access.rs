@@ -5,20 +5,21 @@
 //! `{"AWS": "*"}`, or a `NotPrincipal`, which with Allow grants everyone but the
 //! principals it lists; AWS "IAM JSON policy elements: NotPrincipal") and is bounded by
 //! neither
-//! - one of its own conditions that an outsider cannot satisfy ([`super::bounds`]:
+//! - one of its own conditions that an outsider cannot satisfy ([`crate::iam::bounds`]:
 //!   `aws:PrincipalOrgID`, `aws:SourceVpce`, `aws:SourceIp` with a range, …, positive
-//!   operators, no `IfExists`), nor
+//!   operators, `IfExists` only on keys always present), nor
 //! - a Deny that names everyone, covers all of its actions and resources (exact set and
 //!   pattern containment) and whose every condition denies every caller outside a
 //!   bound (`StringNotEquals aws:PrincipalOrgID o-…`).
 
-use super::bounds::{Bound, negated_bound, positive_bound};
 use super::conditions::clauses;
 use super::containment::Question;
 use super::{OUTSIDER, Outcome, PolicyFile, Stmt, allows, candidates, names_everyone, statements};
 use crate::check::actions::Universe;
+use crate::iam::bounds::{Bound, negated_bound, positive_bound};
+use crate::iam::bounds::{claim_bound, is_saml, provider_host};
 use crate::iam::eval::PolicyKind;
-use crate::iam::policy::DocumentKind;
+use crate::iam::policy::{DocumentKind, Principal, PrincipalKind};
 
 /// A resource type Access Analyzer's public access check knows.
 #[derive(Debug, Clone, Copy)]
@@ -108,7 +109,10 @@ fn denied_outside_bound(d: &Stmt<'_>, s: &Stmt<'_>, rtype: &str) -> Option<&'sta
         return None;
     }
     let cl = clauses(d.st.condition.as_ref());
-    let bounds: Vec<&'static Bound> = cl.iter().filter_map(|c| negated_bound(c, rtype)).collect();
+    let bounds: Vec<&'static Bound> = cl
+        .iter()
+        .filter_map(|c| negated_bound(&c.op, c.key, c.values, rtype))
+        .collect();
     if cl.is_empty() || bounds.len() != cl.len() || !s.actions.is_subset(&d.actions) {
         return None;
     }
@@ -118,17 +122,52 @@ fn denied_outside_bound(d: &Stmt<'_>, s: &Stmt<'_>, rtype: &str) -> Option<&'sta
     matches!(q.find(|m| m.has(si) && !m.has(di)), Ok(None)).then(|| bounds[0])
 }
 
+/// The OIDC provider (not SAML: the owner's own identity provider) that Allow `s` lets
+/// in without a condition on a claim the provider sets ([`crate::iam::bounds::claim_bound`]):
+/// every user of that provider gets in ("Configuring OpenID Connect in Amazon Web
+/// Services": without a `sub` condition any repository's workflow can assume the role).
+fn open_provider(s: &Stmt<'_>) -> Option<String> {
+    let Some(Principal::Named(m)) = &s.st.principal else {
+        return None;
+    };
+    let own = clauses(s.st.condition.as_ref());
+    m.get(&PrincipalKind::Federated)?
+        .0
+        .iter()
+        .find(|p| {
+            let host = provider_host(p);
+            !is_saml(p)
+                && !own
+                    .iter()
+                    .any(|c| claim_bound(host, &c.op, c.key, c.values).is_some())
+        })
+        .cloned()
+}
+
 /// Runs the check over the resource policy `files` of type `rtype`.
 pub fn no_public_access(files: &[PolicyFile], rtype: &ResourceType) -> Outcome {
     let u = Universe::new(files.iter().flat_map(|f| &f.documents));
     let stmts = statements(&u, files);
     let mut reasons = Vec::new();
+    for s in stmts.iter().filter(|s| s.is_allow()) {
+        if let Some(p) = open_provider(s) {
+            let names: Vec<String> = s.actions.iter().map(|a| u.name(a).to_string()).collect();
+            reasons.push(s.reason(
+                format!("lets in every user of the identity provider {p}: no condition on a claim the provider sets (sub, or aud where the caller cannot choose it)"),
+                &names,
+                None,
+            ));
+        }
+    }
     for s in stmts
         .iter()
         .filter(|s| s.is_allow() && names_everyone(s.st))
     {
         let own = clauses(s.st.condition.as_ref());
-        if own.iter().any(|c| positive_bound(c, rtype.name).is_some()) {
+        if own
+            .iter()
+            .any(|c| positive_bound(&c.op, c.key, c.values, rtype.name).is_some())
+        {
             continue;
         }
         if stmts

@@ -1,7 +1,11 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod extaudit_cases;
+
 pub mod mutate;
+
+pub mod public_cases;
 
 pub mod moto;
 

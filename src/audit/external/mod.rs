@@ -4,7 +4,7 @@
 //! as `simulate`.
 //!
 //! - [`types`]: the resource types (Access Analyzer's names, short forms, ARNs).
-//! - [`bounds`]: the condition keys an outsider cannot influence, with the
+//! - the condition keys an outsider cannot influence are [`crate::iam::bounds`], the
 //!   documentation for each.
 //! - [`principals`]: the zone of trust and the outsiders a policy names.
 //! - [`verdict`]: the evaluation: `public`, `external` or `internal`, with findings.
@@ -12,7 +12,6 @@
 //! - [`live`]: listing the resources of an account with their policies.
 
 pub mod archive;
-pub mod bounds;
 pub mod live;
 pub mod principals;
 pub mod types;

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::iam::policy::{Document, Effect, Principal, PrincipalKind};
 
-use super::bounds::{self, Fact};
+use crate::iam::bounds::{self, Fact};
 
 /// Who is trusted: accounts, and organizations with the accounts known to be in them.
 #[derive(Debug, Clone, Default)]
@@ -155,16 +155,7 @@ impl Who {
     }
 }
 
-/// The provider's name in its condition keys: the host of an OIDC provider ARN
-/// (`token.actions.githubusercontent.com`), the name itself otherwise.
-pub fn provider_host(p: &str) -> &str {
-    p.split_once(":oidc-provider/").map_or(p, |(_, h)| h)
-}
-
-/// Whether a federated principal is a SAML provider.
-pub fn is_saml(p: &str) -> bool {
-    p.contains(":saml-provider/")
-}
+pub use crate::iam::bounds::{is_saml, provider_host};
 
 /// The account of an ARN, when field 5 is an account id.
 pub fn arn_account(arn: &str) -> Option<&str> {
@@ -189,12 +180,12 @@ fn principal_values(p: &Principal) -> Vec<(PrincipalKind, &str)> {
 }
 
 /// The condition values a statement gives to keys whose fact is one of `facts`.
-fn condition_values<'d>(doc: &'d Document, facts: &[Fact]) -> Vec<&'d str> {
+fn condition_values<'d>(doc: &'d Document, rtype: &str, facts: &[Fact]) -> Vec<&'d str> {
     let mut out = Vec::new();
     for st in &doc.statements {
         for keys in st.condition.iter().flat_map(|c| c.values()) {
             for (k, v) in keys {
-                if bounds::bound(k).is_some_and(|b| facts.contains(&b.fact)) {
+                if bounds::bound(k, rtype).is_some_and(|b| facts.contains(&b.fact)) {
                     out.extend(v.0.iter().map(String::as_str));
                 }
             }
@@ -206,7 +197,7 @@ fn condition_values<'d>(doc: &'d Document, facts: &[Fact]) -> Vec<&'d str> {
 /// The outsiders to try for `doc`: everyone, then every account, organization,
 /// provider and service-for-account the policy names outside the zone (in principals
 /// or in the conditions that bound them). Sorted, no duplicates.
-pub fn candidates(doc: &Document, zone: &Zone) -> Vec<Who> {
+pub fn candidates(doc: &Document, rtype: &str, zone: &Zone) -> Vec<Who> {
     let mut out = BTreeSet::from([Who::Anyone]);
     let mut services = BTreeSet::new();
     let add_account = |out: &mut BTreeSet<Who>, account: &str, arn: Option<&str>| {
@@ -249,20 +240,20 @@ pub fn candidates(doc: &Document, zone: &Zone) -> Vec<Who> {
             }
         }
     }
-    for v in condition_values(doc, &[Fact::PrincipalAccount]) {
+    for v in condition_values(doc, rtype, &[Fact::PrincipalAccount]) {
         add_account(&mut out, v, None);
     }
-    for v in condition_values(doc, &[Fact::PrincipalArn]) {
+    for v in condition_values(doc, rtype, &[Fact::PrincipalArn]) {
         if let Some(a) = arn_account(v) {
             add_account(&mut out, a, Some(v));
         }
     }
-    for v in condition_values(doc, &[Fact::PrincipalOrgId]) {
+    for v in condition_values(doc, rtype, &[Fact::PrincipalOrgId]) {
         if !zone.orgs.contains(v) && v.starts_with("o-") {
             out.insert(Who::Org(v.to_string()));
         }
     }
-    for v in condition_values(doc, &[Fact::PrincipalOrgPaths]) {
+    for v in condition_values(doc, rtype, &[Fact::PrincipalOrgPaths]) {
         if let Some(o) = v.split('/').next().filter(|o| o.starts_with("o-"))
             && !zone.orgs.contains(o)
             && !o.contains(['*', '?'])
@@ -272,13 +263,14 @@ pub fn candidates(doc: &Document, zone: &Zone) -> Vec<Who> {
     }
     // A service principal is no finding by itself; acting for another account's
     // resource (its account in aws:SourceAccount / SourceOwner / SourceArn) it is.
-    let mut source_accounts: BTreeSet<String> = condition_values(doc, &[Fact::SourceAccount])
-        .into_iter()
-        .filter(|a| is_account(a))
-        .map(str::to_string)
-        .collect();
+    let mut source_accounts: BTreeSet<String> =
+        condition_values(doc, rtype, &[Fact::SourceAccount])
+            .into_iter()
+            .filter(|a| is_account(a))
+            .map(str::to_string)
+            .collect();
     source_accounts.extend(
-        condition_values(doc, &[Fact::SourceArn])
+        condition_values(doc, rtype, &[Fact::SourceArn])
             .into_iter()
             .filter_map(arn_account)
             .map(str::to_string),

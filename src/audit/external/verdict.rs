@@ -1,6 +1,6 @@
 //! The verdict on one resource policy, decided by the evaluator (`iam::eval`): for each
 //! outsider the policy could let in, requests are synthesized in which every bounding
-//! key has the value AWS would give it for that outsider ([`super::bounds`]) and every
+//! key has the value AWS would give it for that outsider ([`crate::iam::bounds`]) and every
 //! other key takes each value the outsider could choose (absent, a fresh value, each
 //! value the policy names); an action is open to the outsider when some such request is
 //! `Allowed`. So `…IfExists`, negated operators, `Deny` statements (whole or partial),
@@ -15,9 +15,9 @@ use crate::iam::eval::{Decision, PolicyKind, PolicySet, Request};
 use crate::iam::pattern::wildcard_match;
 use crate::iam::policy::{Document, Effect, Family, Operator, values};
 
-use super::bounds::{self, Claim, Fact};
 use super::principals::{self, Who, Zone};
 use super::types::ResourceType;
+use crate::iam::bounds::{self, Fact};
 
 /// S3 Block Public Access settings of the bucket (or its account; the most restrictive
 /// of the two applies).
@@ -170,7 +170,7 @@ pub fn analyze(t: &Target<'_>) -> Analysis {
     };
     let mut notes = BTreeSet::new();
     let mut findings = Vec::new();
-    for who in principals::candidates(t.document, t.zone) {
+    for who in principals::candidates(t.document, t.rtype.name, t.zone) {
         if let Some(f) = ctx.judge(&who, &mut notes) {
             findings.push(f);
         }
@@ -412,7 +412,7 @@ impl Ctx<'_, '_> {
     fn written(&self, fact: Fact) -> Vec<String> {
         self.keys
             .iter()
-            .filter(|(k, _)| bounds::bound(k).is_some_and(|b| b.fact == fact))
+            .filter(|(k, _)| bounds::bound(k, self.t.rtype.name).is_some_and(|b| b.fact == fact))
             .flat_map(|(_, i)| i.values.iter().cloned())
             .collect()
     }
@@ -425,22 +425,12 @@ impl Ctx<'_, '_> {
         o: &Outsider,
         claims_bound: bool,
     ) -> Vec<Option<String>> {
-        if let Some(p) = &o.provider {
-            match bounds::claim(p, key) {
-                Some(Claim::Subject) if claims_bound => {
-                    return vec![Some(if p == "token.actions.githubusercontent.com" {
-                        "repo:iamtrail-outsider/repo:ref:refs/heads/main".into()
-                    } else {
-                        "iamtrail-outsider-subject".into()
-                    })];
-                }
-                Some(Claim::Audience) if claims_bound => {
-                    return vec![Some("iamtrail-outsider-audience".into())];
-                }
-                _ => {}
-            }
+        if let Some(p) = &o.provider
+            && let Some(c) = bounds::claim(p, key).filter(|_| claims_bound)
+        {
+            return vec![Some(bounds::outsider_claim(p, c).to_string())];
         }
-        let Some(b) = bounds::bound(key) else {
+        let Some(b) = bounds::bound(key, self.t.rtype.name) else {
             return free_values(info);
         };
         let z = self.t.zone;
@@ -479,7 +469,16 @@ impl Ctx<'_, '_> {
                     outside
                 }
             }
-            Fact::ViaService => vec![None, Some("iamtrail-outsider.amazonaws.com".into())],
+            // A service acting for an outsider's resource: in no organization, or the
+            // outsider's.
+            Fact::SourceOrgId if o.source_account.is_some() => {
+                vec![None, Some("o-iamtrailoutsider".into())]
+            }
+            Fact::SourceOrgPaths if o.source_account.is_some() => vec![
+                None,
+                Some("o-iamtrailoutsider/r-iamt/ou-iamt-outsider/".into()),
+            ],
+            Fact::SourceOrgId | Fact::SourceOrgPaths => vec![None],
             Fact::ResourceAccount => vec![Some(self.t.owner.clone())],
             Fact::ResourceOrgId => vec![
                 z.org_of(&self.t.owner)
@@ -558,7 +557,7 @@ impl Ctx<'_, '_> {
             .collect();
         if combinations(&lists) > MAX_COMBINATIONS {
             for (k, vals) in &mut lists {
-                if bounds::bound(k).is_none() && vals.len() > 3 {
+                if bounds::bound(k, self.t.rtype.name).is_none() && vals.len() > 3 {
                     vals.truncate(3);
                 }
             }
