@@ -118,8 +118,8 @@ fn inputs(dir: &Path) -> Vec<Input> {
             out.push(Input {
                 name: format!("fixture:{sub}/{}", p.file_name().unwrap().to_string_lossy()),
                 path: p.display().to_string(),
-                // The identity policies among them name S3 objects: judged as a
-                // bucket's policy.
+                // The identity policies among them name S3 objects: `check` judges
+                // them as a bucket's policy (not public); `audit` refuses them.
                 rtype: (sub == "check").then(|| "s3".to_string()),
                 audit_args: Vec::new(),
             });
@@ -172,6 +172,9 @@ fn check_and_audit_agree_on_public() {
                 judged += 1;
                 c != x
             }
+            // An identity policy (no Principal anywhere) is not a resource's policy:
+            // `audit external` refuses it; `check` must not call it public.
+            (Ok(c), Err(e)) if e.contains("no statement names a Principal") => *c,
             _ => true,
         };
         match (differ, intended.contains_key(i.name.as_str())) {
