@@ -125,7 +125,7 @@ pub fn judge(c: &Control, days: i64, p: &ServiceAccess, now: i64, out: &mut Vec<
                 Vec::new(),
                 None,
                 format!(
-                    "allow iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails on {} and run again",
+                    "make the calls answer (the caller needs iam:GenerateServiceLastAccessedDetails and iam:GetServiceLastAccessedDetails on {}) and run again",
                     p.arn
                 ),
             ));
