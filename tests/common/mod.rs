@@ -11,6 +11,8 @@ pub mod moto;
 
 pub mod policies;
 
+pub mod sarif;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

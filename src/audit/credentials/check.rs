@@ -31,6 +31,8 @@ pub enum Credential {
     PasswordPolicy,
     /// An IAM role.
     Role,
+    /// The services a user's or role's policies grant (last-accessed data).
+    Permissions,
 }
 
 impl Credential {
@@ -45,6 +47,7 @@ impl Credential {
             Credential::Root => "root",
             Credential::PasswordPolicy => "password_policy",
             Credential::Role => "role",
+            Credential::Permissions => "permissions",
         }
     }
 
@@ -129,6 +132,8 @@ pub struct AccountFacts {
     pub password_policy: Option<PasswordPolicy>,
     /// The account's roles (service-linked ones left out), with when each was last used.
     pub roles: Vec<RoleUse>,
+    /// Each user's and role's services granted, with when each was last accessed.
+    pub last_accessed: Vec<super::access::ServiceAccess>,
 }
 
 /// A role and its `RoleLastUsed` (GetRole).
@@ -309,7 +314,7 @@ pub fn age_text(seconds: i64) -> String {
     format!("{sign}{}d {}h {}m", s / 86_400, s / 3600 % 24, s / 60 % 60)
 }
 
-fn age(since: &str, at: i64, now: i64) -> Age {
+pub(super) fn age(since: &str, at: i64, now: i64) -> Age {
     let seconds = now - at;
     Age {
         since: since.to_string(),
@@ -319,7 +324,7 @@ fn age(since: &str, at: i64, now: i64) -> Age {
     }
 }
 
-fn date(column: impl Into<String>, s: Stamp) -> DateField {
+pub(super) fn date(column: impl Into<String>, s: Stamp) -> DateField {
     DateField {
         column: column.into(),
         value: s.show(),
@@ -609,6 +614,12 @@ fn user_rule(c: &Control, u: &UserRow, now: i64, out: &mut Vec<Finding>) {
 }
 
 fn account_rule(c: &Control, facts: &AccountFacts, now: i64, out: &mut Vec<Finding>) {
+    if let Rule::UnusedPermissions { days } = c.rule {
+        for p in &facts.last_accessed {
+            super::access::judge(c, days, p, now, out);
+        }
+        return;
+    }
     if let Rule::UnusedRoles { days } = c.rule {
         for r in &facts.roles {
             let (col, t) = match r.last_used {

@@ -67,6 +67,12 @@ pub enum Rule {
         /// Unused this many days or more fails.
         days: i64,
     },
+    /// Every service a user's or role's policies grant was accessed within `days`; one
+    /// never accessed is judged from the principal's creation date.
+    UnusedPermissions {
+        /// Unused this many days or more fails.
+        days: i64,
+    },
     /// Every active key was created or rotated within `days` (exactly `days` passes).
     KeyRotation {
         /// The longest allowed age, in days.
@@ -259,6 +265,16 @@ pub const CIS_3_0: Benchmark = Benchmark {
             severity: Severity::Low,
             scope: Scope::Account,
             rule: Rule::UnusedRoles { days: 45 },
+            needs_live: true,
+        },
+        Control {
+            id: "perms",
+            title: "Permissions unused for 45 days or greater, by last-accessed data (iamtrail; not a CIS control)",
+            text: "Not in the benchmark: 1.12's threshold applied to the services each IAM user's and role's policies grant. IAM's GenerateServiceLastAccessedDetails and GetServiceLastAccessedDetails list \"the services that the identity's policies allow\" with LastAuthenticated; a service not accessed for 45 days or greater fails, and one never accessed is judged from the user's or role's CreateDate (IAM User Guide, \"Refining permissions in AWS using last accessed information\").",
+            security_hub: None,
+            severity: Severity::Low,
+            scope: Scope::Account,
+            rule: Rule::UnusedPermissions { days: 45 },
             needs_live: true,
         },
     ],

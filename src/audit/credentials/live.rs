@@ -6,12 +6,16 @@
 //! with its `GeneratedTime` (IAM API Reference). Root hardware MFA (1.6) needs
 //! GetAccountSummary (`AccountMFAEnabled`) and ListVirtualMFADevices; the password
 //! policy (1.8, 1.9) GetAccountPasswordPolicy, whose `NoSuchEntity` means no policy;
-//! unused roles ListRoles and GetRole (`RoleLastUsed`).
+//! unused roles ListRoles and GetRole (`RoleLastUsed`); unused permissions ListUsers and,
+//! per user and role, GenerateServiceLastAccessedDetails then
+//! GetServiceLastAccessedDetails until `JobStatus` is `COMPLETED` (a failed job or call
+//! is that principal's error, and the audit goes on).
 
 use std::time::Duration;
 
 use aws_sdk_iam::types::{AssignmentStatusType, ReportStateType, SummaryKeyType};
 
+use super::access::{ServiceAccess, ServiceUse};
 use super::check::{AccountFacts, PasswordPolicy, RoleUse};
 use super::report::{CredentialReport, ReportError};
 use crate::aws::{self, AwsOptions};
@@ -141,6 +145,29 @@ pub async fn fetch(opts: &AwsOptions) -> Result<Live, LiveError> {
         }
     };
     let roles = roles(&iam, profile).await?;
+    let mut principals = Vec::new();
+    let mut pages = iam.list_users().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| call("ListUsers", profile)(e.into_service_error()))?;
+        for u in page.users {
+            principals.push(("user", u.user_name, u.arn, u.create_date.secs()));
+        }
+    }
+    for r in &roles {
+        principals.push(("role", r.name.clone(), r.arn.clone(), r.created));
+    }
+    let mut last_accessed = Vec::new();
+    for (kind, name, arn, created) in principals {
+        let services = last_accessed_of(&iam, &arn, profile).await;
+        last_accessed.push(ServiceAccess {
+            kind,
+            name,
+            arn,
+            created,
+            services,
+        });
+    }
+    last_accessed.sort_by(|a, b| a.arn.cmp(&b.arn));
     Ok(Live {
         report,
         generated,
@@ -150,8 +177,71 @@ pub async fn fetch(opts: &AwsOptions) -> Result<Live, LiveError> {
             root_virtual_mfa,
             password_policy,
             roles,
+            last_accessed,
         },
     })
+}
+
+/// The services `arn`'s policies grant with when each was last accessed, or the error.
+async fn last_accessed_of(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    profile: Option<&str>,
+) -> Result<Vec<ServiceUse>, String> {
+    use aws_sdk_iam::types::JobStatusType;
+    let describe = |e: aws_sdk_iam::Error| aws::describe(&e, profile);
+    let job = iam
+        .generate_service_last_accessed_details()
+        .arn(arn)
+        .send()
+        .await
+        .map_err(|e| format!("GenerateServiceLastAccessedDetails: {}", describe(e.into())))?
+        .job_id
+        .ok_or("GenerateServiceLastAccessedDetails returned no JobId")?;
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    let mut polls = 0;
+    loop {
+        let got = iam
+            .get_service_last_accessed_details()
+            .job_id(&job)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| format!("GetServiceLastAccessedDetails: {}", describe(e.into())))?;
+        match got.job_status {
+            JobStatusType::Completed => {
+                out.extend(got.services_last_accessed.into_iter().map(|s| ServiceUse {
+                    namespace: s.service_namespace,
+                    name: s.service_name,
+                    last_authenticated: s.last_authenticated.map(|t| t.secs()),
+                }));
+                // Up to 100 services a page; `Marker` asks for the next.
+                match got.marker.filter(|_| got.is_truncated) {
+                    Some(m) => marker = Some(m),
+                    None => {
+                        out.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+                        return Ok(out);
+                    }
+                }
+            }
+            JobStatusType::Failed => {
+                let why = got.error.map(|e| e.message).unwrap_or_default();
+                return Err(format!("the last-accessed job failed: {why}"));
+            }
+            _ => {
+                polls += 1;
+                if polls >= POLLS {
+                    break;
+                }
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+    Err(format!(
+        "the last-accessed job was not COMPLETED after {} s",
+        POLL.as_secs() * u64::from(POLLS)
+    ))
 }
 
 /// Every role but the service-linked ones, with `RoleLastUsed` (ListRoles leaves it out:

@@ -4,8 +4,10 @@
 //! - [`csv`]: RFC 4180 records; [`report`]: the documented 22-column report;
 //! - [`cis`]: the benchmarks as data tables; [`check`]: the verdicts ([`Finding`]s);
 //! - [`live`]: GenerateCredentialReport / GetCredentialReport and the account settings
-//!   the report does not hold (root hardware MFA, the password policy, unused roles).
+//!   the report does not hold (root hardware MFA, the password policy, unused roles);
+//! - [`access`]: unused permissions by last-accessed data.
 
+pub mod access;
 pub mod check;
 pub mod cis;
 pub mod csv;

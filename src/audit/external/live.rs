@@ -3,7 +3,9 @@
 //! (`crate::aws`: profile, region, endpoint, retries with backoff for throttling).
 //!
 //! Covered: S3 buckets (with Block Public Access), IAM role trust policies, SQS queues,
-//! SNS topics, KMS keys (their `default` policy) and Lambda functions. A resource whose
+//! SNS topics, KMS keys (their `default` policy), Lambda functions, Secrets Manager
+//! secrets (GetResourcePolicy), ECR repositories (GetRepositoryPolicy), EFS file systems
+//! (DescribeFileSystemPolicy) and DynamoDB tables (GetResourcePolicy). A resource whose
 //! policy cannot be read (AccessDenied, throttling past the retries) is listed with its
 //! error and the scan goes on; a type whose listing fails is one entry with the error.
 
@@ -44,6 +46,10 @@ pub const LISTED: &[&str] = &[
     "AWS::SNS::Topic",
     "AWS::KMS::Key",
     "AWS::Lambda::Function",
+    "AWS::SecretsManager::Secret",
+    "AWS::ECR::Repository",
+    "AWS::EFS::FileSystem",
+    "AWS::DynamoDB::Table",
 ];
 
 fn rt(name: &str) -> &'static ResourceType {
@@ -97,6 +103,18 @@ pub async fn list(
     }
     if want("AWS::Lambda::Function") {
         out.extend(lambda(&sdk, region, p).await);
+    }
+    if want("AWS::SecretsManager::Secret") {
+        out.extend(secrets(&sdk, region, p).await);
+    }
+    if want("AWS::ECR::Repository") {
+        out.extend(ecr(&sdk, region, p).await);
+    }
+    if want("AWS::EFS::FileSystem") {
+        out.extend(efs(&sdk, region, p).await);
+    }
+    if want("AWS::DynamoDB::Table") {
+        out.extend(dynamodb(&sdk, region, p).await);
     }
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
     out
@@ -364,6 +382,134 @@ async fn lambda(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
                 p,
             );
             out.push(entry(arn.to_string(), T, region, policy));
+        }
+    }
+    out
+}
+
+async fn secrets(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+    const T: &str = "AWS::SecretsManager::Secret";
+    let c = aws_sdk_secretsmanager::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut pages = c.list_secrets().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                out.push(failed(T, region, aws::describe(&e, p)));
+                break;
+            }
+        };
+        for s in page.secret_list() {
+            let Some(arn) = s.arn() else { continue };
+            // GetResourcePolicy answers without `ResourcePolicy` when the secret has none.
+            let r = c.get_resource_policy().secret_id(arn).send().await;
+            let policy = policy_of(r, |o| o.resource_policy().map(str::to_string), &[], p);
+            out.push(entry(arn.to_string(), T, region, policy));
+        }
+    }
+    out
+}
+
+async fn ecr(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+    const T: &str = "AWS::ECR::Repository";
+    let c = aws_sdk_ecr::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut pages = c.describe_repositories().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                out.push(failed(T, region, aws::describe(&e, p)));
+                break;
+            }
+        };
+        for r in page.repositories() {
+            let (Some(arn), Some(name)) = (r.repository_arn(), r.repository_name()) else {
+                continue;
+            };
+            let res = c.get_repository_policy().repository_name(name).send().await;
+            let policy = policy_of(
+                res,
+                |o| o.policy_text().map(str::to_string),
+                &["RepositoryPolicyNotFoundException"],
+                p,
+            );
+            out.push(entry(arn.to_string(), T, region, policy));
+        }
+    }
+    out
+}
+
+async fn efs(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+    const T: &str = "AWS::EFS::FileSystem";
+    let c = aws_sdk_efs::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut pages = c.describe_file_systems().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                out.push(failed(T, region, aws::describe(&e, p)));
+                break;
+            }
+        };
+        for f in page.file_systems() {
+            let id = f.file_system_id();
+            let arn = f.file_system_arn().unwrap_or(id);
+            let r = c
+                .describe_file_system_policy()
+                .file_system_id(id)
+                .send()
+                .await;
+            let policy = policy_of(
+                r,
+                |o| o.policy().map(str::to_string),
+                &["PolicyNotFound"],
+                p,
+            );
+            out.push(entry(arn.to_string(), T, region, policy));
+        }
+    }
+    out
+}
+
+async fn dynamodb(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+    const T: &str = "AWS::DynamoDB::Table";
+    let c = aws_sdk_dynamodb::Client::new(sdk);
+    let mut out = Vec::new();
+    let mut pages = c.list_tables().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                out.push(failed(T, region, aws::describe(&e, p)));
+                break;
+            }
+        };
+        for name in page.table_names() {
+            // GetResourcePolicy takes the table's ARN, which ListTables does not give.
+            let arn = match c.describe_table().table_name(name).send().await {
+                Ok(o) => o.table().and_then(|t| t.table_arn()).map(str::to_string),
+                Err(e) => {
+                    out.push(entry(
+                        format!("table/{name} in {region}"),
+                        T,
+                        region,
+                        Err(aws::describe(&e, p)),
+                    ));
+                    continue;
+                }
+            };
+            let Some(arn) = arn else { continue };
+            let r = c.get_resource_policy().resource_arn(&arn).send().await;
+            let policy = policy_of(
+                r,
+                |o| o.policy().map(str::to_string),
+                &["PolicyNotFoundException"],
+                p,
+            );
+            out.push(entry(arn, T, region, policy));
         }
     }
     out

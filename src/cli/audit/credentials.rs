@@ -245,7 +245,7 @@ fn text(audit: &Audit, bench: &Benchmark, source: &str, now_source: &str, live: 
         );
     }
     if !live && audit.controls.iter().any(|c| c.status == Status::NeedsLive) {
-        out += "the credential report does not show root hardware MFA, the password policy or roles: run with --live to check them\n";
+        out += "the credential report does not show root hardware MFA, the password policy, roles or last-accessed data: run with --live to check them\n";
     }
     out
 }
