@@ -5,9 +5,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::report::{self, Level, Line, details, generated_lines, summary_lines};
-use super::setup::{capture_input, one_principal, read_trails};
+use super::setup::{build_within_limit, capture_input, one_principal, read_trails};
 use super::{GenerateArgs, exit};
-use iamtrail::generate::{build, explain};
+use iamtrail::generate::explain;
 use iamtrail::policy::emit::{
     EmitError, OutputFile, check_name, is_output_file, policy_name, render, render_files,
 };
@@ -74,15 +74,7 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         generalize: a.generalize,
         pin: a.pin,
     };
-    let generated = match build(&got.usage, opts, a.size_limit) {
-        Ok(g) => g,
-        Err(e) => {
-            report::print(&summary_lines(s), quiet);
-            return Err(e).context(
-                "cannot fit the policy into the size limit (try --size-limit with a larger quota)",
-            );
-        }
-    };
+    let generated = build_within_limit(&got.usage, opts, a.size_limit, s, quiet, "the policy")?;
     // No statement: IAM refuses a policy without one, and an empty document would read as
     // "this principal needs nothing" where the trail only shows that it did nothing here
     // that needs a permission. Say so, write no policy, exit 1 (`--json` still prints its

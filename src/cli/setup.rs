@@ -13,10 +13,14 @@ use super::{InputArgs, exit};
 use iamtrail::capture::session::{self, Setup};
 use iamtrail::capture::{child, who};
 use iamtrail::diagnose::{Nothing, nothing_selected};
+use iamtrail::generate::{Generated, build};
 use iamtrail::ingest::{Config, Ingested};
 use iamtrail::map::FailureClass;
+use iamtrail::policy::split::SizeLimit;
+use iamtrail::policy::synth::Options;
 use iamtrail::report::Summary;
 use iamtrail::select::PrincipalFilter;
+use iamtrail::usage::UsageSet;
 
 /// Ingests the inputs (or the Athena result `athena` asks for) for `principals` (none:
 /// every principal). `Err(code)`: the input
@@ -191,4 +195,22 @@ pub fn capture_input(
         );
     }
     Ok((dir, path))
+}
+
+/// Builds the policy for a run's usage; one that cannot fit the size limit is an error
+/// naming `what` ("the policy", "the suggested policy"), printed after the summary.
+pub fn build_within_limit(
+    usage: &UsageSet,
+    opts: Options,
+    limit: SizeLimit,
+    s: &Summary,
+    quiet: bool,
+    what: &str,
+) -> Result<Generated> {
+    build(usage, opts, limit).or_else(|e| {
+        report::print(&summary_lines(s), quiet);
+        Err(e).context(format!(
+            "cannot fit {what} into the size limit (try --size-limit with a larger quota)"
+        ))
+    })
 }

@@ -8,9 +8,8 @@ use clap::Args;
 
 use super::policies::{name, read};
 use super::report::{self, summary_lines};
-use super::setup::{capture_input, one_principal, read_trails};
+use super::setup::{build_within_limit, capture_input, one_principal, read_trails};
 use super::{FailureClasses, InputArgs, exit, parse_classes, write_stdout};
-use iamtrail::generate::build;
 use iamtrail::iam::policy::DocumentKind;
 use iamtrail::policy::emit::{Format, policy_name, render};
 use iamtrail::policy::split::SizeLimit;
@@ -141,15 +140,14 @@ pub fn run(mut a: UnusedArgs) -> Result<u8> {
         generalize: a.generalize,
         pin: a.pin,
     };
-    let generated = match build(&got.usage, opts, a.size_limit) {
-        Ok(g) => g,
-        Err(e) => {
-            report::print(&summary_lines(s), quiet);
-            return Err(e).context(
-                "cannot fit the suggested policy into the size limit (try --size-limit with a larger quota)",
-            );
-        }
-    };
+    let generated = build_within_limit(
+        &got.usage,
+        opts,
+        a.size_limit,
+        s,
+        quiet,
+        "the suggested policy",
+    )?;
     // The suggestion is exactly `generate`'s output for the same run.
     let suggested = render(
         &generated.documents,
