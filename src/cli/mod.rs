@@ -14,6 +14,7 @@ mod render;
 mod replay;
 mod report;
 mod run_loop;
+mod sarif;
 mod setup;
 mod simulate;
 mod unused;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{Value, json};
 
-use super::{UsageError, exit, write_stdout};
+use super::{UsageError, exit, sarif, write_stdout};
 use iamtrail::validate::{self, AttachedAs, Finding, Options, PolicyType, Severity};
 
 /// Exit code when a finding is at or above `--fail-on` (the same code as a failed
@@ -245,11 +245,11 @@ fn json_report(files: &[FileFindings], fail_on: Severity, failed: bool) -> Value
 }
 
 /// SARIF's level for a severity.
-fn level(s: Severity) -> &'static str {
+fn level(s: Severity) -> sarif::Level {
     match s {
-        Severity::Error => "error",
-        Severity::SecurityWarning | Severity::Warning => "warning",
-        Severity::Suggestion => "note",
+        Severity::Error => sarif::Level::Error,
+        Severity::SecurityWarning | Severity::Warning => sarif::Level::Warning,
+        Severity::Suggestion => sarif::Level::Note,
     }
 }
 
@@ -260,69 +260,44 @@ fn sarif(files: &[FileFindings]) -> Value {
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let rules: Vec<Value> = ids
+    let rules: Vec<sarif::Rule> = ids
         .iter()
         .map(|id| {
             let c = validate::checks::check(id);
-            json!({
-                "id": c.id,
-                "name": c.title,
-                "shortDescription": {"text": c.title},
-                "helpUri": c.link(),
-                "defaultConfiguration": {"level": level(c.severity)},
-                "properties": {"accessAnalyzerFindingType": c.severity.name()},
-            })
+            sarif::Rule {
+                id: c.id.into(),
+                name: c.title.into(),
+                short: c.title.into(),
+                full: None,
+                help_uri: Some(c.link()),
+                level: level(c.severity),
+                properties: Some(json!({"accessAnalyzerFindingType": c.severity.name()})),
+            }
         })
         .collect();
-    let results: Vec<Value> = files
+    let results: Vec<sarif::Finding> = files
         .iter()
         .flat_map(|f| {
-            let ids = &ids;
             f.findings.iter().map(move |x| {
                 let (l, c) = x.at.map_or((1, 1), |p| (p.line, p.column));
-                let mut loc = json!({
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.name)},
-                        "region": {"startLine": l, "startColumn": c},
+                sarif::Finding {
+                    rule: x.id.into(),
+                    level: level(x.severity),
+                    message: x.message.clone(),
+                    location: sarif::Location {
+                        file: Some((f.name.clone(), l, Some(c))),
+                        logical: (!x.path.is_empty()).then(|| (x.path.clone(), None)),
                     },
-                });
-                if !x.path.is_empty() {
-                    loc["logicalLocations"] = json!([{"fullyQualifiedName": x.path}]);
+                    properties: None,
                 }
-                json!({
-                    "ruleId": x.id,
-                    "ruleIndex": ids.iter().position(|i| *i == x.id).unwrap_or(0),
-                    "level": level(x.severity),
-                    "message": {"text": x.message},
-                    "locations": [loc],
-                })
             })
         })
         .collect();
-    json!({
-        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "iamtrail",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": validate::checks::REFERENCE,
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    })
-}
-
-/// A file name as a relative URI reference (separators `/`, unsafe bytes escaped).
-fn uri(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.replace('\\', "/").bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
-            out.push(b as char);
-        } else {
-            out += &format!("%{b:02X}");
-        }
-    }
-    out
+    sarif::log(
+        &sarif::Tool {
+            information_uri: Some(validate::checks::REFERENCE),
+            rules: &rules,
+        },
+        &results,
+    )
 }

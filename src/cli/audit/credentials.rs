@@ -6,11 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::cli::{UsageError, exit, report, write_stdout};
+use crate::cli::{UsageError, exit, report, sarif, write_stdout};
 use iamtrail::audit::credentials::{
     self as cred, AccountFacts, Audit, BENCHMARKS, Benchmark, CredentialReport, Severity, Status,
 };
-use iamtrail::audit::sarif;
 use iamtrail::aws::AwsOptions;
 
 /// Output formats.
@@ -285,11 +284,11 @@ fn json(
     Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))
 }
 
-fn level(s: Severity) -> &'static str {
+fn level(s: Severity) -> sarif::Level {
     match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
+        Severity::Critical | Severity::High => sarif::Level::Error,
+        Severity::Medium => sarif::Level::Warning,
+        Severity::Low => sarif::Level::Note,
     }
 }
 
@@ -307,15 +306,18 @@ fn sarif_log(audit: &Audit, bench: &Benchmark, file: Option<&str>) -> Result<Str
         .iter()
         .map(|c| sarif::Rule {
             id: rule_id(c.id),
-            title: c.title.into(),
-            text: c.text.into(),
+            name: rule_id(c.id),
+            short: c.title.into(),
+            full: Some(c.text.into()),
+            help_uri: None,
             level: level(c.severity),
+            properties: None,
         })
         .collect();
-    let results: Vec<sarif::Result> = audit
+    let results: Vec<sarif::Finding> = audit
         .findings
         .iter()
-        .map(|f| sarif::Result {
+        .map(|f| sarif::Finding {
             rule: rule_id(f.control),
             level: level(f.severity),
             message: format!(
@@ -325,25 +327,35 @@ fn sarif_log(audit: &Audit, bench: &Benchmark, file: Option<&str>) -> Result<Str
                 f.reason,
                 f.fix
             ),
-            file: file.filter(|_| f.line > 0).map(|p| (p.to_string(), f.line)),
-            logical: (
-                f.arn.clone(),
-                if f.user == "<account>" {
-                    "account"
-                } else {
-                    "user"
-                },
-            ),
-            properties: serde_json::json!({
+            location: sarif::Location {
+                file: file
+                    .filter(|_| f.line > 0)
+                    .map(|p| (p.to_string(), f.line, None)),
+                logical: Some((
+                    f.arn.clone(),
+                    Some(if f.user == "<account>" {
+                        "account"
+                    } else {
+                        "user"
+                    }),
+                )),
+            },
+            properties: Some(serde_json::json!({
                 "user": f.user,
                 "credential": f.credential.name(),
                 "severity": f.severity.name(),
                 "securityHub": f.security_hub,
                 "age": f.age,
                 "dates": f.dates,
-            }),
+            })),
         })
         .collect();
-    let log = sarif::log("iamtrail", env!("CARGO_PKG_VERSION"), &rules, &results);
+    let log = sarif::log(
+        &sarif::Tool {
+            information_uri: None,
+            rules: &rules,
+        },
+        &results,
+    );
     Ok(format!("{}\n", serde_json::to_string_pretty(&log)?))
 }
