@@ -42,7 +42,8 @@ fn iamtrail_env(args: &[&str], home: &std::path::Path, creds: bool) -> std::proc
 /// Creates, through boto3 on moto: a public bucket, the same in eu-west-1, a bucket with
 /// the same policy and RestrictPublicBuckets, a private bucket, a queue shared with another account, a
 /// queue in us-west-2, a public topic, a role trusting GitHub without `sub`, a KMS key (default policy) and a
-/// Lambda function with a public function-URL permission; a secret shared with another
+/// Lambda function with a public function-URL permission and a function URL with AuthType
+/// NONE, one with such a URL and no policy, one with an AWS_IAM URL; a secret shared with another
 /// account and one without a policy, a public ECR repository and one without a policy, an
 /// EFS file system with a public policy and one without, a DynamoDB table shared with another
 /// account and one without a policy (moto implements GetResourcePolicy for Secrets Manager and
@@ -79,6 +80,11 @@ with zipfile.ZipFile(buf, "w") as z:
 lam = boto3.client("lambda", **kw)
 lam.create_function(FunctionName="web", Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()})
 lam.add_permission(FunctionName="web", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType="NONE")
+lam.create_function_url_config(FunctionName="web", AuthType="NONE")
+lam.create_function(FunctionName="closed", Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()})
+lam.create_function_url_config(FunctionName="closed", AuthType="NONE")
+lam.create_function(FunctionName="signed", Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()})
+lam.create_function_url_config(FunctionName="signed", AuthType="AWS_IAM")
 sm = boto3.client("secretsmanager", **kw)
 s = sm.create_secret(Name="db-password", SecretString="x")["ARN"]
 sm.put_resource_policy(SecretId=s, ResourcePolicy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}))
@@ -169,6 +175,45 @@ fn live_against_moto_one_entry_per_resource() {
         &format!("arn:aws:lambda:us-east-1:{account}:function:web"),
         "public",
     );
+    // Function URLs (GetFunctionUrlConfig), judged with the policy: "Control access to
+    // Lambda function URLs": with AuthType NONE "your function's resource-based policy is
+    // always in effect and must grant public access before your function URL can receive
+    // requests".
+    let lambda = |name: &str| {
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["resource"] == format!("arn:aws:lambda:us-east-1:{account}:function:{name}")
+            })
+            .unwrap_or_else(|| panic!("{name}: {v}"))
+            .clone()
+    };
+    let notes = |r: &Value| r["notes"].to_string();
+    let web = lambda("web");
+    assert_eq!(web["function_url"]["auth_type"], "NONE", "{web}");
+    assert!(
+        web["function_url"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http"),
+        "{web}"
+    );
+    assert!(
+        notes(&web).contains("anyone on the internet can invoke it"),
+        "{web}"
+    );
+    let closed = lambda("closed");
+    assert_eq!(closed["verdict"], "internal");
+    assert_eq!(closed["function_url"]["auth_type"], "NONE");
+    assert!(
+        notes(&closed).contains("the URL refuses requests"),
+        "{closed}"
+    );
+    let signed = lambda("signed");
+    assert_eq!(signed["function_url"]["auth_type"], "AWS_IAM");
+    assert!(notes(&signed).contains("AuthType AWS_IAM"), "{signed}");
     let kms: Vec<&String> = verdicts
         .keys()
         .filter(|k| k.starts_with("arn:aws:kms:"))

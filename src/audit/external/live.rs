@@ -2,12 +2,17 @@
 //! through the SDK with the configuration every AWS caller of iamtrail uses
 //! (`crate::aws`: profile, region, endpoint, retries with backoff for throttling).
 //!
-//! Covered: S3 buckets (with Block Public Access), IAM role trust policies, SQS queues,
-//! SNS topics, KMS keys (their `default` policy), Lambda functions, Secrets Manager
-//! secrets (GetResourcePolicy), ECR repositories (GetRepositoryPolicy), EFS file systems
-//! (DescribeFileSystemPolicy) and DynamoDB tables (GetResourcePolicy). A resource whose
-//! policy cannot be read (AccessDenied, throttling past the retries) is listed with its
-//! error and the scan goes on; a type whose listing fails is one entry with the error.
+//! One table, [`KINDS`], says per resource type how it is listed, how its policy is read,
+//! which error codes mean "no policy", and what else is read with it (S3 Block Public
+//! Access, Lambda function URLs); one loop, [`list`], runs it. Covered: S3 buckets, IAM
+//! role trust policies, SQS queues, SNS topics, KMS keys (their `default` policy), Lambda
+//! functions, Secrets Manager secrets, ECR repositories, EFS file systems and DynamoDB
+//! tables. A resource whose policy cannot be read (AccessDenied, throttling past the
+//! retries) is listed with its error and the scan goes on; a type whose listing fails
+//! is one entry with the error (after what was listed before it failed).
+
+use std::future::Future;
+use std::pin::Pin;
 
 use aws_config::SdkConfig;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -31,6 +36,19 @@ pub struct Listed {
     pub policy: Result<Option<String>, String>,
     /// S3 only: its Block Public Access settings.
     pub block_public_access: BlockPublicAccess,
+    /// Lambda only: the function's URL, when it has one.
+    pub function_url: Option<FunctionUrl>,
+    /// What could not be read beside the policy (a function URL's configuration).
+    pub notes: Vec<String>,
+}
+
+/// A Lambda function URL (GetFunctionUrlConfig).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FunctionUrl {
+    /// The URL.
+    pub url: String,
+    /// `NONE` (Lambda authenticates no caller) or `AWS_IAM`.
+    pub auth_type: String,
 }
 
 /// Why the account cannot be listed at all.
@@ -38,7 +56,7 @@ pub struct Listed {
 #[error("cannot tell which account the credentials are for (sts:GetCallerIdentity: {0})")]
 pub struct LiveError(pub String);
 
-/// Types `--live` lists.
+/// Types `--live` lists, in [`KINDS`]' order.
 pub const LISTED: &[&str] = &[
     "AWS::S3::Bucket",
     "AWS::IAM::Role",
@@ -50,6 +68,134 @@ pub const LISTED: &[&str] = &[
     "AWS::ECR::Repository",
     "AWS::EFS::FileSystem",
     "AWS::DynamoDB::Table",
+];
+
+/// A boxed future borrowing the clients.
+type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A listing: the resources, and the error that stopped it, if one did.
+type Listing = (Vec<Listed>, Option<String>);
+
+/// A policy read: the text (`None`: no policy) or the SDK error.
+type PolicyRead = Result<Option<String>, Fail>;
+
+/// An SDK error: its code (to tell "no policy" apart) and its description.
+struct Fail {
+    code: Option<String>,
+    message: String,
+}
+
+fn fail<E>(e: &E, profile: Option<&str>) -> Fail
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    Fail {
+        code: e.code().map(str::to_string),
+        message: aws::describe(e, profile),
+    }
+}
+
+/// One resource type of the live listing.
+struct Kind {
+    /// Access Analyzer's type name.
+    name: &'static str,
+    /// Listed once (S3 buckets, IAM roles), not per region.
+    global: bool,
+    /// Lists the resources (policy not read yet), and the error that stopped the
+    /// listing, if one did.
+    list: for<'a> fn(&'a Clients) -> Fut<'a, Listing>,
+    /// Reads one resource's policy (`None`: it has none); may correct its ARN.
+    policy: for<'a> fn(&'a Clients, &'a mut Listed) -> Fut<'a, PolicyRead>,
+    /// Error codes of `policy` that mean the resource has no policy.
+    absent: &'static [&'static str],
+    /// What else is read for a resource whose policy was read.
+    extra: Option<for<'a> fn(&'a Clients, &'a mut Listed) -> Fut<'a, ()>>,
+}
+
+/// The table: how each type is listed and its policy read.
+const KINDS: &[Kind] = &[
+    Kind {
+        name: "AWS::S3::Bucket",
+        global: true,
+        list: |c| Box::pin(s3_list(c)),
+        policy: |c, l| Box::pin(s3_policy(c, l)),
+        absent: &["NoSuchBucketPolicy"],
+        extra: Some(|c, l| Box::pin(s3_block_public_access(c, l))),
+    },
+    Kind {
+        name: "AWS::IAM::Role",
+        global: true,
+        list: |c| Box::pin(roles_list(c)),
+        // The trust policy comes with the listing.
+        policy: |_, l| Box::pin(async { Ok(l.policy.clone().unwrap_or_default()) }),
+        absent: &[],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::SQS::Queue",
+        global: false,
+        list: |c| Box::pin(sqs_list(c)),
+        policy: |c, l| Box::pin(sqs_policy(c, l)),
+        absent: &[],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::SNS::Topic",
+        global: false,
+        list: |c| Box::pin(sns_list(c)),
+        policy: |c, l| Box::pin(sns_policy(c, l)),
+        absent: &[],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::KMS::Key",
+        global: false,
+        list: |c| Box::pin(kms_list(c)),
+        policy: |c, l| Box::pin(kms_policy(c, l)),
+        absent: &[],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::Lambda::Function",
+        global: false,
+        list: |c| Box::pin(lambda_list(c)),
+        policy: |c, l| Box::pin(lambda_policy(c, l)),
+        absent: &["ResourceNotFoundException"],
+        extra: Some(|c, l| Box::pin(lambda_url(c, l))),
+    },
+    Kind {
+        name: "AWS::SecretsManager::Secret",
+        global: false,
+        list: |c| Box::pin(secrets_list(c)),
+        // GetResourcePolicy answers without `ResourcePolicy` when the secret has none.
+        policy: |c, l| Box::pin(secrets_policy(c, l)),
+        absent: &[],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::ECR::Repository",
+        global: false,
+        list: |c| Box::pin(ecr_list(c)),
+        policy: |c, l| Box::pin(ecr_policy(c, l)),
+        absent: &["RepositoryPolicyNotFoundException"],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::EFS::FileSystem",
+        global: false,
+        list: |c| Box::pin(efs_list(c)),
+        policy: |c, l| Box::pin(efs_policy(c, l)),
+        absent: &["PolicyNotFound"],
+        extra: None,
+    },
+    Kind {
+        name: "AWS::DynamoDB::Table",
+        global: false,
+        list: |c| Box::pin(dynamodb_list(c)),
+        policy: |c, l| Box::pin(dynamodb_policy(c, l)),
+        absent: &["PolicyNotFoundException"],
+        extra: None,
+    },
 ];
 
 fn rt(name: &str) -> &'static ResourceType {
@@ -83,52 +229,71 @@ pub async fn list(
     let mut o = opts.clone();
     o.region = Some(region.to_string());
     let sdk = aws::load(&o, aws::DEFAULT_ATTEMPTS).await;
-    let want = |name: &str| wanted.is_empty() || wanted.iter().any(|t| t.name == name);
-    let p = opts.profile.as_deref();
+    let c = Clients {
+        path_style: opts.endpoint_url.is_some() || sdk.endpoint_url().is_some(),
+        sdk,
+        region: region.to_string(),
+        profile: opts.profile.clone(),
+    };
     let mut out = Vec::new();
-    if global && want("AWS::S3::Bucket") {
-        out.extend(s3(&sdk, opts, p).await);
-    }
-    if global && want("AWS::IAM::Role") {
-        out.extend(roles(&sdk, p).await);
-    }
-    if want("AWS::SQS::Queue") {
-        out.extend(sqs(&sdk, region, p).await);
-    }
-    if want("AWS::SNS::Topic") {
-        out.extend(sns(&sdk, region, p).await);
-    }
-    if want("AWS::KMS::Key") {
-        out.extend(kms(&sdk, region, p).await);
-    }
-    if want("AWS::Lambda::Function") {
-        out.extend(lambda(&sdk, region, p).await);
-    }
-    if want("AWS::SecretsManager::Secret") {
-        out.extend(secrets(&sdk, region, p).await);
-    }
-    if want("AWS::ECR::Repository") {
-        out.extend(ecr(&sdk, region, p).await);
-    }
-    if want("AWS::EFS::FileSystem") {
-        out.extend(efs(&sdk, region, p).await);
-    }
-    if want("AWS::DynamoDB::Table") {
-        out.extend(dynamodb(&sdk, region, p).await);
+    for k in KINDS {
+        if (k.global && !global) || !(wanted.is_empty() || wanted.iter().any(|t| t.name == k.name))
+        {
+            continue;
+        }
+        let (mut items, stopped) = (k.list)(&c).await;
+        for l in &mut items {
+            l.policy = match (k.policy)(&c, l).await {
+                Ok(p) => Ok(p),
+                Err(f) if f.code.as_deref().is_some_and(|c| k.absent.contains(&c)) => Ok(None),
+                Err(f) => Err(f.message),
+            };
+            if let (Ok(_), Some(extra)) = (&l.policy, k.extra) {
+                extra(&c, l).await;
+            }
+        }
+        out.extend(items);
+        if let Some(e) = stopped {
+            let at = if k.global { "global" } else { region };
+            out.push(failed(k.name, at, e));
+        }
     }
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
     out
 }
 
+/// What every call needs: the SDK configuration for the region, and the profile (for
+/// error messages).
+struct Clients {
+    sdk: SdkConfig,
+    region: String,
+    profile: Option<String>,
+    /// S3 through an endpoint (moto, a proxy) is addressed path-style.
+    path_style: bool,
+}
+
+impl Clients {
+    fn p(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    fn s3(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        let mut b = aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(self.path_style);
+        if let Some(r) = region {
+            b = b.region(aws_config::Region::new(r.to_string()));
+        }
+        aws_sdk_s3::Client::from_conf(b.build())
+    }
+
+    /// A resource listed in this region, its policy not read yet.
+    fn entry(&self, name: &str, arn: String) -> Listed {
+        entry(arn, name, &self.region, Ok(None))
+    }
+}
+
 /// An entry for a listing that failed.
 fn failed(name: &str, region: &str, e: String) -> Listed {
-    Listed {
-        arn: format!("{name} in {region}"),
-        rtype: rt(name),
-        region: region.to_string(),
-        policy: Err(e),
-        block_public_access: BlockPublicAccess::default(),
-    }
+    entry(format!("{name} in {region}"), name, region, Err(e))
 }
 
 fn entry(arn: String, name: &str, region: &str, policy: Result<Option<String>, String>) -> Listed {
@@ -138,53 +303,52 @@ fn entry(arn: String, name: &str, region: &str, policy: Result<Option<String>, S
         region: region.to_string(),
         policy,
         block_public_access: BlockPublicAccess::default(),
+        function_url: None,
+        notes: Vec::new(),
     }
 }
 
-/// A policy read, where `absent` error codes mean "no policy".
-fn policy_of<E, R>(
-    r: Result<R, E>,
-    get: impl FnOnce(R) -> Option<String>,
-    absent: &[&str],
-    profile: Option<&str>,
-) -> Result<Option<String>, String>
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-{
-    match r {
-        Ok(v) => Ok(get(v)),
-        Err(e) if e.code().is_some_and(|c| absent.contains(&c)) => Ok(None),
-        Err(e) => Err(aws::describe(&e, profile)),
-    }
-}
-
-async fn s3(sdk: &SdkConfig, opts: &AwsOptions, p: Option<&str>) -> Vec<Listed> {
-    const T: &str = "AWS::S3::Bucket";
-    let endpoint = opts.endpoint_url.is_some() || sdk.endpoint_url().is_some();
-    let client = |region: Option<&str>| {
-        let mut b = aws_sdk_s3::config::Builder::from(sdk).force_path_style(endpoint);
-        if let Some(r) = region {
-            b = b.region(aws_config::Region::new(r.to_string()));
+/// Runs a paginator: each page's resources through `each`, and the error that stopped
+/// it (what was listed before stays listed).
+macro_rules! pages {
+    ($paginator:expr, $c:expr, |$page:ident| $each:expr) => {{
+        let mut out = Vec::new();
+        let mut stopped = None;
+        let mut pages = $paginator.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok($page) => out.extend($each),
+                Err(e) => {
+                    stopped = Some(aws::describe(&e, $c.p()));
+                    break;
+                }
+            }
         }
-        aws_sdk_s3::Client::from_conf(b.build())
-    };
-    let c = client(None);
-    let buckets = match c.list_buckets().send().await {
+        (out, stopped)
+    }};
+}
+
+async fn s3_list(c: &Clients) -> Listing {
+    const T: &str = "AWS::S3::Bucket";
+    let s3 = c.s3(None);
+    let buckets = match s3.list_buckets().send().await {
         Ok(b) => b,
-        Err(e) => return vec![failed(T, "global", aws::describe(&e, p))],
+        Err(e) => return (Vec::new(), Some(aws::describe(&e, c.p()))),
     };
-    let here = sdk.region().map_or("us-east-1", |r| r.as_ref()).to_string();
-    // A bucket answers only in its own region (elsewhere: PermanentRedirect), so each
-    // is read through a client for its region: ListBuckets names it, else
-    // GetBucketLocation (empty means us-east-1, `EU` is eu-west-1).
-    let mut clients: std::collections::BTreeMap<String, aws_sdk_s3::Client> =
-        std::collections::BTreeMap::from([(here.clone(), c.clone())]);
+    let here = c
+        .sdk
+        .region()
+        .map_or("us-east-1", |r| r.as_ref())
+        .to_string();
     let mut out = Vec::new();
     for b in buckets.buckets() {
         let Some(name) = b.name() else { continue };
+        // A bucket answers only in its own region (elsewhere: PermanentRedirect), so each
+        // is read through a client for its region: ListBuckets names it, else
+        // GetBucketLocation (empty means us-east-1, `EU` is eu-west-1).
         let region = match b.bucket_region() {
             Some(r) => r.to_string(),
-            None => match c.get_bucket_location().bucket(name).send().await {
+            None => match s3.get_bucket_location().bucket(name).send().await {
                 Ok(o) => match o.location_constraint().map(|l| l.as_str()) {
                     None | Some("") => "us-east-1".to_string(),
                     Some("EU") => "eu-west-1".to_string(),
@@ -193,324 +357,281 @@ async fn s3(sdk: &SdkConfig, opts: &AwsOptions, p: Option<&str>) -> Vec<Listed> 
                 Err(_) => here.clone(),
             },
         };
-        let c = clients
-            .entry(region.clone())
-            .or_insert_with(|| client(Some(&region)))
-            .clone();
-        let r = c.get_bucket_policy().bucket(name).send().await;
-        let policy = policy_of(
-            r,
-            |o| o.policy().map(str::to_string),
-            &["NoSuchBucketPolicy"],
-            p,
-        );
-        let mut e = entry(format!("arn:aws:s3:::{name}"), T, &region, policy);
-        match c.get_public_access_block().bucket(name).send().await {
-            Ok(o) => {
-                if let Some(cfg) = o.public_access_block_configuration() {
-                    e.block_public_access = BlockPublicAccess {
-                        block_public_acls: cfg.block_public_acls().unwrap_or(false),
-                        ignore_public_acls: cfg.ignore_public_acls().unwrap_or(false),
-                        block_public_policy: cfg.block_public_policy().unwrap_or(false),
-                        restrict_public_buckets: cfg.restrict_public_buckets().unwrap_or(false),
-                    };
-                }
-            }
-            Err(err)
-                if err
-                    .code()
-                    .is_some_and(|c| c == "NoSuchPublicAccessBlockConfiguration") => {}
-            Err(err) => {
-                // Without the settings the verdict could overstate: say so.
-                if e.policy.is_ok() {
-                    e.policy = Err(format!(
-                        "cannot read Block Public Access: {}",
-                        aws::describe(&err, p)
-                    ));
-                }
-            }
-        }
-        out.push(e);
+        out.push(entry(format!("arn:aws:s3:::{name}"), T, &region, Ok(None)));
     }
-    out
+    (out, None)
 }
 
-async fn roles(sdk: &SdkConfig, p: Option<&str>) -> Vec<Listed> {
-    const T: &str = "AWS::IAM::Role";
-    let c = aws_sdk_iam::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_roles().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => {
-                for r in page.roles() {
-                    // IAM returns the trust policy URL-encoded.
-                    let policy = r
-                        .assume_role_policy_document()
-                        .map(|d| percent_decode(d, false));
-                    out.push(entry(r.arn().to_string(), T, "global", Ok(policy)));
-                }
-            }
-            Err(e) => {
-                out.push(failed(T, "global", aws::describe(&e, p)));
-                break;
-            }
-        }
-    }
-    out
+fn bucket(l: &Listed) -> &str {
+    l.arn.trim_start_matches("arn:aws:s3:::")
 }
 
-async fn sqs(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    const T: &str = "AWS::SQS::Queue";
-    let c = aws_sdk_sqs::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_queues().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
+async fn s3_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    let r = c
+        .s3(Some(&l.region))
+        .get_bucket_policy()
+        .bucket(bucket(l))
+        .send()
+        .await;
+    r.map(|o| o.policy().map(str::to_string))
+        .map_err(|e| fail(&e, c.p()))
+}
+
+async fn s3_block_public_access(c: &Clients, l: &mut Listed) {
+    let r = c
+        .s3(Some(&l.region))
+        .get_public_access_block()
+        .bucket(bucket(l))
+        .send()
+        .await;
+    match r {
+        Ok(o) => {
+            if let Some(cfg) = o.public_access_block_configuration() {
+                l.block_public_access = BlockPublicAccess {
+                    block_public_acls: cfg.block_public_acls().unwrap_or(false),
+                    ignore_public_acls: cfg.ignore_public_acls().unwrap_or(false),
+                    block_public_policy: cfg.block_public_policy().unwrap_or(false),
+                    restrict_public_buckets: cfg.restrict_public_buckets().unwrap_or(false),
+                };
             }
-        };
-        for url in page.queue_urls() {
-            let r = c
-                .get_queue_attributes()
-                .queue_url(url)
-                .attribute_names(A::Policy)
-                .attribute_names(A::QueueArn)
-                .send()
-                .await;
-            let (arn, policy) = match r {
-                Ok(o) => {
-                    let attrs = o.attributes();
-                    let arn = attrs.and_then(|a| a.get(&A::QueueArn)).cloned();
-                    (arn, Ok(attrs.and_then(|a| a.get(&A::Policy)).cloned()))
-                }
-                Err(e) => (None, Err(aws::describe(&e, p))),
-            };
-            out.push(entry(
-                arn.unwrap_or_else(|| url.to_string()),
-                T,
-                region,
-                policy,
+        }
+        Err(e)
+            if e.code()
+                .is_some_and(|c| c == "NoSuchPublicAccessBlockConfiguration") => {}
+        Err(e) => {
+            // Without the settings the verdict could overstate: say so.
+            l.policy = Err(format!(
+                "cannot read Block Public Access: {}",
+                aws::describe(&e, c.p())
             ));
         }
     }
-    out
 }
 
-async fn sns(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn roles_list(c: &Clients) -> Listing {
+    const T: &str = "AWS::IAM::Role";
+    let iam = aws_sdk_iam::Client::new(&c.sdk);
+    pages!(iam.list_roles(), c, |page| page.roles().iter().map(|r| {
+        // IAM returns the trust policy URL-encoded.
+        let policy = r
+            .assume_role_policy_document()
+            .map(|d| percent_decode(d, false));
+        entry(r.arn().to_string(), T, "global", Ok(policy))
+    }))
+}
+
+async fn sqs_list(c: &Clients) -> Listing {
+    const T: &str = "AWS::SQS::Queue";
+    let sqs = aws_sdk_sqs::Client::new(&c.sdk);
+    // Listed by URL; the policy read gives the ARN.
+    pages!(sqs.list_queues(), c, |page| page
+        .queue_urls()
+        .iter()
+        .map(|u| c.entry(T, u.clone())))
+}
+
+async fn sqs_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let o = aws_sdk_sqs::Client::new(&c.sdk)
+        .get_queue_attributes()
+        .queue_url(&l.arn)
+        .attribute_names(A::Policy)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    let attrs = o.attributes();
+    if let Some(arn) = attrs.and_then(|a| a.get(&A::QueueArn)) {
+        l.arn = arn.clone();
+    }
+    Ok(attrs.and_then(|a| a.get(&A::Policy)).cloned())
+}
+
+async fn sns_list(c: &Clients) -> Listing {
     const T: &str = "AWS::SNS::Topic";
-    let c = aws_sdk_sns::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_topics().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for t in page.topics() {
-            let Some(arn) = t.topic_arn() else { continue };
-            let r = c.get_topic_attributes().topic_arn(arn).send().await;
-            let policy = policy_of(
-                r,
-                |o| o.attributes().and_then(|a| a.get("Policy")).cloned(),
-                &[],
-                p,
-            );
-            out.push(entry(arn.to_string(), T, region, policy));
-        }
-    }
-    out
+    let sns = aws_sdk_sns::Client::new(&c.sdk);
+    pages!(sns.list_topics(), c, |page| page
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn())
+        .map(|a| c.entry(T, a.to_string())))
 }
 
-async fn kms(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn sns_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    let o = aws_sdk_sns::Client::new(&c.sdk)
+        .get_topic_attributes()
+        .topic_arn(&l.arn)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.attributes().and_then(|a| a.get("Policy")).cloned())
+}
+
+async fn kms_list(c: &Clients) -> Listing {
     const T: &str = "AWS::KMS::Key";
-    let c = aws_sdk_kms::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_keys().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for k in page.keys() {
-            let Some(arn) = k.key_arn() else { continue };
-            let r = c
-                .get_key_policy()
-                .key_id(arn)
-                .policy_name("default")
-                .send()
-                .await;
-            let policy = policy_of(r, |o| o.policy().map(str::to_string), &[], p);
-            out.push(entry(arn.to_string(), T, region, policy));
-        }
-    }
-    out
+    let kms = aws_sdk_kms::Client::new(&c.sdk);
+    pages!(kms.list_keys(), c, |page| page
+        .keys()
+        .iter()
+        .filter_map(|k| k.key_arn())
+        .map(|a| c.entry(T, a.to_string())))
 }
 
-async fn lambda(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn kms_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    let o = aws_sdk_kms::Client::new(&c.sdk)
+        .get_key_policy()
+        .key_id(&l.arn)
+        .policy_name("default")
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.policy().map(str::to_string))
+}
+
+async fn lambda_list(c: &Clients) -> Listing {
     const T: &str = "AWS::Lambda::Function";
-    let c = aws_sdk_lambda::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_functions().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for f in page.functions() {
-            let Some(arn) = f.function_arn() else {
-                continue;
-            };
-            let r = c.get_policy().function_name(arn).send().await;
-            let policy = policy_of(
-                r,
-                |o| o.policy().map(str::to_string),
-                &["ResourceNotFoundException"],
-                p,
-            );
-            out.push(entry(arn.to_string(), T, region, policy));
-        }
-    }
-    out
+    let lambda = aws_sdk_lambda::Client::new(&c.sdk);
+    pages!(lambda.list_functions(), c, |page| page
+        .functions()
+        .iter()
+        .filter_map(|f| f.function_arn())
+        .map(|a| c.entry(T, a.to_string())))
 }
 
-async fn secrets(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn lambda_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    let o = aws_sdk_lambda::Client::new(&c.sdk)
+        .get_policy()
+        .function_name(&l.arn)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.policy().map(str::to_string))
+}
+
+/// The function's URL (GetFunctionUrlConfig on the unqualified function): with AuthType
+/// NONE, Lambda authenticates no caller and the resource policy alone decides who may
+/// call it.
+async fn lambda_url(c: &Clients, l: &mut Listed) {
+    let r = aws_sdk_lambda::Client::new(&c.sdk)
+        .get_function_url_config()
+        .function_name(&l.arn)
+        .send()
+        .await;
+    match r {
+        Ok(o) => {
+            l.function_url = Some(FunctionUrl {
+                url: o.function_url().to_string(),
+                auth_type: o.auth_type().as_str().to_string(),
+            })
+        }
+        Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+        Err(e) => l.notes.push(format!(
+            "cannot read the function URL configuration: {}",
+            aws::describe(&e, c.p())
+        )),
+    }
+}
+
+async fn secrets_list(c: &Clients) -> Listing {
     const T: &str = "AWS::SecretsManager::Secret";
-    let c = aws_sdk_secretsmanager::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_secrets().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for s in page.secret_list() {
-            let Some(arn) = s.arn() else { continue };
-            // GetResourcePolicy answers without `ResourcePolicy` when the secret has none.
-            let r = c.get_resource_policy().secret_id(arn).send().await;
-            let policy = policy_of(r, |o| o.resource_policy().map(str::to_string), &[], p);
-            out.push(entry(arn.to_string(), T, region, policy));
-        }
-    }
-    out
+    let sm = aws_sdk_secretsmanager::Client::new(&c.sdk);
+    pages!(sm.list_secrets(), c, |page| page
+        .secret_list()
+        .iter()
+        .filter_map(|s| s.arn())
+        .map(|a| c.entry(T, a.to_string())))
 }
 
-async fn ecr(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn secrets_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    let o = aws_sdk_secretsmanager::Client::new(&c.sdk)
+        .get_resource_policy()
+        .secret_id(&l.arn)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.resource_policy().map(str::to_string))
+}
+
+async fn ecr_list(c: &Clients) -> Listing {
     const T: &str = "AWS::ECR::Repository";
-    let c = aws_sdk_ecr::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.describe_repositories().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for r in page.repositories() {
-            let (Some(arn), Some(name)) = (r.repository_arn(), r.repository_name()) else {
-                continue;
-            };
-            let res = c.get_repository_policy().repository_name(name).send().await;
-            let policy = policy_of(
-                res,
-                |o| o.policy_text().map(str::to_string),
-                &["RepositoryPolicyNotFoundException"],
-                p,
-            );
-            out.push(entry(arn.to_string(), T, region, policy));
-        }
-    }
-    out
+    let ecr = aws_sdk_ecr::Client::new(&c.sdk);
+    pages!(ecr.describe_repositories(), c, |page| page
+        .repositories()
+        .iter()
+        .filter_map(|r| r.repository_arn())
+        .map(|a| c.entry(T, a.to_string())))
 }
 
-async fn efs(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn ecr_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    // The repository's name is what follows `repository/` in its ARN.
+    let name = l.arn.split_once(":repository/").map_or("", |(_, n)| n);
+    let o = aws_sdk_ecr::Client::new(&c.sdk)
+        .get_repository_policy()
+        .repository_name(name)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.policy_text().map(str::to_string))
+}
+
+async fn efs_list(c: &Clients) -> Listing {
     const T: &str = "AWS::EFS::FileSystem";
-    let c = aws_sdk_efs::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.describe_file_systems().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for f in page.file_systems() {
-            let id = f.file_system_id();
-            let arn = f.file_system_arn().unwrap_or(id);
-            let r = c
-                .describe_file_system_policy()
-                .file_system_id(id)
-                .send()
-                .await;
-            let policy = policy_of(
-                r,
-                |o| o.policy().map(str::to_string),
-                &["PolicyNotFound"],
-                p,
-            );
-            out.push(entry(arn.to_string(), T, region, policy));
-        }
-    }
-    out
+    let efs = aws_sdk_efs::Client::new(&c.sdk);
+    pages!(efs.describe_file_systems(), c, |page| page
+        .file_systems()
+        .iter()
+        .map(|f| c.entry(
+            T,
+            f.file_system_arn()
+                .unwrap_or(f.file_system_id())
+                .to_string()
+        )))
 }
 
-async fn dynamodb(sdk: &SdkConfig, region: &str, p: Option<&str>) -> Vec<Listed> {
+async fn efs_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    // DescribeFileSystemPolicy takes the id, the ARN's last part.
+    let id = l.arn.rsplit('/').next().unwrap_or(&l.arn);
+    let o = aws_sdk_efs::Client::new(&c.sdk)
+        .describe_file_system_policy()
+        .file_system_id(id)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.policy().map(str::to_string))
+}
+
+async fn dynamodb_list(c: &Clients) -> Listing {
     const T: &str = "AWS::DynamoDB::Table";
-    let c = aws_sdk_dynamodb::Client::new(sdk);
-    let mut out = Vec::new();
-    let mut pages = c.list_tables().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                out.push(failed(T, region, aws::describe(&e, p)));
-                break;
-            }
-        };
-        for name in page.table_names() {
-            // GetResourcePolicy takes the table's ARN, which ListTables does not give.
-            let arn = match c.describe_table().table_name(name).send().await {
-                Ok(o) => o.table().and_then(|t| t.table_arn()).map(str::to_string),
-                Err(e) => {
-                    out.push(entry(
-                        format!("table/{name} in {region}"),
-                        T,
-                        region,
-                        Err(aws::describe(&e, p)),
-                    ));
-                    continue;
-                }
-            };
-            let Some(arn) = arn else { continue };
-            let r = c.get_resource_policy().resource_arn(&arn).send().await;
-            let policy = policy_of(
-                r,
-                |o| o.policy().map(str::to_string),
-                &["PolicyNotFoundException"],
-                p,
-            );
-            out.push(entry(arn, T, region, policy));
-        }
+    let ddb = aws_sdk_dynamodb::Client::new(&c.sdk);
+    // Listed by name; the policy read gives the ARN.
+    pages!(ddb.list_tables(), c, |page| page
+        .table_names()
+        .iter()
+        .map(|n| c.entry(T, format!("table/{n} in {}", c.region))))
+}
+
+async fn dynamodb_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
+    let ddb = aws_sdk_dynamodb::Client::new(&c.sdk);
+    // GetResourcePolicy takes the table's ARN, which ListTables does not give.
+    let name = l
+        .arn
+        .strip_prefix("table/")
+        .and_then(|n| n.split_once(" in "))
+        .map_or("", |(n, _)| n);
+    let o = ddb
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    if let Some(arn) = o.table().and_then(|t| t.table_arn()) {
+        l.arn = arn.to_string();
     }
-    out
+    let o = ddb
+        .get_resource_policy()
+        .resource_arn(&l.arn)
+        .send()
+        .await
+        .map_err(|e| fail(&e, c.p()))?;
+    Ok(o.policy().map(str::to_string))
 }

@@ -12,6 +12,7 @@ use iamtrail::audit::external::{
     self as ext, Analysis, BlockPublicAccess, Status, Target, Verdict, Zone, archive, live, types,
 };
 use iamtrail::aws::AwsOptions;
+use iamtrail::iam::pattern::wildcard_match;
 
 /// `iamtrail audit external`.
 #[derive(Debug, Args)]
@@ -74,6 +75,8 @@ pub struct ExternalArgs {
 struct Judged {
     source: String,
     result: std::result::Result<Analysis, (String, &'static str, String)>,
+    /// `--live`, Lambda: the function's URL.
+    function_url: Option<live::FunctionUrl>,
 }
 
 /// Runs `iamtrail audit external`.
@@ -141,6 +144,7 @@ pub fn run(a: ExternalArgs) -> Result<u8> {
             out.push(Judged {
                 source: p.display().to_string(),
                 result: Ok(an),
+                function_url: None,
             });
         }
         out
@@ -271,6 +275,7 @@ fn run_live(
                 out.push(Judged {
                     source,
                     result: Err((l.arn, l.rtype.name, e)),
+                    function_url: None,
                 });
                 continue;
             }
@@ -291,13 +296,50 @@ fn run_live(
                     block_public_access: bpa,
                 });
                 an.notes.extend(read_past(&read));
+                an.notes.extend(l.notes.iter().cloned());
+                if let Some(u) = &l.function_url {
+                    an.notes.push(url_note(u, &an));
+                }
                 Ok(an)
             }
             Err(e) => Err((l.arn.clone(), l.rtype.name, format!("its policy: {e}"))),
         };
-        out.push(Judged { source, result });
+        out.push(Judged {
+            source,
+            result,
+            function_url: l.function_url,
+        });
     }
     Ok(out)
+}
+
+/// What a function URL means with the policy judged. "Control access to Lambda function
+/// URLs": with AuthType NONE "Lambda doesn't perform any authentication before invoking
+/// your function. However, your function's resource-based policy is always in effect
+/// and must grant public access before your function URL can receive requests"; with
+/// AWS_IAM, callers are authenticated and authorized by IAM.
+fn url_note(u: &live::FunctionUrl, an: &Analysis) -> String {
+    let public_invoke = an.findings.iter().any(|f| {
+        f.public
+            && f.status != Status::Blocked
+            && f.actions
+                .iter()
+                .any(|a| wildcard_match(a, "lambda:InvokeFunctionUrl", true))
+    });
+    match (u.auth_type.as_str(), public_invoke) {
+        ("NONE", true) => format!(
+            "function URL {} has AuthType NONE and the policy lets anyone call lambda:InvokeFunctionUrl: anyone on the internet can invoke it without signing",
+            u.url
+        ),
+        ("NONE", false) => format!(
+            "function URL {} has AuthType NONE (Lambda authenticates no caller), but no statement lets the public call lambda:InvokeFunctionUrl, so the URL refuses requests",
+            u.url
+        ),
+        (auth, _) => format!(
+            "function URL {} has AuthType {auth}: callers must sign their requests with IAM credentials",
+            u.url
+        ),
+    }
 }
 
 /// Notes for what reading a policy passed over (IAM would refuse it as written).
@@ -312,6 +354,9 @@ fn json(judged: &[Judged]) -> serde_json::Value {
             Ok(an) => {
                 let mut v = serde_json::to_value(an).unwrap_or_default();
                 v["source"] = j.source.clone().into();
+                if let Some(u) = &j.function_url {
+                    v["function_url"] = serde_json::to_value(u).unwrap_or_default();
+                }
                 v
             }
             Err((arn, t, e)) => serde_json::json!({
