@@ -389,3 +389,79 @@ print(k["AccessKeyId"], k["SecretAccessKey"])
         stderr(&out)
     );
 }
+
+/// The account's Block Public Access (S3 Control GetPublicAccessBlock) applies to every
+/// bucket: "Configuring block public access settings for your S3 buckets": "S3 applies
+/// the most restrictive setting between bucket-level and effective account-level
+/// configurations". With RestrictPublicBuckets on for the account, a bucket whose policy
+/// is public and which has no settings of its own is not public ("Blocking public access
+/// to your Amazon S3 storage", RestrictPublicBuckets: only service principals and
+/// authorized users within the bucket owner's account keep access); turned off, it is.
+#[test]
+fn live_account_block_public_access_restricts_every_bucket() {
+    let moto = Moto::start();
+    let script = r#"
+import json, sys, boto3
+ep, restrict = sys.argv[1], sys.argv[2] == "on"
+kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+s3 = boto3.client("s3", **kw)
+acct = boto3.client("sts", **kw).get_caller_identity()["Account"]
+if not s3.list_buckets()["Buckets"]:
+    s3.create_bucket(Bucket="open-site")
+    s3.put_bucket_policy(Bucket="open-site", Policy=json.dumps({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::open-site/*"}]}))
+# S3 Control addresses ACCOUNT.HOST; moto is served at the endpoint as given.
+ctl = boto3.client("s3control", **kw)
+def as_given(request, **_):
+    request.url = request.url.replace("//%s." % acct, "//", 1)
+ctl.meta.events.register("before-sign.s3-control.PutPublicAccessBlock", as_given)
+ctl.put_public_access_block(AccountId=acct, PublicAccessBlockConfiguration={"BlockPublicAcls":False,"IgnorePublicAcls":False,"BlockPublicPolicy":restrict,"RestrictPublicBuckets":restrict})
+"#;
+    let home = tempfile::tempdir().unwrap();
+    let ep = moto.endpoint();
+    let verdict = |restrict: &str| -> Value {
+        let out = std::process::Command::new(moto.python())
+            .args(["-c", script, &ep, restrict])
+            .output()
+            .expect("run the setup script");
+        assert!(
+            out.status.success(),
+            "setup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = iamtrail_env(
+            &[
+                "audit",
+                "external",
+                "--live",
+                "--endpoint-url",
+                &ep,
+                "--resource-type",
+                "s3",
+                "--json",
+            ],
+            home.path(),
+            true,
+        );
+        let v: Value =
+            serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        let rs = v["resources"].as_array().unwrap();
+        assert_eq!(rs.len(), 1, "{v}");
+        assert_eq!(rs[0]["resource"], "arn:aws:s3:::open-site");
+        rs[0].clone()
+    };
+    let on = verdict("on");
+    assert_eq!(on["verdict"], "internal", "{on}");
+    assert_eq!(on["findings"][0]["status"], "blocked", "{on}");
+    assert!(
+        on["notes"].to_string().contains(
+            "the account's Block Public Access has BlockPublicPolicy, RestrictPublicBuckets on"
+        ),
+        "{on}"
+    );
+    let off = verdict("off");
+    assert_eq!(off["verdict"], "public", "{off}");
+    assert!(
+        !off["notes"].to_string().contains("account's Block"),
+        "{off}"
+    );
+}

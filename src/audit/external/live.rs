@@ -4,7 +4,7 @@
 //!
 //! One table, [`KINDS`], says per resource type how it is listed, how its policy is read,
 //! which error codes mean "no policy", and what else is read with it (S3 Block Public
-//! Access, Lambda function URLs); one loop, [`list`], runs it. Covered: S3 buckets, IAM
+//! Access of the bucket and of the account, Lambda function URLs); one loop, [`list`], runs it. Covered: S3 buckets, IAM
 //! role trust policies, SQS queues, SNS topics, KMS keys (their `default` policy), Lambda
 //! functions, Secrets Manager secrets, ECR repositories, EFS file systems and DynamoDB
 //! tables. A resource whose policy cannot be read (AccessDenied, throttling past the
@@ -222,6 +222,7 @@ pub async fn account(opts: &AwsOptions) -> Result<String, LiveError> {
 /// the global ones (S3 buckets, IAM roles) only when `global`.
 pub async fn list(
     opts: &AwsOptions,
+    account: &str,
     region: &str,
     global: bool,
     wanted: &[&'static ResourceType],
@@ -232,6 +233,7 @@ pub async fn list(
     let c = Clients {
         path_style: opts.endpoint_url.is_some() || sdk.endpoint_url().is_some(),
         sdk,
+        account: account.to_string(),
         region: region.to_string(),
         profile: opts.profile.clone(),
     };
@@ -266,6 +268,8 @@ pub async fn list(
 /// error messages).
 struct Clients {
     sdk: SdkConfig,
+    /// The account the credentials are for (S3 Control takes it).
+    account: String,
     region: String,
     profile: Option<String>,
     /// S3 through an endpoint (moto, a proxy) is addressed path-style.
@@ -335,6 +339,7 @@ async fn s3_list(c: &Clients) -> Listing {
         Ok(b) => b,
         Err(e) => return (Vec::new(), Some(aws::describe(&e, c.p()))),
     };
+    let (account_bpa, account_note) = account_block_public_access(c).await;
     let here = c
         .sdk
         .region()
@@ -357,9 +362,92 @@ async fn s3_list(c: &Clients) -> Listing {
                 Err(_) => here.clone(),
             },
         };
-        out.push(entry(format!("arn:aws:s3:::{name}"), T, &region, Ok(None)));
+        let mut l = entry(format!("arn:aws:s3:::{name}"), T, &region, Ok(None));
+        l.block_public_access = account_bpa;
+        l.notes.extend(account_note.clone());
+        out.push(l);
     }
     (out, None)
+}
+
+/// The account's Block Public Access settings (S3 Control GetPublicAccessBlock), and a
+/// note when they are on or cannot be read. "Configuring block public access settings
+/// for your S3 buckets": "S3 applies the most restrictive setting between bucket-level
+/// and effective account-level configurations", so each bucket starts from the
+/// account's and the bucket's settings are added to them.
+async fn account_block_public_access(c: &Clients) -> (BlockPublicAccess, Option<String>) {
+    let mut b = aws_sdk_s3control::config::Builder::from(&c.sdk);
+    if c.path_style {
+        // S3 Control addresses `ACCOUNT.HOST`; an emulator or proxy given as the endpoint
+        // serves the endpoint as given (as S3 is addressed path-style there).
+        if let Some(url) = c.sdk.endpoint_url() {
+            b = b.endpoint_resolver(AsGiven(url.to_string()));
+        }
+    }
+    let r = aws_sdk_s3control::Client::from_conf(b.build())
+        .get_public_access_block()
+        .account_id(&c.account)
+        .send()
+        .await;
+    match r {
+        Ok(o) => {
+            let Some(cfg) = o.public_access_block_configuration() else {
+                return (BlockPublicAccess::default(), None);
+            };
+            let bpa = BlockPublicAccess {
+                block_public_acls: cfg.block_public_acls().unwrap_or(false),
+                ignore_public_acls: cfg.ignore_public_acls().unwrap_or(false),
+                block_public_policy: cfg.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: cfg.restrict_public_buckets().unwrap_or(false),
+            };
+            let on: Vec<&str> = [
+                ("BlockPublicAcls", bpa.block_public_acls),
+                ("IgnorePublicAcls", bpa.ignore_public_acls),
+                ("BlockPublicPolicy", bpa.block_public_policy),
+                ("RestrictPublicBuckets", bpa.restrict_public_buckets),
+            ]
+            .into_iter()
+            .filter_map(|(n, v)| v.then_some(n))
+            .collect();
+            let note = (!on.is_empty()).then(|| {
+                format!(
+                    "the account's Block Public Access has {} on (it applies to every bucket)",
+                    on.join(", ")
+                )
+            });
+            (bpa, note)
+        }
+        Err(e)
+            if e.code()
+                .is_some_and(|c| c == "NoSuchPublicAccessBlockConfiguration") =>
+        {
+            (BlockPublicAccess::default(), None)
+        }
+        Err(e) => (
+            BlockPublicAccess::default(),
+            Some(format!(
+                "cannot read the account's Block Public Access ({}); the verdict takes the bucket's settings only",
+                aws::describe(&e, c.p())
+            )),
+        ),
+    }
+}
+
+/// An S3 Control endpoint used as given.
+#[derive(Debug)]
+struct AsGiven(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
 }
 
 fn bucket(l: &Listed) -> &str {
@@ -387,12 +475,12 @@ async fn s3_block_public_access(c: &Clients, l: &mut Listed) {
     match r {
         Ok(o) => {
             if let Some(cfg) = o.public_access_block_configuration() {
-                l.block_public_access = BlockPublicAccess {
-                    block_public_acls: cfg.block_public_acls().unwrap_or(false),
-                    ignore_public_acls: cfg.ignore_public_acls().unwrap_or(false),
-                    block_public_policy: cfg.block_public_policy().unwrap_or(false),
-                    restrict_public_buckets: cfg.restrict_public_buckets().unwrap_or(false),
-                };
+                // The most restrictive of the account's (already here) and the bucket's.
+                let a = &mut l.block_public_access;
+                a.block_public_acls |= cfg.block_public_acls().unwrap_or(false);
+                a.ignore_public_acls |= cfg.ignore_public_acls().unwrap_or(false);
+                a.block_public_policy |= cfg.block_public_policy().unwrap_or(false);
+                a.restrict_public_buckets |= cfg.restrict_public_buckets().unwrap_or(false);
             }
         }
         Err(e)

@@ -262,7 +262,7 @@ fn run_live(
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".into())
         });
-        listed.extend(rt.block_on(live::list(&opts, &region, i == 0, types)));
+        listed.extend(rt.block_on(live::list(&opts, &account, &region, i == 0, types)));
     }
     let mut out = Vec::new();
     for l in listed {
