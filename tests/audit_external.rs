@@ -460,3 +460,99 @@ fn side_by_side_with_policyuniverse() {
     assert_eq!(principals_differ, PRINCIPALS_DIFFER, "{}", table.join("\n"));
     assert!(PRINCIPALS_DIFFER.iter().all(|n| explained.contains(n)));
 }
+
+/// `--bucket-acl`: the ACL given with a bucket policy ("Blocking public access to your
+/// Amazon S3 storage", The meaning of "public": an ACL granting "any permissions to
+/// members of the predefined AllUsers or AuthenticatedUsers groups" is public). An
+/// owner-only policy with a public-read-write ACL is public through the ACL (READ and
+/// WRITE on a bucket: listing, putting and deleting objects); the log-delivery group is
+/// not public; IgnorePublicAcls blocks it; a bad ACL file or a non-bucket policy is a
+/// clear error.
+#[test]
+fn bucket_acl_from_a_file() {
+    const POLICY: &str = "tests/fixtures/extaudit/acl/policy.json";
+    const ACL: &str = "tests/fixtures/extaudit/acl/public-read-write.json";
+    let (v, out) = audit(&["--zone-of-trust", OWNER, POLICY]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(v["resources"][0]["verdict"], "internal");
+    let (v, out) = audit(&["--zone-of-trust", OWNER, "--bucket-acl", ACL, POLICY]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let r = &v["resources"][0];
+    assert_eq!(r["verdict"], "public", "{r}");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{r}");
+    assert_eq!(findings[0]["principal"], "AllUsers");
+    assert_eq!(
+        findings[0]["actions"],
+        serde_json::json!([
+            "s3:DeleteObject",
+            "s3:ListBucket",
+            "s3:ListBucketMultipartUploads",
+            "s3:ListBucketVersions",
+            "s3:PutObject"
+        ])
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bpa = dir.path().join("bpa.json");
+    std::fs::write(
+        &bpa,
+        r#"{"PublicAccessBlockConfiguration":{"IgnorePublicAcls":true}}"#,
+    )
+    .unwrap();
+    let (v, out) = audit(&[
+        "--zone-of-trust",
+        OWNER,
+        "--bucket-acl",
+        ACL,
+        "--block-public-access",
+        bpa.to_str().unwrap(),
+        POLICY,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(v["resources"][0]["verdict"], "internal");
+    assert_eq!(v["resources"][0]["findings"][0]["status"], "blocked");
+    let bad = dir.path().join("acl.json");
+    std::fs::write(
+        &bad,
+        r#"{"Grants":[{"Grantee":{"Type":"Group"},"Permission":"EVERYTHING"}]}"#,
+    )
+    .unwrap();
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            OWNER,
+            "--bucket-acl",
+            bad.to_str().unwrap(),
+            POLICY,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("acl.json") && stderr(&out).contains("EVERYTHING"),
+        "{}",
+        stderr(&out)
+    );
+    let queue = dir.path().join("queue.json");
+    std::fs::write(&queue, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:q"}]}"#).unwrap();
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            OWNER,
+            "--bucket-acl",
+            ACL,
+            queue.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--bucket-acl is for S3 bucket policies"),
+        "{}",
+        stderr(&out)
+    );
+}

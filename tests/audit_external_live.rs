@@ -465,3 +465,76 @@ ctl.put_public_access_block(AccountId=acct, PublicAccessBlockConfiguration={"Blo
         "{off}"
     );
 }
+
+/// Bucket ACLs read live (GetBucketAcl): "Blocking public access to your Amazon S3
+/// storage", The meaning of "public": an ACL is public "if it grants any permissions to
+/// members of the predefined AllUsers or AuthenticatedUsers groups"; IgnorePublicAcls
+/// makes S3 ignore public ACLs. A bucket with no policy and a public-read ACL is public
+/// (READ on a bucket: listing it); the same under IgnorePublicAcls is not; a private
+/// ACL adds nothing.
+#[test]
+fn live_public_bucket_acl_is_public_unless_ignored() {
+    let moto = Moto::start();
+    let script = r#"
+import sys, boto3
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+s3 = boto3.client("s3", **kw)
+for b, acl in [("acl-open", "public-read"), ("acl-ignored", "authenticated-read"), ("acl-private", "private")]:
+    s3.create_bucket(Bucket=b)
+    s3.put_bucket_acl(Bucket=b, ACL=acl)
+s3.put_public_access_block(Bucket="acl-ignored", PublicAccessBlockConfiguration={"BlockPublicAcls":False,"IgnorePublicAcls":True,"BlockPublicPolicy":False,"RestrictPublicBuckets":False})
+"#;
+    let out = std::process::Command::new(moto.python())
+        .args(["-c", script, &moto.endpoint()])
+        .output()
+        .expect("run the setup script");
+    assert!(
+        out.status.success(),
+        "setup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let home = tempfile::tempdir().unwrap();
+    let ep = moto.endpoint();
+    let out = iamtrail_env(
+        &[
+            "audit",
+            "external",
+            "--live",
+            "--endpoint-url",
+            &ep,
+            "--resource-type",
+            "s3",
+            "--json",
+        ],
+        home.path(),
+        true,
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rs = v["resources"].as_array().unwrap();
+    let get = |name: &str| {
+        rs.iter()
+            .find(|r| r["resource"] == format!("arn:aws:s3:::{name}"))
+            .unwrap_or_else(|| panic!("{name}: {v}"))
+    };
+    let open = get("acl-open");
+    assert_eq!(open["verdict"], "public", "{open}");
+    assert_eq!(open["external_principals"], serde_json::json!(["*"]));
+    let f = &open["findings"][0];
+    assert_eq!(f["principal"], "AllUsers");
+    assert_eq!(f["kind"], "Group");
+    assert!(
+        f["actions"]
+            .as_array()
+            .unwrap()
+            .contains(&"s3:ListBucket".into()),
+        "{f}"
+    );
+    let ignored = get("acl-ignored");
+    assert_eq!(ignored["verdict"], "internal", "{ignored}");
+    assert_eq!(ignored["findings"][0]["principal"], "AuthenticatedUsers");
+    assert_eq!(ignored["findings"][0]["status"], "blocked");
+    let private = get("acl-private");
+    assert_eq!(private["verdict"], "internal", "{private}");
+    assert!(private["findings"].as_array().unwrap().is_empty());
+}

@@ -36,6 +36,8 @@ pub struct Listed {
     pub policy: Result<Option<String>, String>,
     /// S3 only: its Block Public Access settings.
     pub block_public_access: BlockPublicAccess,
+    /// S3 only: the bucket ACL's grants (GetBucketAcl).
+    pub acl: Vec<super::acl::Grant>,
     /// Lambda only: the function's URL, when it has one.
     pub function_url: Option<FunctionUrl>,
     /// What could not be read beside the policy (a function URL's configuration).
@@ -120,7 +122,7 @@ const KINDS: &[Kind] = &[
         list: |c| Box::pin(s3_list(c)),
         policy: |c, l| Box::pin(s3_policy(c, l)),
         absent: &["NoSuchBucketPolicy"],
-        extra: Some(|c, l| Box::pin(s3_block_public_access(c, l))),
+        extra: Some(|c, l| Box::pin(s3_extra(c, l))),
     },
     Kind {
         name: "AWS::IAM::Role",
@@ -307,6 +309,7 @@ fn entry(arn: String, name: &str, region: &str, policy: Result<Option<String>, S
         region: region.to_string(),
         policy,
         block_public_access: BlockPublicAccess::default(),
+        acl: Vec::new(),
         function_url: None,
         notes: Vec::new(),
     }
@@ -463,6 +466,44 @@ async fn s3_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
         .await;
     r.map(|o| o.policy().map(str::to_string))
         .map_err(|e| fail(&e, c.p()))
+}
+
+async fn s3_extra(c: &Clients, l: &mut Listed) {
+    s3_acl(c, l).await;
+    s3_block_public_access(c, l).await;
+}
+
+/// The bucket ACL's grants; one that cannot be read is a note (the policy's verdict
+/// stands, but a public ACL could be missed).
+async fn s3_acl(c: &Clients, l: &mut Listed) {
+    let r = c
+        .s3(Some(&l.region))
+        .get_bucket_acl()
+        .bucket(bucket(l))
+        .send()
+        .await;
+    match r {
+        Ok(o) => {
+            l.acl = o
+                .grants()
+                .iter()
+                .filter_map(|g| {
+                    let who = g.grantee()?;
+                    Some(super::acl::Grant {
+                        grantee: super::acl::Grantee {
+                            kind: who.r#type().as_str().to_string(),
+                            uri: who.uri().map(str::to_string),
+                        },
+                        permission: g.permission()?.as_str().to_string(),
+                    })
+                })
+                .collect()
+        }
+        Err(e) => l.notes.push(format!(
+            "cannot read the bucket ACL: {}",
+            aws::describe(&e, c.p())
+        )),
+    }
 }
 
 async fn s3_block_public_access(c: &Clients, l: &mut Listed) {

@@ -9,8 +9,10 @@
 //! - [`principals`]: the zone of trust and the outsiders a policy names.
 //! - [`verdict`]: the evaluation: `public`, `external` or `internal`, with findings.
 //! - [`archive`]: archive rules (`--ignore`).
+//! - [`acl`]: S3 bucket ACLs granting to AllUsers / AuthenticatedUsers.
 //! - [`live`]: listing the resources of an account with their policies.
 
+pub mod acl;
 pub mod archive;
 pub mod live;
 pub mod principals;

@@ -9,7 +9,8 @@ use clap::Args;
 
 use crate::cli::{UsageError, exit, write_stdout};
 use iamtrail::audit::external::{
-    self as ext, Analysis, BlockPublicAccess, Status, Target, Verdict, Zone, archive, live, types,
+    self as ext, Analysis, BlockPublicAccess, Status, Target, Verdict, Zone, acl, archive, live,
+    types,
 };
 use iamtrail::aws::AwsOptions;
 use iamtrail::iam::pattern::wildcard_match;
@@ -40,6 +41,10 @@ pub struct ExternalArgs {
     /// get-public-access-block`, or its PublicAccessBlockConfiguration object).
     #[arg(long, value_name = "FILE")]
     pub block_public_access: Option<PathBuf>,
+    /// S3 bucket policies: the bucket's ACL (the output of `aws s3api get-bucket-acl`);
+    /// a grant to AllUsers or AuthenticatedUsers makes the bucket public.
+    #[arg(long, value_name = "FILE", conflicts_with = "live")]
+    pub bucket_acl: Option<PathBuf>,
     /// S3 RestrictPublicBuckets is on for the bucket or its account.
     #[arg(long)]
     pub restrict_public_buckets: bool,
@@ -115,6 +120,16 @@ pub fn run(a: ExternalArgs) -> Result<u8> {
     bpa.restrict_public_buckets |= a.restrict_public_buckets;
     bpa.block_public_policy |= a.block_public_policy;
 
+    let acl = match &a.bucket_acl {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            acl::parse(&text)
+                .with_context(|| format!("{}", p.display()))?
+                .grants
+        }
+        None => Vec::new(),
+    };
     let mut judged = if a.live {
         run_live(&a, &types, bpa)?
     } else {
@@ -140,6 +155,16 @@ pub fn run(a: ExternalArgs) -> Result<u8> {
                 block_public_access: bpa,
             };
             let mut an = ext::analyze(&target);
+            if t.name == "AWS::S3::Bucket" {
+                acl::apply(&mut an, &acl, bpa);
+            } else if a.bucket_acl.is_some() {
+                return Err(UsageError(format!(
+                    "--bucket-acl is for S3 bucket policies; {} is a {} policy",
+                    p.display(),
+                    t.name
+                ))
+                .into());
+            }
             an.notes.extend(read_past(&read));
             out.push(Judged {
                 source: p.display().to_string(),
@@ -295,6 +320,7 @@ fn run_live(
                     zone: &zone,
                     block_public_access: bpa,
                 });
+                acl::apply(&mut an, &l.acl, bpa);
                 an.notes.extend(read_past(&read));
                 an.notes.extend(l.notes.iter().cloned());
                 if let Some(u) = &l.function_url {
