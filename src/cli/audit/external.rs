@@ -58,8 +58,10 @@ pub struct ExternalArgs {
     /// Print JSON: one entry per resource.
     #[arg(long)]
     pub json: bool,
-    /// List the account's resources (S3 buckets, IAM roles, SQS queues, SNS topics, KMS
-    /// keys, Lambda functions) and judge their policies.
+    /// List the account's resources (S3 buckets with their ACL and Block Public Access,
+    /// IAM roles, SQS queues, SNS topics, KMS keys, Lambda functions with their URL,
+    /// Secrets Manager secrets, ECR repositories, EFS file systems, DynamoDB tables) and
+    /// judge their policies.
     #[arg(long, conflicts_with_all = ["policies", "resource"])]
     pub live: bool,
     /// AWS profile for --live (default: AWS_PROFILE, else the default chain).
@@ -433,12 +435,17 @@ fn text(judged: &[Judged]) -> String {
                     None => format!("Statement[{}]", s.index),
                 })
                 .collect();
+            // A finding without statements comes from the bucket ACL (its condition says so).
+            let by = if sts.is_empty() {
+                "the bucket ACL".to_string()
+            } else {
+                sts.join(", ")
+            };
             out += &format!(
-                "  {reach:<8} {} ({}{via}){status}: {}\n           by {}\n",
+                "  {reach:<8} {} ({}{via}){status}: {}\n           by {by}\n",
                 f.principal,
                 f.kind,
                 f.actions.join(", "),
-                sts.join(", ")
             );
             for c in &f.conditions {
                 out += &format!("           when {c}\n");
