@@ -556,3 +556,54 @@ fn bucket_acl_from_a_file() {
         stderr(&out)
     );
 }
+
+/// `--function-url-auth-type`: "Control access to Lambda function URLs" grants public
+/// access to a URL with AuthType NONE under `"StringEquals": {"lambda:FunctionUrlAuthType":
+/// "NONE"}`, and a lambda:InvokeFunctionUrl request carries the URL's own auth type. Not
+/// knowing the URL, the statement is public (an outsider could meet the condition);
+/// with the URL's AuthType NONE it is public; with AWS_IAM it opens nothing; the flag on a
+/// policy of another type is a usage error.
+#[test]
+fn function_url_auth_type_from_the_command_line() {
+    const POLICY: &str = "tests/fixtures/extaudit/function-url/policy.json";
+    for (auth, verdict, code) in [
+        (None, "public", 6),
+        (Some("NONE"), "public", 6),
+        (Some("AWS_IAM"), "internal", 0),
+    ] {
+        let mut args = vec!["--zone-of-trust", OWNER];
+        if let Some(a) = auth {
+            args.extend(["--function-url-auth-type", a]);
+        }
+        args.push(POLICY);
+        let (v, out) = audit(&args);
+        assert_eq!(out.status.code(), Some(code), "{auth:?}: {}", stderr(&out));
+        let r = &v["resources"][0];
+        assert_eq!(r["verdict"], verdict, "{auth:?}: {r}");
+        if verdict == "public" {
+            assert_eq!(
+                r["findings"][0]["actions"],
+                serde_json::json!(["lambda:InvokeFunctionUrl"]),
+                "{r}"
+            );
+        }
+    }
+    let out = iamtrail(
+        &[
+            "audit",
+            "external",
+            "--zone-of-trust",
+            OWNER,
+            "--function-url-auth-type",
+            "AWS_IAM",
+            "tests/fixtures/extaudit/acl/policy.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--function-url-auth-type is for Lambda function policies"),
+        "{}",
+        stderr(&out)
+    );
+}

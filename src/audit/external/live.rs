@@ -40,8 +40,25 @@ pub struct Listed {
     pub acl: Vec<super::acl::Grant>,
     /// Lambda only: the function's URL, when it has one.
     pub function_url: Option<FunctionUrl>,
+    /// Lambda only: GetFunctionUrlConfig answered (with the URL, or that there is none),
+    /// so `function_url` is a fact and not a gap.
+    pub function_url_read: bool,
     /// What could not be read beside the policy (a function URL's configuration).
     pub notes: Vec<String>,
+}
+
+impl Listed {
+    /// The condition keys its configuration fixes: a Lambda function's URL auth type
+    /// once GetFunctionUrlConfig answered (with a URL, or that it has none); nothing when
+    /// the read failed, so the outsider keeps every value.
+    pub fn known(&self) -> Vec<super::verdict::KnownKey> {
+        if !self.function_url_read {
+            return Vec::new();
+        }
+        vec![super::verdict::KnownKey::function_url_auth_type(
+            self.function_url.as_ref().map(|u| u.auth_type.as_str()),
+        )]
+    }
 }
 
 /// A Lambda function URL (GetFunctionUrlConfig).
@@ -311,6 +328,7 @@ fn entry(arn: String, name: &str, region: &str, policy: Result<Option<String>, S
         block_public_access: BlockPublicAccess::default(),
         acl: Vec::new(),
         function_url: None,
+        function_url_read: false,
         notes: Vec::new(),
     }
 }
@@ -651,9 +669,10 @@ async fn lambda_url(c: &Clients, l: &mut Listed) {
             l.function_url = Some(FunctionUrl {
                 url: o.function_url().to_string(),
                 auth_type: o.auth_type().as_str().to_string(),
-            })
+            });
+            l.function_url_read = true;
         }
-        Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+        Err(e) if e.code() == Some("ResourceNotFoundException") => l.function_url_read = true,
         Err(e) => l.notes.push(format!(
             "cannot read the function URL configuration: {}",
             aws::describe(&e, c.p())
@@ -763,4 +782,32 @@ async fn dynamodb_policy(c: &Clients, l: &mut Listed) -> PolicyRead {
         .await
         .map_err(|e| fail(&e, c.p()))?;
     Ok(o.policy().map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_function_url_read_is_a_known_key_and_a_failed_read_is_not() {
+        let mut l = entry(
+            "arn:aws:lambda:us-east-1:111122223333:function:f".into(),
+            "AWS::Lambda::Function",
+            "us-east-1",
+            Ok(None),
+        );
+        // GetFunctionUrlConfig failed: unknown.
+        assert!(l.known().is_empty());
+        // It answered that there is no URL: the key is absent from every request.
+        l.function_url_read = true;
+        let k = l.known();
+        assert_eq!(k.len(), 1);
+        assert_eq!(k[0].key, "lambda:FunctionUrlAuthType");
+        assert_eq!(k[0].value, None);
+        l.function_url = Some(FunctionUrl {
+            url: "https://x.lambda-url.us-east-1.on.aws".into(),
+            auth_type: "AWS_IAM".into(),
+        });
+        assert_eq!(l.known()[0].value.as_deref(), Some("AWS_IAM"));
+    }
 }

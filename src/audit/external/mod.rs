@@ -21,7 +21,9 @@ pub mod verdict;
 
 pub use principals::Zone;
 pub use types::ResourceType;
-pub use verdict::{Analysis, BlockPublicAccess, Finding, Status, Target, Verdict, analyze};
+pub use verdict::{
+    Analysis, BlockPublicAccess, Finding, KnownKey, Status, Target, Verdict, analyze,
+};
 
 use crate::iam::policy::{Document, DocumentKind, PolicyError};
 

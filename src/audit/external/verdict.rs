@@ -49,6 +49,41 @@ pub struct Target<'a> {
     pub zone: &'a Zone,
     /// Block Public Access (S3 buckets only).
     pub block_public_access: BlockPublicAccess,
+    /// Condition keys AWS sets from the resource's configuration (read live or given),
+    /// which the outsider therefore cannot choose.
+    pub known: Vec<KnownKey>,
+}
+
+/// A condition key whose value in requests for some actions comes from the target's
+/// configuration, not from the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownKey {
+    /// The key (as the condition key reference spells it).
+    pub key: &'static str,
+    /// The actions whose requests carry it.
+    pub actions: &'static [&'static str],
+    /// Its value (`None`: the requests do not carry it).
+    pub value: Option<String>,
+}
+
+impl KnownKey {
+    /// The function URL's auth type (`None`: the function has no URL). "Control access
+    /// to Lambda function URLs": a lambda:InvokeFunctionUrl request reaches the function
+    /// through its URL, and the policy examples for AuthType NONE grant it under
+    /// `"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}`, the URL's own auth type;
+    /// the caller cannot change it. Without a URL there is no such request; the key is
+    /// treated as absent, so no condition on its value holds.
+    pub fn function_url_auth_type(auth: Option<&str>) -> KnownKey {
+        KnownKey {
+            key: "lambda:FunctionUrlAuthType",
+            actions: &["lambda:InvokeFunctionUrl"],
+            value: auth.map(str::to_string),
+        }
+    }
+
+    fn applies(&self, action: &str) -> bool {
+        self.actions.iter().any(|a| a.eq_ignore_ascii_case(action))
+    }
 }
 
 /// The verdict on a policy.
@@ -577,13 +612,14 @@ impl Ctx<'_, '_> {
             .flat_map(|(_, exp)| exp)
             .collect::<BTreeSet<_>>()
         {
-            classes
-                .entry(self.signature(action))
-                .or_default()
-                .push(action);
+            // A known key splits a class: its actions' requests differ from the rest's.
+            let mut sig = self.signature(action);
+            sig.extend(self.t.known.iter().map(|k| k.applies(action)));
+            classes.entry(sig).or_default().push(action);
         }
         for class in classes.values() {
             let action = class[0];
+            let known: Vec<&KnownKey> = self.t.known.iter().filter(|k| k.applies(action)).collect();
             'found: for (caller, resource) in o
                 .callers
                 .iter()
@@ -596,8 +632,16 @@ impl Ctx<'_, '_> {
                         .owned_by(self.t.owner.clone())
                         .by(caller.clone());
                     for ((k, vals), &i) in lists.iter().zip(&idx) {
+                        if known.iter().any(|n| n.key.eq_ignore_ascii_case(k)) {
+                            continue;
+                        }
                         if let Some(v) = &vals[i] {
                             req = req.with(*k, v.clone());
+                        }
+                    }
+                    for n in &known {
+                        if let Some(v) = &n.value {
+                            req = req.with(n.key, v.clone());
                         }
                     }
                     let set = if req.is_cross_account() {
@@ -799,6 +843,7 @@ mod tests {
             owner: "111122223333".into(),
             zone: &zone,
             block_public_access: BlockPublicAccess::default(),
+            known: Vec::new(),
         })
     }
 
@@ -834,6 +879,52 @@ mod tests {
             "{:?}",
             a.notes
         );
+    }
+
+    fn judge_function(policy: &str, known: Vec<KnownKey>) -> Analysis {
+        let doc = Document::from_text_as(policy, DocumentKind::Resource).unwrap();
+        let zone = Zone::new(["111122223333"], []).unwrap();
+        analyze(&Target {
+            document: &doc,
+            rtype: types::by_name("lambda").unwrap(),
+            resource: "arn:aws:lambda:us-east-1:111122223333:function:f".into(),
+            owner: "111122223333".into(),
+            zone: &zone,
+            block_public_access: BlockPublicAccess::default(),
+            known,
+        })
+    }
+
+    #[test]
+    fn a_known_function_url_auth_type_is_not_the_outsiders_to_choose() {
+        // lambda:Invoke* under FunctionUrlAuthType = NONE: the URL's auth type is fixed
+        // for lambda:InvokeFunctionUrl only; other actions keep the outsider's choice.
+        let p = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"lambda:Invoke*","Resource":"*","Condition":{"StringEquals":{"lambda:FunctionUrlAuthType":"NONE"}}}]}"#;
+        let acts = |a: &Analysis| {
+            a.findings
+                .iter()
+                .flat_map(|f| f.actions.clone())
+                .collect::<Vec<_>>()
+        };
+        let unknown = judge_function(p, Vec::new());
+        // Every action it names is open: reported as written.
+        assert_eq!(acts(&unknown), ["lambda:Invoke*"]);
+        for auth in [Some("AWS_IAM"), None] {
+            let a = judge_function(p, vec![KnownKey::function_url_auth_type(auth)]);
+            assert_eq!(a.verdict, Verdict::Public, "{auth:?}");
+            let open = acts(&a);
+            assert!(
+                !open.contains(&"lambda:InvokeFunctionUrl".to_string()),
+                "{auth:?}: {open:?}"
+            );
+            assert!(
+                open.contains(&"lambda:InvokeFunction".to_string()),
+                "{open:?}"
+            );
+            assert!(!open.contains(&"lambda:Invoke*".to_string()), "{open:?}");
+        }
+        let none = judge_function(p, vec![KnownKey::function_url_auth_type(Some("NONE"))]);
+        assert_eq!(acts(&none), ["lambda:Invoke*"]);
     }
 
     #[test]

@@ -45,6 +45,11 @@ pub struct ExternalArgs {
     /// a grant to AllUsers or AuthenticatedUsers makes the bucket public.
     #[arg(long, value_name = "FILE", conflicts_with = "live")]
     pub bucket_acl: Option<PathBuf>,
+    /// Lambda policies: the auth type of the function's URL. A lambda:InvokeFunctionUrl
+    /// request carries it as lambda:FunctionUrlAuthType, so the outsider cannot choose
+    /// it (--live reads it with GetFunctionUrlConfig). Default: unknown, any value.
+    #[arg(long, value_name = "NONE|AWS_IAM", value_parser = ["NONE", "AWS_IAM"], conflicts_with = "live")]
+    pub function_url_auth_type: Option<String>,
     /// S3 RestrictPublicBuckets is on for the bucket or its account.
     #[arg(long)]
     pub restrict_public_buckets: bool,
@@ -148,6 +153,20 @@ pub fn run(a: ExternalArgs) -> Result<u8> {
                 .resource
                 .clone()
                 .unwrap_or_else(|| ext::resource_arn(doc, t, &owner, "us-east-1"));
+            let known = match &a.function_url_auth_type {
+                Some(auth) if t.name == "AWS::Lambda::Function" => {
+                    vec![ext::KnownKey::function_url_auth_type(Some(auth))]
+                }
+                Some(_) => {
+                    return Err(UsageError(format!(
+                        "--function-url-auth-type is for Lambda function policies; {} is a {} policy",
+                        p.display(),
+                        t.name
+                    ))
+                    .into());
+                }
+                None => Vec::new(),
+            };
             let target = Target {
                 document: doc,
                 rtype: t,
@@ -155,6 +174,7 @@ pub fn run(a: ExternalArgs) -> Result<u8> {
                 owner: owner.clone(),
                 zone: &zone,
                 block_public_access: bpa,
+                known,
             };
             let mut an = ext::analyze(&target);
             if t.name == "AWS::S3::Bucket" {
@@ -294,6 +314,7 @@ fn run_live(
     let mut out = Vec::new();
     for l in listed {
         let source = l.region.clone();
+        let known = l.known();
         let text = match l.policy {
             Ok(Some(t)) => t,
             // No policy: nothing grants access through it.
@@ -321,6 +342,7 @@ fn run_live(
                         .to_string(),
                     zone: &zone,
                     block_public_access: bpa,
+                    known,
                 });
                 acl::apply(&mut an, &l.acl, bpa);
                 an.notes.extend(read_past(&read));
