@@ -30,42 +30,10 @@ pub struct Table {
 }
 
 /// The regions CloudTrail delivers for in the commercial partition (the default region
-/// enum; name others with `--region`).
-pub const COMMERCIAL_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
+/// enum; name others with `--region`): the catalog's Region table.
+pub fn commercial_regions() -> Vec<&'static str> {
+    crate::catalog::regions::in_partition(crate::catalog::regions::COMMERCIAL)
+}
 
 /// The columns: the CloudTrail record's fields as the Athena User Guide's table has them.
 const COLUMNS: &str = "  eventversion STRING,
@@ -165,6 +133,52 @@ pub fn ddl(t: &Table) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Athena projection's default regions and the regions `validate` accepts come
+    /// from the one catalog table: every region the DDL projects passes validate's
+    /// `aws:RequestedRegion` check, and the commercial partition is all of them.
+    #[test]
+    fn athena_and_validate_see_the_same_commercial_regions() {
+        let regions = commercial_regions();
+        let d = ddl(&Table {
+            name: "t".into(),
+            location: "s3://b/".into(),
+            org: None,
+            accounts: vec!["111122223333".into()],
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            first_day: "2026/01/01".into(),
+        });
+        let projected: Vec<&str> = d
+            .split("'projection.region.values'='")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a region projection")
+            .split(',')
+            .collect();
+        assert_eq!(projected, regions);
+        assert!(projected.contains(&"ap-southeast-6"), "{projected:?}");
+        assert!(
+            !projected
+                .iter()
+                .any(|r| r.starts_with("cn-") || r.starts_with("us-gov-"))
+        );
+        let opts = crate::validate::Options::default();
+        let region_findings = |r: &str| -> Vec<String> {
+            let policy = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{{"StringEquals":{{"aws:RequestedRegion":"{r}"}}}}}}]}}"#
+            );
+            crate::validate::validate(&policy, &opts)
+                .into_iter()
+                .filter(|f| f.id == "INVALID_REGION")
+                .map(|f| f.message)
+                .collect()
+        };
+        for r in &projected {
+            assert_eq!(region_findings(r), Vec::<String>::new(), "{r}");
+        }
+        // The check is live: a region outside the table is refused.
+        assert_eq!(region_findings("us-east-9").len(), 1);
+    }
 
     #[test]
     fn the_template_names_every_partition() {

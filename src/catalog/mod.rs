@@ -6,6 +6,7 @@
 
 pub mod arn;
 pub mod curated;
+pub mod regions;
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;

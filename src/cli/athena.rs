@@ -9,7 +9,7 @@ use clap::Args;
 use super::render::{Window, selection_of};
 use super::{InputArgs, UsageError, exit};
 use iamtrail::athena::client::{self, cost_usd};
-use iamtrail::athena::ddl::{COMMERCIAL_REGIONS, Table, ddl};
+use iamtrail::athena::ddl::{Table, commercial_regions, ddl};
 use iamtrail::athena::dialect::duckdb_prelude;
 use iamtrail::athena::result::{self, Totals};
 use iamtrail::athena::sql::{Schema, query};
@@ -148,7 +148,10 @@ pub fn run(a: AthenaSqlArgs) -> Result<u8> {
             .into());
         }
         let regions = if a.regions.is_empty() {
-            COMMERCIAL_REGIONS.iter().map(|r| r.to_string()).collect()
+            commercial_regions()
+                .into_iter()
+                .map(str::to_string)
+                .collect()
         } else {
             a.regions.clone()
         };

@@ -520,7 +520,7 @@ fn values_of(
             );
         }
         let wild = t.contains(['*', '?']);
-        if lower == "aws:requestedregion" && !wild && !super::resources::REGIONS.contains(&t) {
+        if lower == "aws:requestedregion" && !wild && !crate::catalog::regions::is_region(t) {
             cx.at("INVALID_REGION", &it.path, it.v, format!("The Region {t:?} is not valid. Update the condition value to a supported Region."));
         }
         let id_format = |p: &str| {

@@ -22,49 +22,6 @@ const PARTITIONS: &[&str] = &[
     "aws-eusc",
 ];
 
-/// Region names ("AWS Regions", AWS General Reference), for `INVALID_ARN_REGION` and
-/// `INVALID_REGION`.
-pub(crate) const REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-west-1",
-    "us-west-2",
-];
-
 /// The IAM service prefix of a CloudFormation resource type (`AWS::S3::Bucket` → `s3`),
 /// for resource policies attached to it.
 pub(crate) fn resource_type_prefix(t: &str) -> Option<String> {
@@ -186,7 +143,7 @@ fn arn(it: &Item<'_>, cx: &mut Ctx<'_>) {
             format!("The resource ARN {t} is not supported for the resource-based policy attached to the resource type {rt}."),
         );
     }
-    if !region.is_empty() && !wild(region) && !REGIONS.contains(&region) {
+    if !region.is_empty() && !wild(region) && !catalog::regions::is_region(region) {
         cx.at(
             "INVALID_ARN_REGION",
             &it.path,
