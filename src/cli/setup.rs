@@ -36,6 +36,8 @@ pub fn read_trails(
         selection: sel,
         counted,
         skim,
+        // Hidden switch for comparing runs with and without the prefilter.
+        prefilter: std::env::var_os("IAMTRAIL_NO_PREFILTER").is_none(),
         ..Config::default()
     };
     // An Athena result, when one is asked for, stands in for the inputs.
