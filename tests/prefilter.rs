@@ -137,6 +137,34 @@ fn escaped_slashes_are_not_missed() {
     assert_eq!(common::stdout(&with), common::stdout(&plain));
 }
 
+/// A principal the input lacks (here: the wrong case) gets the same diagnosis both ways:
+/// the did-you-mean needs every caller, so the run reads again without the prefilter.
+#[test]
+fn nothing_selected_is_diagnosed_as_without_it() {
+    for p in [
+        "arn:aws:iam::111122223333:role/CI",
+        "arn:aws:iam::111122223333:role/nobody",
+    ] {
+        let args = ["generate", "--principal", p, "sample-trails/"];
+        let (with, without) = (run(&args, true), run(&args, false));
+        assert_eq!(with.status.code(), Some(2), "{}", common::stderr(&with));
+        assert_eq!(common::stderr(&with), common::stderr(&without));
+    }
+    let with = run(
+        &[
+            "generate",
+            "--principal",
+            "arn:aws:iam::111122223333:role/CI",
+            "sample-trails/",
+        ],
+        true,
+    );
+    assert!(
+        common::stderr(&with)
+            .contains("did you mean --principal arn:aws:iam::111122223333:role/ci")
+    );
+}
+
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {

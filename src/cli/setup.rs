@@ -49,6 +49,25 @@ pub fn read_trails(
         Some(got) => got,
         None => ingest(input, &cfg)?,
     };
+    // Saying why nothing was selected (did-you-mean, the regions seen) needs every
+    // record's caller, which objects the prefilter skipped do not give: read again
+    // without it (only on this error path; standard input cannot be read twice).
+    let got = if cfg.prefilter
+        && got
+            .summary
+            .filtered
+            .contains_key(iamtrail::ingest::PREFILTERED)
+        && nothing_selected(&cfg.selection, &got.summary).is_some()
+        && !input.inputs.iter().any(|p| p.as_os_str() == "-")
+    {
+        let again = Config {
+            prefilter: false,
+            ..cfg.clone()
+        };
+        ingest(input, &again)?
+    } else {
+        got
+    };
     // A selection that matches nothing gives an empty result: that is an error, never
     // a result.
     if let Some(n) = nothing_selected(&cfg.selection, &got.summary) {
