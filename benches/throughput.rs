@@ -171,6 +171,8 @@ const C2: &str = "(c') (c) with --parse-all (every record parsed, none skimmed)"
 const E: &str = "(e) --each-principal: one pass, every principal's policy";
 const C8: &str = "(c8) (c) for the principal nearest 8% of records";
 const C05: &str = "(c05) (c) for the principal nearest 0.5% of records";
+const C8N: &str = "(c8 before) (c8) without the object prefilter";
+const C05N: &str = "(c05 before) (c05) without the object prefilter";
 
 fn main() {
     let mb = env_u64("IAMTRAIL_BENCH_MB", 300).max(1);
@@ -302,9 +304,14 @@ fn main() {
         );
     }
     for &t in &threads {
-        for (label, p) in [(C8, &p8.0), (C05, &p05.0)] {
+        for (label, p, prefilter) in [
+            (C8N, &p8.0, false),
+            (C8, &p8.0, true),
+            (C05N, &p05.0, false),
+            (C05, &p05.0, true),
+        ] {
             b.run(label, t, &large, || {
-                let g = measure::pipeline(&logs, p, true);
+                let g = measure::pipeline_with(&logs, p, true, prefilter);
                 Pass {
                     json_bytes: large.json_bytes,
                     records: g.records,
@@ -484,6 +491,10 @@ fn main() {
     row("c8/a (principal at ~8% ÷ inflate)", &|t| ratio(C8, A, t));
     row("c05/a (principal at ~0.5% ÷ inflate)", &|t| {
         ratio(C05, A, t)
+    });
+    row("c8/a without the prefilter (before)", &|t| ratio(C8N, A, t));
+    row("c05/a without the prefilter (before)", &|t| {
+        ratio(C05N, A, t)
     });
     row(
         "e time ÷ c time (each-principal ÷ one principal's pass; target ≤ 1.5)",

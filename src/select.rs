@@ -241,6 +241,19 @@ fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
 }
 
 impl PrincipalMatch {
+    /// Bytes that the JSON text of every record [`PrincipalMatch::matches`] takes holds
+    /// (unless escaped: see `decode::Prefilter`), for skipping objects without them.
+    /// A role's or user's caller ARN ends `/NAME`, so its JSON string ends `/NAME"`; a
+    /// user named without an ARN (console sign-in) has `userName` `NAME` or `path/NAME`.
+    pub fn needle(&self) -> Vec<u8> {
+        match self {
+            PrincipalMatch::AccessKey(k) | PrincipalMatch::Session(k) => k.as_bytes().to_vec(),
+            PrincipalMatch::Root { .. } => br#""Root""#.to_vec(),
+            PrincipalMatch::Role { name, .. } => format!("/{name}\"").into_bytes(),
+            PrincipalMatch::User { name, .. } => format!("{name}\"").into_bytes(),
+        }
+    }
+
     /// Whether the record was made by this principal.
     pub fn matches(&self, r: &Record<'_>) -> bool {
         match self {

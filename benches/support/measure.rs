@@ -355,6 +355,11 @@ impl Eq for Phases {}
 /// `LocalSource`, `ingest::run`, `generate::build`, render the JSON policy. `skim: false`
 /// is `--parse-all` (every record parsed in full).
 pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
+    pipeline_with(dir, principal, skim, true)
+}
+
+/// [`pipeline`] with the object prefilter on or off (`IAMTRAIL_NO_PREFILTER`).
+pub fn pipeline_with(dir: &Path, principal: &str, skim: bool, prefilter: bool) -> Generated {
     let t0 = Instant::now();
     let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
     let objects = source.files(false).expect("listable corpus");
@@ -367,6 +372,7 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     let cfg = iamtrail::ingest::Config {
         selection,
         skim,
+        prefilter,
         ..Default::default()
     };
     let got = iamtrail::ingest::run(

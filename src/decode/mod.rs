@@ -17,6 +17,7 @@
 //! bad element of `Records` loses only that record.
 
 mod layout;
+pub mod prefilter;
 pub mod record;
 mod skim;
 
@@ -26,6 +27,7 @@ use flate2::read::MultiGzDecoder;
 use simd_json::tape::Tape;
 use simd_json::{Buffers, INPUT_PADDING, fill_tape_padded};
 
+pub use prefilter::Prefilter;
 use record::Json;
 
 pub use record::{Record, civil, format_time, parse_time};
@@ -142,6 +144,13 @@ pub struct Decoder {
     // Empty between calls; `Tape::reset` re-lifetimes them for each input.
     tape: Option<Tape<'static>>,
     inner_tape: Option<Tape<'static>>,
+    /// Objects this finds no selected principal in are counted, not decoded (only when
+    /// [`Decoder::decode_selecting`] is given `want`).
+    prefilter: Option<Prefilter>,
+    /// Whether the next calls use `prefilter`.
+    prefilter_on: bool,
+    /// Records of the last object the prefilter skipped (0: it was decoded).
+    prefiltered: usize,
 }
 
 impl Default for Decoder {
@@ -158,6 +167,9 @@ impl Default for Decoder {
             skimmed: Vec::new(),
             tape: Some(Tape::null().reset()),
             inner_tape: Some(Tape::null().reset()),
+            prefilter: None,
+            prefilter_on: false,
+            prefiltered: 0,
         }
     }
 }
@@ -203,6 +215,33 @@ fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
 }
 
 impl Decoder {
+    /// Sets the prefilter that [`Decoder::decode_selecting`] applies when given `want`
+    /// (see [`Prefilter`]); `None` decodes every object.
+    pub fn set_prefilter(&mut self, p: Option<Prefilter>) {
+        self.prefilter_on = p.is_some();
+        self.prefilter = p;
+    }
+
+    /// Turns the prefilter set by [`Decoder::set_prefilter`] off or back on.
+    pub fn use_prefilter(&mut self, on: bool) {
+        self.prefilter_on = on && self.prefilter.is_some();
+    }
+
+    /// How many records the last object held when the prefilter skipped it (none of
+    /// them reached the sink, and the call returned `Ok(ObjectKind::Records)`); 0 when
+    /// the object was decoded.
+    pub fn prefiltered(&self) -> usize {
+        self.prefiltered
+    }
+
+    /// `Some(records)` when the prefilter (on, and `want` given) skips `doc`.
+    fn prefilter_skips(&self, doc: &[u8], want: bool) -> Option<usize> {
+        match &self.prefilter {
+            Some(p) if want && self.prefilter_on => p.skippable(doc),
+            _ => None,
+        }
+    }
+
     /// Decodes one object. `data` is consumed as scratch space (the JSON parser works in
     /// place).
     pub fn decode(
@@ -253,8 +292,16 @@ impl Decoder {
     ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
         self.trailing = false;
+        self.prefiltered = 0;
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
+            if let Some(n) = self.prefilter_skips(&self.inflated[..len], want.is_some()) {
+                self.prefiltered = n;
+                if big || self.inflated.capacity() > RETAIN {
+                    self.release();
+                }
+                return Ok(ObjectKind::Records);
+            }
             let mut doc = std::mem::take(&mut self.inflated);
             let r = match (restart, want) {
                 (Some(restart), Some(want)) => {
@@ -290,6 +337,9 @@ impl Decoder {
             };
             self.inflated = doc;
             r
+        } else if let Some(n) = self.prefilter_skips(data, want.is_some()) {
+            self.prefiltered = n;
+            Ok(ObjectKind::Records)
         } else {
             // The parser reads up to INPUT_PADDING bytes past the document.
             let len = data.len();

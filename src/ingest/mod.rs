@@ -31,6 +31,10 @@ pub use each::{ByPrincipal, EachPrincipal, PrincipalUsage};
 pub use seen::{Seen, event_key};
 pub use worker::{TimeSpan, Worker};
 
+/// The filter reason of records in objects the prefilter skipped (see [`Config::prefilter`]).
+pub const PREFILTERED: &str =
+    "other principal or made by AWS (in objects that never name the selected principals)";
+
 /// What to select and how to map.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -42,6 +46,10 @@ pub struct Config {
     /// needs (see `Decoder::decode_selecting`); `false` parses every record in full, which
     /// also reports damage inside records the run does not use.
     pub skim: bool,
+    /// With principals selected and `skim`, objects whose text holds none of their
+    /// identifying substrings are counted, not decoded (`decode::Prefilter`): their
+    /// records count as filtered under [`PREFILTERED`], not by caller or reason.
+    pub prefilter: bool,
     /// Objects at least this large (bytes as read, compressed) are decoded a part at a
     /// time (slices of records, or records as they are skimmed) with their results kept
     /// apart until the object is decoded, so memory stays bounded and a part that fails
@@ -66,6 +74,7 @@ impl Default for Config {
             selection: Selection::default(),
             counted: FailureClass::DEFAULT.to_vec(),
             skim: true,
+            prefilter: true,
             isolate: ISOLATE,
             dedupe: true,
             calls: None,
