@@ -242,15 +242,17 @@ fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
 
 impl PrincipalMatch {
     /// Bytes that the JSON text of every record [`PrincipalMatch::matches`] takes holds
-    /// (unless escaped: see `decode::Prefilter`), for skipping objects without them.
-    /// A role's or user's caller ARN ends `/NAME`, so its JSON string ends `/NAME"`; a
-    /// user named without an ARN (console sign-in) has `userName` `NAME` or `path/NAME`.
+    /// (unless spelled with `\u` escapes: see `decode::Prefilter`), for skipping the
+    /// records without them. A role's or user's caller ARN (or a console sign-in's
+    /// `userName`) ends with its name, so its JSON string ends `NAME"`; a session's ARN
+    /// ends with the session name. No needle holds a `/`, which a JSON writer may escape.
     pub fn needle(&self) -> Vec<u8> {
+        let last = |s: &str| format!("{}\"", s.rsplit('/').next().unwrap_or(s)).into_bytes();
         match self {
-            PrincipalMatch::AccessKey(k) | PrincipalMatch::Session(k) => k.as_bytes().to_vec(),
+            PrincipalMatch::AccessKey(k) => k.as_bytes().to_vec(),
+            PrincipalMatch::Session(arn) => last(arn),
             PrincipalMatch::Root { .. } => br#""Root""#.to_vec(),
-            PrincipalMatch::Role { name, .. } => format!("/{name}\"").into_bytes(),
-            PrincipalMatch::User { name, .. } => format!("{name}\"").into_bytes(),
+            PrincipalMatch::Role { name, .. } | PrincipalMatch::User { name, .. } => last(name),
         }
     }
 

@@ -206,9 +206,9 @@ pub fn summary_lines(s: &Summary) -> Vec<Line> {
     }
     let r = &s.records;
     if r.read > 0 {
-        // Objects the prefilter skipped were counted, not read: their times are unknown.
+        // Records the prefilter skipped were counted, not read: their times are unknown.
         let note = if s.filtered.contains_key(iamtrail::ingest::PREFILTERED) {
-            " of the records read; objects that never name the selected principals were counted, not read"
+            " of the records read; records that never name the selected principals were counted, not read"
         } else {
             ""
         };

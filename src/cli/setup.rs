@@ -54,7 +54,7 @@ pub fn read_trails(
         None => ingest(input, &cfg)?,
     };
     // Saying why nothing was selected (did-you-mean, the regions seen) needs every
-    // record's caller, which objects the prefilter skipped do not give: read again
+    // record's caller, which records the prefilter skipped do not give: read again
     // without it (only on this error path; standard input cannot be read twice).
     let got = if cfg.prefilter
         && got

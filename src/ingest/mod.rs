@@ -31,9 +31,10 @@ pub use each::{ByPrincipal, EachPrincipal, PrincipalUsage};
 pub use seen::{Seen, event_key};
 pub use worker::{TimeSpan, Worker};
 
-/// The filter reason of records in objects the prefilter skipped (see [`Config::prefilter`]).
+/// The filter reason of records the prefilter counted without reading them (see
+/// [`Config::prefilter`]).
 pub const PREFILTERED: &str =
-    "other principal or made by AWS (in objects that never name the selected principals)";
+    "other principal or made by AWS (never naming the selected principals: counted, not read)";
 
 /// What to select and how to map.
 #[derive(Debug, Clone)]
@@ -46,9 +47,10 @@ pub struct Config {
     /// needs (see `Decoder::decode_selecting`); `false` parses every record in full, which
     /// also reports damage inside records the run does not use.
     pub skim: bool,
-    /// With principals selected and `skim`, objects whose text holds none of their
-    /// identifying substrings are counted, not decoded (`decode::Prefilter`): their
-    /// records count as filtered under [`PREFILTERED`], not by caller or reason.
+    /// With principals selected and `skim`, records whose text holds none of their
+    /// identifying substrings are counted, not skimmed (`decode::Prefilter`): they count
+    /// as filtered under [`PREFILTERED`], not by caller or reason, and give the report
+    /// no time, Region, account or caller.
     pub prefilter: bool,
     /// Objects at least this large (bytes as read, compressed) are decoded a part at a
     /// time (slices of records, or records as they are skimmed) with their results kept
