@@ -314,4 +314,30 @@ mod tests {
             })
             .unwrap();
     }
+
+    /// Any text between a valid head and tail: no panic, and both scans agree.
+    #[test]
+    fn arbitrary_text_never_panics_and_both_scans_agree() {
+        use proptest::prelude::*;
+        let byte = prop::sample::select(b"{}[],:\"\\uVIDeventVersionci \x00\xff".to_vec());
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&prop::collection::vec(byte, 0..300), |junk| {
+                let mut text = br#"{"Records":[{"eventVersion":"#.to_vec();
+                text.extend_from_slice(&junk);
+                text.extend_from_slice(b"]}");
+                let mut fused = pf();
+                let mut passes = pf();
+                passes.fused = None;
+                let a = fused
+                    .plan(&text)
+                    .map(|p| (p.records, p.candidates.to_vec()));
+                let b = passes
+                    .plan(&text)
+                    .map(|p| (p.records, p.candidates.to_vec()));
+                prop_assert_eq!(a, b);
+                Ok(())
+            })
+            .unwrap();
+    }
 }
