@@ -604,3 +604,16 @@ pub fn peak_rss(program: &Path, args: &[&str]) -> (u64, Duration, Option<i32>) {
 pub fn mbps(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
+
+/// (g) `gzip -dc` of every file in one process, output to `/dev/null`: the single-process
+/// reference issue 19 compares a single-principal pass with. gzip checks every member's
+/// CRC-32 and exits non-zero on damage; `None` when `gzip` cannot be run or fails.
+pub fn gzip_dc(files: &[PathBuf]) -> Option<()> {
+    let status = std::process::Command::new("gzip")
+        .arg("-dc")
+        .args(files)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then_some(())
+}
