@@ -445,19 +445,34 @@ pub fn pipeline_each(dir: &Path) -> EachGenerated {
         policy_chars: 0,
         phases: Phases::default(),
     };
+    // Built on the pool, one principal per job, as `generate --each-principal` builds them.
+    let built: Vec<(String, u64, usize, usize, usize, usize)> = got
+        .each
+        .into_sorted()
+        .into_par_iter()
+        .map(|(arn, p)| {
+            let g = iamtrail::generate::build(
+                &p.usage,
+                iamtrail::policy::synth::Options::default(),
+                iamtrail::policy::split::SizeLimit::Managed,
+            )
+            .expect("each policy fits the managed-policy size split");
+            let chars = iamtrail::policy::emit::render_json(&g.documents).len();
+            let counts = (
+                p.usage.len(),
+                g.synthesis.statements.len(),
+                g.documents.len(),
+            );
+            (arn, p.records, counts.0, counts.1, counts.2, chars)
+        })
+        .collect();
     let mut principals = Vec::new();
-    for (arn, p) in got.each.into_sorted() {
-        let g = iamtrail::generate::build(
-            &p.usage,
-            iamtrail::policy::synth::Options::default(),
-            iamtrail::policy::split::SizeLimit::Managed,
-        )
-        .expect("each policy fits the managed-policy size split");
-        total.needs += p.usage.len();
-        total.statements += g.synthesis.statements.len();
-        total.documents += g.documents.len();
-        total.policy_chars += iamtrail::policy::emit::render_json(&g.documents).len();
-        principals.push((arn, p.records));
+    for (arn, records, needs, statements, documents, chars) in built {
+        total.needs += needs;
+        total.statements += statements;
+        total.documents += documents;
+        total.policy_chars += chars;
+        principals.push((arn, records));
     }
     principals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     total.phases = Phases {

@@ -113,7 +113,10 @@ impl Ingested {
 const ISOLATE: usize = 64 << 10;
 
 /// How many usage entries a worker holds before handing them over (see
-/// `on_every_thread`).
+/// `on_every_thread`). Each-principal runs hand over more often (every hand-over empties
+/// the worker's sets, so needs it meets again are new entries again), yet 32K here
+/// measured no faster on the 1 GB bench corpus (user time 4.81 s vs 4.67 s at 1 thread)
+/// and took 23–44 MB more peak RSS.
 const HAND_OVER: usize = 2048;
 
 /// Shows how a run goes (a progress bar in the CLI). Called from every worker thread.
