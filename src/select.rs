@@ -241,6 +241,21 @@ fn iam_arn_parts(arn: &str) -> Option<(&str, &str, &str)> {
 }
 
 impl PrincipalMatch {
+    /// Bytes that the JSON text of every record [`PrincipalMatch::matches`] takes holds
+    /// (unless spelled with `\u` escapes: see `decode::Prefilter`), for skipping the
+    /// records without them. A role's or user's caller ARN (or a console sign-in's
+    /// `userName`) ends with its name, so its JSON string ends `NAME"`; a session's ARN
+    /// ends with the session name. No needle holds a `/`, which a JSON writer may escape.
+    pub fn needle(&self) -> Vec<u8> {
+        let last = |s: &str| format!("{}\"", s.rsplit('/').next().unwrap_or(s)).into_bytes();
+        match self {
+            PrincipalMatch::AccessKey(k) => k.as_bytes().to_vec(),
+            PrincipalMatch::Session(arn) => last(arn),
+            PrincipalMatch::Root { .. } => br#""Root""#.to_vec(),
+            PrincipalMatch::Role { name, .. } | PrincipalMatch::User { name, .. } => last(name),
+        }
+    }
+
     /// Whether the record was made by this principal.
     pub fn matches(&self, r: &Record<'_>) -> bool {
         match self {

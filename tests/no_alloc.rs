@@ -170,9 +170,13 @@ fn duplicates_allocate_nothing() {
 
 #[test]
 fn one_principal_skimming_the_rest() {
-    for principal in [
-        "arn:aws:iam::111122223333:role/ci",
-        "arn:aws:iam::111122223333:user/cdk-deploy",
+    // With and without the prefilter (`decode::Prefilter`), which skips objects that
+    // never name the principal.
+    for (principal, prefilter) in [
+        ("arn:aws:iam::111122223333:role/ci", true),
+        ("arn:aws:iam::111122223333:user/cdk-deploy", true),
+        ("arn:aws:iam::111122223333:role/ci", false),
+        ("arn:aws:iam::111122223333:user/cdk-deploy", false),
     ] {
         let cfg = Config {
             selection: Selection {
@@ -181,6 +185,7 @@ fn one_principal_skimming_the_rest() {
             },
             counted: FailureClass::ALL.to_vec(),
             skim: true,
+            prefilter,
             isolate: usize::MAX,
             dedupe: false,
             calls: None,

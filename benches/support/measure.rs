@@ -355,6 +355,11 @@ impl Eq for Phases {}
 /// `LocalSource`, `ingest::run`, `generate::build`, render the JSON policy. `skim: false`
 /// is `--parse-all` (every record parsed in full).
 pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
+    pipeline_with(dir, principal, skim, true)
+}
+
+/// [`pipeline`] with the object prefilter on or off (`IAMTRAIL_NO_PREFILTER`).
+pub fn pipeline_with(dir: &Path, principal: &str, skim: bool, prefilter: bool) -> Generated {
     let t0 = Instant::now();
     let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
     let objects = source.files(false).expect("listable corpus");
@@ -367,6 +372,7 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
     let cfg = iamtrail::ingest::Config {
         selection,
         skim,
+        prefilter,
         ..Default::default()
     };
     let got = iamtrail::ingest::run(
@@ -439,19 +445,34 @@ pub fn pipeline_each(dir: &Path) -> EachGenerated {
         policy_chars: 0,
         phases: Phases::default(),
     };
+    // Built on the pool, one principal per job, as `generate --each-principal` builds them.
+    let built: Vec<(String, u64, usize, usize, usize, usize)> = got
+        .each
+        .into_sorted()
+        .into_par_iter()
+        .map(|(arn, p)| {
+            let g = iamtrail::generate::build(
+                &p.usage,
+                iamtrail::policy::synth::Options::default(),
+                iamtrail::policy::split::SizeLimit::Managed,
+            )
+            .expect("each policy fits the managed-policy size split");
+            let chars = iamtrail::policy::emit::render_json(&g.documents).len();
+            let counts = (
+                p.usage.len(),
+                g.synthesis.statements.len(),
+                g.documents.len(),
+            );
+            (arn, p.records, counts.0, counts.1, counts.2, chars)
+        })
+        .collect();
     let mut principals = Vec::new();
-    for (arn, p) in got.each.into_sorted() {
-        let g = iamtrail::generate::build(
-            &p.usage,
-            iamtrail::policy::synth::Options::default(),
-            iamtrail::policy::split::SizeLimit::Managed,
-        )
-        .expect("each policy fits the managed-policy size split");
-        total.needs += p.usage.len();
-        total.statements += g.synthesis.statements.len();
-        total.documents += g.documents.len();
-        total.policy_chars += iamtrail::policy::emit::render_json(&g.documents).len();
-        principals.push((arn, p.records));
+    for (arn, records, needs, statements, documents, chars) in built {
+        total.needs += needs;
+        total.statements += statements;
+        total.documents += documents;
+        total.policy_chars += chars;
+        principals.push((arn, records));
     }
     principals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     total.phases = Phases {
@@ -597,4 +618,17 @@ pub fn peak_rss(program: &Path, args: &[&str]) -> (u64, Duration, Option<i32>) {
 /// MB/s of `bytes` in `d`.
 pub fn mbps(bytes: u64, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
+}
+
+/// (g) `gzip -dc` of every file in one process, output to `/dev/null`: the single-process
+/// reference issue 19 compares a single-principal pass with. gzip checks every member's
+/// CRC-32 and exits non-zero on damage; `None` when `gzip` cannot be run or fails.
+pub fn gzip_dc(files: &[PathBuf]) -> Option<()> {
+    let status = std::process::Command::new("gzip")
+        .arg("-dc")
+        .args(files)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then_some(())
 }

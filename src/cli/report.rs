@@ -206,7 +206,13 @@ pub fn summary_lines(s: &Summary) -> Vec<Line> {
     }
     let r = &s.records;
     if r.read > 0 {
-        out.push(d(format!("time: {} (UTC)", s.seen.time_range())));
+        // Records the prefilter skipped were counted, not read: their times are unknown.
+        let note = if s.filtered.contains_key(iamtrail::ingest::PREFILTERED) {
+            " of the records read; records that never name the selected principals were counted, not read"
+        } else {
+            ""
+        };
+        out.push(d(format!("time: {} (UTC){note}", s.seen.time_range())));
     }
     out.push(d(format!(
         "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped + {} duplicate",

@@ -40,6 +40,8 @@ pub fn read_trails(
         selection: sel,
         counted,
         skim,
+        // Hidden switch for comparing runs with and without the prefilter.
+        prefilter: std::env::var_os("IAMTRAIL_NO_PREFILTER").is_none(),
         ..Config::default()
     };
     // An Athena result, when one is asked for, stands in for the inputs.
@@ -50,6 +52,25 @@ pub fn read_trails(
     let got = match from_athena {
         Some(got) => got,
         None => ingest(input, &cfg)?,
+    };
+    // Saying why nothing was selected (did-you-mean, the regions seen) needs every
+    // record's caller, which records the prefilter skipped do not give: read again
+    // without it (only on this error path; standard input cannot be read twice).
+    let got = if cfg.prefilter
+        && got
+            .summary
+            .filtered
+            .contains_key(iamtrail::ingest::PREFILTERED)
+        && nothing_selected(&cfg.selection, &got.summary).is_some()
+        && !input.inputs.iter().any(|p| p.as_os_str() == "-")
+    {
+        let again = Config {
+            prefilter: false,
+            ..cfg.clone()
+        };
+        ingest(input, &again)?
+    } else {
+        got
     };
     // A selection that matches nothing gives an empty result: that is an error, never
     // a result.

@@ -17,6 +17,7 @@
 //! bad element of `Records` loses only that record.
 
 mod layout;
+pub mod prefilter;
 pub mod record;
 mod skim;
 
@@ -26,6 +27,7 @@ use flate2::read::MultiGzDecoder;
 use simd_json::tape::Tape;
 use simd_json::{Buffers, INPUT_PADDING, fill_tape_padded};
 
+pub use prefilter::{Candidate, Plan, Prefilter};
 use record::Json;
 
 pub use record::{Record, civil, format_time, parse_time};
@@ -142,6 +144,13 @@ pub struct Decoder {
     // Empty between calls; `Tape::reset` re-lifetimes them for each input.
     tape: Option<Tape<'static>>,
     inner_tape: Option<Tape<'static>>,
+    /// Objects this finds no selected principal in are counted, not decoded (only when
+    /// [`Decoder::decode_selecting`] is given `want`).
+    prefilter: Option<Prefilter>,
+    /// Whether the next calls use `prefilter`.
+    prefilter_on: bool,
+    /// Records of the last object the prefilter skipped (0: it was decoded).
+    prefiltered: usize,
 }
 
 impl Default for Decoder {
@@ -158,20 +167,28 @@ impl Default for Decoder {
             skimmed: Vec::new(),
             tape: Some(Tape::null().reset()),
             inner_tape: Some(Tape::null().reset()),
+            prefilter: None,
+            prefilter_on: false,
+            prefiltered: 0,
         }
     }
 }
 
 /// One record of a checked skim: its head when it goes over light, `None` when it is
 /// parsed in full (wanted, or odd).
-type Skimmed<'a> = Option<skim::Head<'a>>;
+/// With the record's index in the object.
+type Skimmed<'a> = (usize, Option<skim::Head<'a>>);
+
+/// One record a checked skim reads: its index, where it starts, what skimming found;
+/// `Err` when the structure is not what the skimmer follows.
+type SkimItem<'a> = Result<(usize, usize, skim::Scan<'a>), ()>;
 
 /// An empty vector of another lifetime on the same allocation (collecting a vector's
 /// iterator into one of the same layout reuses its buffer), so the buffer outlives the
 /// text its entries borrowed.
 fn relifetime<'x, 'y>(mut v: Vec<Skimmed<'x>>) -> Vec<Skimmed<'y>> {
     v.clear();
-    v.into_iter().map(|_| None).collect()
+    v.into_iter().map(|_| (0, None)).collect()
 }
 
 impl std::fmt::Debug for Decoder {
@@ -203,6 +220,60 @@ fn emit(sink: &mut Sink<'_>, i: usize, v: Json<'_>) {
 }
 
 impl Decoder {
+    /// Sets the prefilter that [`Decoder::decode_selecting`] applies when given `want`
+    /// (see [`Prefilter`]); `None` decodes every object.
+    pub fn set_prefilter(&mut self, p: Option<Prefilter>) {
+        self.prefilter_on = p.is_some();
+        self.prefilter = p;
+    }
+
+    /// Turns the prefilter set by [`Decoder::set_prefilter`] off or back on.
+    pub fn use_prefilter(&mut self, on: bool) {
+        self.prefilter_on = on && self.prefilter.is_some();
+    }
+
+    /// How many records of the last object the prefilter counted without handing them
+    /// to the sink (they cannot be selected); 0 when it did not apply.
+    pub fn prefiltered(&self) -> usize {
+        self.prefiltered
+    }
+
+    /// Reads `text` by the prefilter's plan (on, and `want` given): only the records that
+    /// may be selected are skimmed and handed over, the others counted in
+    /// `self.prefiltered`. `None` when the plan does not apply or its skim fails (nothing
+    /// was handed over): read the object as before.
+    fn prefiltered_read(
+        &mut self,
+        text: &[u8],
+        sink: &mut Sink<'_>,
+        want: Option<&Want<'_>>,
+    ) -> Option<ObjectKind> {
+        let want = want.filter(|_| self.prefilter_on)?;
+        let mut pf = self.prefilter.take()?;
+        let done = match pf.plan(text) {
+            Some(plan) if plan.candidates.is_empty() => Some(plan.records),
+            Some(plan) => {
+                let items = plan.candidates.iter().map(|c| {
+                    skim::record(text, c.start)
+                        .filter(|scan| {
+                            text.get(scan.end..c.limit)
+                                .is_some_and(|gap| gap.trim_ascii().is_empty())
+                        })
+                        .map(|scan| (c.index, c.start, scan))
+                        .ok_or(())
+                });
+                match self.skim_checked_items(text, items, sink, want) {
+                    Chunked::Done(_) => Some(plan.records - plan.candidates.len()),
+                    _ => None,
+                }
+            }
+            None => None,
+        };
+        self.prefilter = Some(pf);
+        self.prefiltered = done?;
+        Some(ObjectKind::Records)
+    }
+
     /// Decodes one object. `data` is consumed as scratch space (the JSON parser works in
     /// place).
     pub fn decode(
@@ -253,9 +324,17 @@ impl Decoder {
     ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
         self.trailing = false;
+        self.prefiltered = 0;
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
+            if let Some(kind) = self.prefiltered_read(&doc[..len], sink, want) {
+                self.inflated = doc;
+                if big || self.inflated.capacity() > RETAIN {
+                    self.release();
+                }
+                return Ok(kind);
+            }
             let r = match (restart, want) {
                 (Some(restart), Some(want)) => {
                     self.skimmed_or_whole(&mut doc, len, sink, restart, want)
@@ -290,6 +369,8 @@ impl Decoder {
             };
             self.inflated = doc;
             r
+        } else if let Some(kind) = self.prefiltered_read(data, sink, want) {
+            Ok(kind)
         } else {
             // The parser reads up to INPUT_PADDING bytes past the document.
             let len = data.len();
@@ -438,18 +519,34 @@ impl Decoder {
         let Some(records) = skim::records(text) else {
             return Chunked::NotApplicable;
         };
+        let items = records
+            .enumerate()
+            .map(|(i, item)| item.map(|(start, scan)| (i, start, scan)));
+        self.skim_checked_items(text, items, sink, want)
+    }
+
+    /// The records `items` of `text`, checked as [`Decoder::skimmed_checked`] checks a
+    /// whole object's: light ones handed over from their heads, the others parsed
+    /// together first; nothing is handed over unless all of them decode.
+    fn skim_checked_items<'t>(
+        &mut self,
+        text: &'t [u8],
+        items: impl Iterator<Item = SkimItem<'t>>,
+        sink: &mut Sink<'_>,
+        want: &Want<'_>,
+    ) -> Chunked {
         let mut found: Vec<Skimmed<'_>> = relifetime(std::mem::take(&mut self.skimmed));
         // Records parsed whole, copied into `scratch` as one array.
         let mut whole = 0usize;
         self.scratch.clear();
         self.scratch.push(b'[');
         let skimmed = 'skim: {
-            for item in records {
-                let Ok((start, scan)) = item else {
+            for item in items {
+                let Ok((index, start, scan)) = item else {
                     break 'skim false;
                 };
                 if !scan.odd && !want(&Record::light(scan.head)) {
-                    found.push(Some(scan.head));
+                    found.push((index, Some(scan.head)));
                     continue;
                 }
                 if whole > 0 {
@@ -457,7 +554,7 @@ impl Decoder {
                 }
                 self.scratch.extend_from_slice(&text[start..scan.end]);
                 whole += 1;
-                found.push(None);
+                found.push((index, None));
             }
             true
         };
@@ -472,9 +569,9 @@ impl Decoder {
             let result = match (parsed, items) {
                 (Ok(()), Some(items)) if items.len() == whole => {
                     let mut items = items.iter();
-                    for (i, f) in found.iter().enumerate() {
+                    for &(i, f) in &found {
                         match f {
-                            Some(head) => sink(i, Ok(Record::light(*head))),
+                            Some(head) => sink(i, Ok(Record::light(head))),
                             // Counted above: one item per record parsed whole.
                             None => {
                                 if let Some(v) = items.next() {

@@ -71,9 +71,15 @@ impl<'c> Worker<'c> {
     }
 
     fn with_seen(cfg: &'c Config, seen: SeenRef<'c>) -> Self {
+        let mut decoder = Decoder::default();
+        if cfg.prefilter && cfg.skim {
+            decoder.set_prefilter(crate::decode::Prefilter::new(
+                cfg.selection.principals.iter().map(|p| p.matcher.needle()),
+            ));
+        }
         Worker {
             cfg,
-            decoder: Decoder::default(),
+            decoder,
             mapper: Mapper::new(&cfg.counted),
             read_buf: Vec::new(),
             key: String::new(),
@@ -208,6 +214,7 @@ impl<'c> Worker<'c> {
         // belong to principals the run does not ask about.
         let skim = self.cfg.skim && !self.cfg.selection.principals.is_empty();
         let restarted = std::cell::Cell::new(false);
+        let uncached = span.is_none();
         let Worker {
             cfg,
             decoder,
@@ -354,6 +361,9 @@ impl<'c> Worker<'c> {
             };
             let mut restart = || restarted.set(true);
             let want = |r: &crate::decode::Record<'_>| cfg.selection.check(r).is_ok();
+            // A cached object's results must hold its time span, which a skipped object
+            // does not give.
+            decoder.use_prefilter(uncached);
             decoder.decode_selecting(
                 data,
                 &mut on_record,
@@ -361,6 +371,13 @@ impl<'c> Worker<'c> {
                 skim.then_some(&want as &crate::decode::Want<'_>),
             )
         };
+        let skipped = decoder.prefiltered() as u64;
+        if skipped > 0 {
+            let summary = &mut out.summary;
+            summary.records.read += skipped;
+            summary.records.filtered += skipped;
+            *summary.filtered.entry(super::PREFILTERED).or_default() += skipped;
+        }
         if restarted.get() {
             // Restarted, and the whole document then gave no records.
             *out = Ingested::default();

@@ -1,0 +1,343 @@
+//! Record-level prefilter for single-principal runs.
+//!
+//! In an organization trail most records belong to someone else. A record that selection
+//! keeps for a principal holds that principal's name in its text (the role or user name
+//! its caller ARN ends with, a session name, an access key id, `"Root"`), so a record
+//! whose text does not hold it cannot be kept and need not be skimmed. The prefilter
+//! finds, with SIMD substring search (`memchr::memmem`, finders built once per run):
+//! - where every record of a `{"Records":[…]}` object starts (`{"eventVersion":`, the
+//!   key CloudTrail writes first), which counts them;
+//! - which records hold one of the principals' needles.
+//!
+//! Only those records are skimmed (and parsed, when selection takes them); the others are
+//! counted and never read further. The time the whole run spends on another principal's
+//! record is that of a few substring searches over its bytes, next to inflating them.
+//!
+//! It errs towards reading: the plan is refused, and the object skimmed as before, when
+//! - the object is not a compact `{"Records":[…]}` whose first record opens with
+//!   `{"eventVersion":`;
+//! - an `"eventVersion":` key does not open a record (`[{` or `,{` before it): a nested
+//!   object starting with it, or records written with spaces;
+//! - the `"eventID":` keys do not number the same as the records (a record that does
+//!   not open with `eventVersion` would otherwise be counted with the one before it);
+//! - the text holds a `\u` escape, which could spell a needle's letters. Needles hold no
+//!   `/`, so a writer escaping slashes (`\/`) does not hide them.
+//!
+//! A record that holds a needle but is someone else's (the name in a resource ARN) is
+//! skimmed and turned down as before; a candidate whose skim does not end where the next
+//! record starts sends the object down the ordinary path. What the prefilter does not
+//! do: validate the records it skips (damage inside them is not reported, as skimming
+//! already does not report damage inside values it skips), or note their time, Region,
+//! account and caller for the report.
+
+mod fused;
+
+use memchr::memmem::Finder;
+
+use fused::{Found, Fused};
+
+/// The substrings that identify the selected principals, the finders that delimit
+/// records, and the buffers a plan is built in (reused: no allocation per object once
+/// they have grown).
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    needles: Vec<Finder<'static>>,
+    /// One pass for a single needle on a CPU with AVX2; otherwise one `memmem` pass per
+    /// pattern.
+    fused: Option<Fused>,
+    record: Finder<'static>,
+    id: Finder<'static>,
+    unicode: Finder<'static>,
+    found: Found,
+    candidates: Vec<Candidate>,
+}
+
+/// A record that may be a selected principal's: where it starts (its `{`), where the
+/// next record starts or the array ends (the `,` or `]` after it: only whitespace may lie
+/// between its end and `limit`), and its 0-based index in `Records`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    /// Position in `Records`.
+    pub index: usize,
+    /// Where the record's `{` is.
+    pub start: usize,
+    /// The `,` or `]` that follows it.
+    pub limit: usize,
+}
+
+/// What [`Prefilter::plan`] found in one object.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Plan<'p> {
+    /// How many records the object holds.
+    pub records: usize,
+    /// The records that may be selected, in order.
+    pub candidates: &'p [Candidate],
+}
+
+const HEAD: &[u8] = br#"{"Records":["#;
+const FIRST: &[u8] = br#"{"eventVersion":"#;
+const KEY: &[u8; 15] = br#""eventVersion":"#;
+const ID: &[u8; 10] = br#""eventID":"#;
+
+impl Prefilter {
+    /// A prefilter for records that can only be selected when their text holds one of
+    /// `needles` (none empty, none holding `/` or `\`). `None` when there is nothing to
+    /// search for or a needle is not one.
+    pub fn new<I: IntoIterator<Item = Vec<u8>>>(needles: I) -> Option<Prefilter> {
+        let needles: Vec<Finder<'static>> = needles
+            .into_iter()
+            .map(|n| Finder::new(&n).into_owned())
+            .collect();
+        let usable = |n: &[u8]| !n.is_empty() && !n.contains(&b'/') && !n.contains(&b'\\');
+        if needles.is_empty() || !needles.iter().all(|f| usable(f.needle())) {
+            return None;
+        }
+        let fused = match needles.as_slice() {
+            [one] => Fused::new(one.needle()),
+            _ => None,
+        };
+        Some(Prefilter {
+            needles,
+            fused,
+            record: Finder::new(KEY).into_owned(),
+            id: Finder::new(ID).into_owned(),
+            unicode: Finder::new(br"\u").into_owned(),
+            found: Found::default(),
+            candidates: Vec::new(),
+        })
+    }
+
+    /// The records of `doc` (an object's whole JSON text) and which of them may hold a
+    /// selected principal, or `None` when the object must be read in full (see the
+    /// module docs for when).
+    pub fn plan(&mut self, doc: &[u8]) -> Option<Plan<'_>> {
+        let body = doc.trim_ascii_start();
+        let lead = doc.len() - body.len();
+        let body = body.trim_ascii_end();
+        if !body.starts_with(HEAD) || !body.ends_with(b"]}") || body.len() < HEAD.len() + 2 {
+            return None;
+        }
+        // The `]` closing `Records`, and the first record's `{`.
+        let close = lead + body.len() - 2;
+        let first = lead + HEAD.len();
+        if !doc[first..].starts_with(FIRST) {
+            return None;
+        }
+        let scanned = match &self.fused {
+            Some(f) => f.scan(doc, first, close, &mut self.found),
+            None => self.passes(doc, first, close),
+        };
+        let found = &self.found;
+        if !scanned || found.ids != found.starts.len() {
+            return None;
+        }
+        self.candidates.clear();
+        self.candidates
+            .extend(found.hits.iter().map(|&index| Candidate {
+                index,
+                start: found.starts[index],
+                limit: found.starts.get(index + 1).map_or(close, |&next| next - 1),
+            }));
+        Some(Plan {
+            records: self.found.starts.len(),
+            candidates: &self.candidates,
+        })
+    }
+
+    /// What [`Fused::scan`] finds, by one `memmem` pass per pattern.
+    fn passes(&mut self, doc: &[u8], first: usize, close: usize) -> bool {
+        let text = &doc[..close];
+        let found = &mut self.found;
+        found.starts.clear();
+        found.hits.clear();
+        if self.unicode.find(&text[first..]).is_some() {
+            return false;
+        }
+        for at in self.record.find_iter(&text[first..]) {
+            let at = first + at;
+            if at < 2 || doc[at - 1] != b'{' || !matches!(doc[at - 2], b'[' | b',') {
+                return false;
+            }
+            found.starts.push(at - 1);
+        }
+        found.ids = self.id.find_iter(&text[first..]).count();
+        for needle in &self.needles {
+            for hit in needle.find_iter(&text[first..]) {
+                let record = found.starts.partition_point(|&s| s <= first + hit);
+                if let Some(record) = record.checked_sub(1) {
+                    found.hits.push(record);
+                }
+            }
+        }
+        found.hits.sort_unstable();
+        found.hits.dedup();
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pf() -> Prefilter {
+        Prefilter::new([b"ci\"".to_vec()]).unwrap()
+    }
+
+    const OTHER: &str = r#"{"eventVersion":"1.08","eventID":"a","userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/web"}}}}"#;
+    const MINE: &str = r#"{"eventVersion":"1.08","eventID":"b","userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/ci"}}}}"#;
+
+    fn doc(records: &[&str]) -> String {
+        format!(r#"{{"Records":[{}]}}"#, records.join(","))
+    }
+
+    fn indices(p: &mut Prefilter, doc: &str) -> Option<(usize, Vec<usize>)> {
+        let plan = p.plan(doc.as_bytes())?;
+        // Every candidate spans exactly its record.
+        for c in plan.candidates {
+            let text = &doc.as_bytes()[c.start..c.limit];
+            assert!(text.starts_with(FIRST) && text.ends_with(b"}"), "{c:?}");
+        }
+        Some((
+            plan.records,
+            plan.candidates.iter().map(|c| c.index).collect(),
+        ))
+    }
+
+    #[test]
+    fn counts_records_and_finds_the_ones_naming_the_principal() {
+        let mut p = pf();
+        assert_eq!(
+            indices(&mut p, &doc(&[OTHER, OTHER, OTHER])),
+            Some((3, vec![]))
+        );
+        assert_eq!(
+            indices(&mut p, &doc(&[OTHER, MINE, OTHER, MINE])),
+            Some((4, vec![1, 3]))
+        );
+        assert_eq!(indices(&mut p, &doc(&[MINE])), Some((1, vec![0])));
+        // Leading and trailing whitespace around the document.
+        let padded = format!("\n  {}\n", doc(&[OTHER, MINE]));
+        assert_eq!(indices(&mut p, &padded), Some((2, vec![1])));
+        // A needle twice in a record makes it a candidate once.
+        let twice = MINE.replace(r#""eventID":"b""#, r#""eventID":"b","x":"ci""#);
+        assert_eq!(indices(&mut p, &doc(&[twice.as_str()])), Some((1, vec![0])));
+    }
+
+    #[test]
+    fn several_needles_give_candidates_in_order() {
+        let mut p = Prefilter::new([b"ci\"".to_vec(), b"web\"".to_vec()]).unwrap();
+        assert_eq!(
+            indices(&mut p, &doc(&[MINE, OTHER, MINE])),
+            Some((3, vec![0, 1, 2]))
+        );
+    }
+
+    #[test]
+    fn slashes_escaped_do_not_hide_a_needle() {
+        let mut p = pf();
+        let esc = MINE.replace("role/ci", r"role\/ci");
+        assert_eq!(indices(&mut p, &doc(&[OTHER, &esc])), Some((2, vec![1])));
+    }
+
+    #[test]
+    fn shapes_it_cannot_count_exactly_are_read_in_full() {
+        let mut p = pf();
+        // A `\u` escape could spell the name.
+        let esc = MINE.replace("role/ci", r"role/\u0063i");
+        assert_eq!(indices(&mut p, &doc(&[OTHER, &esc])), None);
+        // A record not opening with eventVersion (it would count with the one before).
+        let odd = OTHER.replacen(
+            r#"{"eventVersion":"1.08","#,
+            r#"{"eventTime":"x","eventVersion":"1.08","#,
+            1,
+        );
+        assert_eq!(indices(&mut p, &doc(&[OTHER, &odd])), None);
+        // A record without eventVersion: the eventID count disagrees.
+        let odd = OTHER.replacen(r#""eventVersion":"1.08","#, "", 1);
+        assert_eq!(indices(&mut p, &doc(&[OTHER, &odd])), None);
+        // A nested object opening with eventVersion.
+        let nested = OTHER.replace(
+            r#""userIdentity":{"#,
+            r#""userIdentity":{"x":{"eventVersion":1},"#,
+        );
+        assert_eq!(indices(&mut p, &doc(&[&nested])), None);
+        // Records separated by whitespace, other layouts, empty.
+        assert_eq!(
+            indices(&mut p, &format!("{{\"Records\":[{OTHER}, {MINE}]}}")),
+            None
+        );
+        assert_eq!(indices(&mut p, r#"{"Records":[]}"#), None);
+        assert_eq!(indices(&mut p, OTHER), None);
+        assert_eq!(indices(&mut p, &format!("{OTHER}\n{OTHER}")), None);
+        assert_eq!(indices(&mut p, ""), None);
+        assert_eq!(indices(&mut p, r#"{"Records":["#), None);
+    }
+
+    #[test]
+    fn needles_it_cannot_search_for() {
+        assert!(Prefilter::new(Vec::<Vec<u8>>::new()).is_none());
+        assert!(Prefilter::new([Vec::new()]).is_none());
+        assert!(Prefilter::new([b"role/ci\"".to_vec()]).is_none());
+    }
+
+    /// The one-pass scan and the pass-per-pattern scan agree on any text made of the
+    /// pieces that matter (records, keys, escapes, the needle, across 32-byte blocks).
+    #[test]
+    fn one_pass_agrees_with_a_pass_per_pattern() {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            OTHER,
+            MINE,
+            r#"{"eventVersion":"1.0","eventID":"c"}"#,
+            r#"{"eventVersion":"1.0","eventID":"d","x":"role/ci"}"#,
+            r#"{"eventVersion":"1.0","x":{"eventVersion":1},"eventID":"e"}"#,
+            r#"{"eventVersion":"1.0","eventID":"f","s":"a\\u0063"}"#,
+            r#"{"eventVersion":"1.0","eventID":"g","s":"\u0063i\""}"#,
+            r#"{"eventID":"h","eventVersion":"1.0"}"#,
+            r#"{"eventVersion":"1.0","eventID":"i","pad":"................................................"}"#,
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&prop::collection::vec(piece, 1..12), |records| {
+                let text = doc(&records);
+                let mut fused = pf();
+                let mut passes = pf();
+                passes.fused = None;
+                let a = fused
+                    .plan(text.as_bytes())
+                    .map(|p| (p.records, p.candidates.to_vec()));
+                let b = passes
+                    .plan(text.as_bytes())
+                    .map(|p| (p.records, p.candidates.to_vec()));
+                prop_assert_eq!(a, b, "{}", text);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// Any text between a valid head and tail: no panic, and both scans agree.
+    #[test]
+    fn arbitrary_text_never_panics_and_both_scans_agree() {
+        use proptest::prelude::*;
+        let byte = prop::sample::select(b"{}[],:\"\\uVIDeventVersionci \x00\xff".to_vec());
+        let mut runner = proptest::test_runner::TestRunner::default();
+        runner
+            .run(&prop::collection::vec(byte, 0..300), |junk| {
+                let mut text = br#"{"Records":[{"eventVersion":"#.to_vec();
+                text.extend_from_slice(&junk);
+                text.extend_from_slice(b"]}");
+                let mut fused = pf();
+                let mut passes = pf();
+                passes.fused = None;
+                let a = fused
+                    .plan(&text)
+                    .map(|p| (p.records, p.candidates.to_vec()));
+                let b = passes
+                    .plan(&text)
+                    .map(|p| (p.records, p.candidates.to_vec()));
+                prop_assert_eq!(a, b);
+                Ok(())
+            })
+            .unwrap();
+    }
+}
