@@ -105,11 +105,13 @@ ddb.create_table(TableName="scratch", **schema)
 print(acct)
 "#;
 
-#[test]
-fn live_against_moto_one_entry_per_resource() {
-    let moto = Moto::start();
+/// Runs a boto3 setup `script` against moto with `args` and returns what it printed;
+/// fails the test with the script's stderr when it does not succeed.
+fn setup(moto: &Moto, script: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(moto.python())
-        .args(["-c", SETUP, &moto.endpoint()])
+        .arg("-c")
+        .arg(script)
+        .args(args)
         .output()
         .expect("run the setup script");
     assert!(
@@ -117,7 +119,31 @@ fn live_against_moto_one_entry_per_resource() {
         "setup: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let account = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `audit external --live --json` against moto at `ep`, for one resource type.
+fn live_json(ep: &str, home: &std::path::Path, kind: &str) -> std::process::Output {
+    iamtrail_env(
+        &[
+            "audit",
+            "external",
+            "--live",
+            "--endpoint-url",
+            ep,
+            "--resource-type",
+            kind,
+            "--json",
+        ],
+        home,
+        true,
+    )
+}
+
+#[test]
+fn live_against_moto_one_entry_per_resource() {
+    let moto = Moto::start();
+    let account = setup(&moto, SETUP, &[&moto.endpoint()]).trim().to_string();
     let home = tempfile::tempdir().unwrap();
     let ep = moto.endpoint();
     let out = iamtrail_env(
@@ -347,16 +373,7 @@ iam.put_user_policy(UserName="auditor", PolicyName="audit", PolicyDocument=json.
     {"Effect":"Deny","Action":"s3:GetBucketPolicy","Resource":"arn:aws:s3:::secret-bucket"}]}))
 print(k["AccessKeyId"], k["SecretAccessKey"])
 "#;
-    let out = std::process::Command::new(moto.python())
-        .args(["-c", script, &moto.endpoint()])
-        .output()
-        .expect("run the setup script");
-    assert!(
-        out.status.success(),
-        "setup: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let keys = String::from_utf8_lossy(&out.stdout).to_string();
+    let keys = setup(&moto, script, &[&moto.endpoint()]);
     let (id, secret) = keys.trim().split_once(' ').unwrap();
     let home = tempfile::tempdir().unwrap();
     let ep = moto.endpoint();
@@ -419,29 +436,8 @@ ctl.put_public_access_block(AccountId=acct, PublicAccessBlockConfiguration={"Blo
     let home = tempfile::tempdir().unwrap();
     let ep = moto.endpoint();
     let verdict = |restrict: &str| -> Value {
-        let out = std::process::Command::new(moto.python())
-            .args(["-c", script, &ep, restrict])
-            .output()
-            .expect("run the setup script");
-        assert!(
-            out.status.success(),
-            "setup: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let out = iamtrail_env(
-            &[
-                "audit",
-                "external",
-                "--live",
-                "--endpoint-url",
-                &ep,
-                "--resource-type",
-                "s3",
-                "--json",
-            ],
-            home.path(),
-            true,
-        );
+        setup(&moto, script, &[&ep, restrict]);
+        let out = live_json(&ep, home.path(), "s3");
         let v: Value =
             serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
         let rs = v["resources"].as_array().unwrap();
@@ -484,31 +480,10 @@ for b, acl in [("acl-open", "public-read"), ("acl-ignored", "authenticated-read"
     s3.put_bucket_acl(Bucket=b, ACL=acl)
 s3.put_public_access_block(Bucket="acl-ignored", PublicAccessBlockConfiguration={"BlockPublicAcls":False,"IgnorePublicAcls":True,"BlockPublicPolicy":False,"RestrictPublicBuckets":False})
 "#;
-    let out = std::process::Command::new(moto.python())
-        .args(["-c", script, &moto.endpoint()])
-        .output()
-        .expect("run the setup script");
-    assert!(
-        out.status.success(),
-        "setup: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let home = tempfile::tempdir().unwrap();
     let ep = moto.endpoint();
-    let out = iamtrail_env(
-        &[
-            "audit",
-            "external",
-            "--live",
-            "--endpoint-url",
-            &ep,
-            "--resource-type",
-            "s3",
-            "--json",
-        ],
-        home.path(),
-        true,
-    );
+    setup(&moto, script, &[&ep]);
+    let home = tempfile::tempdir().unwrap();
+    let out = live_json(&ep, home.path(), "s3");
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let rs = v["resources"].as_array().unwrap();
