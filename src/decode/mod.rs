@@ -144,12 +144,12 @@ pub struct Decoder {
     // Empty between calls; `Tape::reset` re-lifetimes them for each input.
     tape: Option<Tape<'static>>,
     inner_tape: Option<Tape<'static>>,
-    /// Objects this finds no selected principal in are counted, not decoded (only when
+    /// Records that never name a selected principal are counted, not skimmed (only when
     /// [`Decoder::decode_selecting`] is given `want`).
     prefilter: Option<Prefilter>,
     /// Whether the next calls use `prefilter`.
     prefilter_on: bool,
-    /// Records of the last object the prefilter skipped (0: it was decoded).
+    /// Records of the last object the prefilter counted without reading them.
     prefiltered: usize,
 }
 
@@ -174,9 +174,8 @@ impl Default for Decoder {
     }
 }
 
-/// One record of a checked skim: its head when it goes over light, `None` when it is
-/// parsed in full (wanted, or odd).
-/// With the record's index in the object.
+/// One record of a checked skim: its index in the object, and its head when it goes
+/// over light, `None` when it is parsed in full (wanted, or odd).
 type Skimmed<'a> = (usize, Option<skim::Head<'a>>);
 
 /// One record a checked skim reads: its index, where it starts, what skimming found;
@@ -328,18 +327,13 @@ impl Decoder {
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
-            if let Some(kind) = self.prefiltered_read(&doc[..len], sink, want) {
-                self.inflated = doc;
-                if big || self.inflated.capacity() > RETAIN {
-                    self.release();
-                }
-                return Ok(kind);
-            }
-            let r = match (restart, want) {
-                (Some(restart), Some(want)) => {
+            let planned = self.prefiltered_read(&doc[..len], sink, want);
+            let r = match (planned, restart, want) {
+                (Some(kind), ..) => Ok(kind),
+                (None, Some(restart), Some(want)) => {
                     self.skimmed_or_whole(&mut doc, len, sink, restart, want)
                 }
-                (Some(restart), None) => match self.chunked(&mut doc, len, sink) {
+                (None, Some(restart), None) => match self.chunked(&mut doc, len, sink) {
                     Chunked::Done(r) => Ok(r),
                     Chunked::NotApplicable => self.document(&mut doc, len, sink),
                     Chunked::Failed { emitted } => {
@@ -354,8 +348,8 @@ impl Decoder {
                         self.document(&mut doc, len, sink)
                     }
                 },
-                (None, Some(want)) => self.checked_or_whole(&mut doc, len, sink, want),
-                (None, None) => self.document(&mut doc, len, sink),
+                (None, None, Some(want)) => self.checked_or_whole(&mut doc, len, sink, want),
+                (None, None, None) => self.document(&mut doc, len, sink),
             };
             let r = match r {
                 Err(ObjectError::Json(_)) if self.trailing => {

@@ -79,6 +79,12 @@ const FIRST: &[u8] = br#"{"eventVersion":"#;
 const KEY: &[u8; 15] = br#""eventVersion":"#;
 const ID: &[u8; 10] = br#""eventID":"#;
 
+/// Whether the `"eventVersion":` key at `doc[at]` opens a record: `[{` or `,{` before it
+/// (a nested object opening with it, or records written with spaces, do not).
+fn opens_record(doc: &[u8], at: usize) -> bool {
+    at >= 2 && doc[at - 1] == b'{' && matches!(doc[at - 2], b'[' | b',')
+}
+
 impl Prefilter {
     /// A prefilter for records that can only be selected when their text holds one of
     /// `needles` (none empty, none holding `/` or `\`). `None` when there is nothing to
@@ -155,7 +161,7 @@ impl Prefilter {
         }
         for at in self.record.find_iter(&text[first..]) {
             let at = first + at;
-            if at < 2 || doc[at - 1] != b'{' || !matches!(doc[at - 2], b'[' | b',') {
+            if !opens_record(doc, at) {
                 return false;
             }
             found.starts.push(at - 1);

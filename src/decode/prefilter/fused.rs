@@ -14,7 +14,7 @@
 
 use memchr::arch::all::packedpair::Pair;
 
-use super::{ID, KEY};
+use super::{ID, KEY, opens_record};
 
 /// What one pass over a document found.
 #[derive(Debug, Default, Clone)]
@@ -75,7 +75,7 @@ impl Fused {
         let rest = &doc[p..to];
         // Fixed-length comparisons compile to a few loads instead of a call to memcmp.
         if rest.first_chunk() == Some(KEY) {
-            if p < 2 || doc[p - 1] != b'{' || !matches!(doc[p - 2], b'[' | b',') {
+            if !opens_record(doc, p) {
                 return false;
             }
             found.starts.push(p - 1);
