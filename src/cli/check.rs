@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::report::{self, Level, Line};
 use super::{UsageError, exit, write_stdout};
 use iamtrail::check::{self, Outcome, PolicyFile, PolicyType, ResourceType, Verdict};
-use iamtrail::iam::policy::{Document, DocumentKind};
+use iamtrail::iam::policy::DocumentKind;
 
 /// `iamtrail check`.
 #[derive(Debug, Args)]
@@ -107,24 +106,13 @@ pub struct NoPublicAccessArgs {
     pub json: bool,
 }
 
-/// The documents of one file; a file that cannot be read or is not a policy is a usage
-/// error (exit 2) naming the file, element, line and column.
+/// The documents of one file ([`super::policies::read`]); a file that cannot be read or
+/// is not a policy is a usage error (exit 2) naming the file, element, line and column.
 fn read(path: &Path, kind: DocumentKind) -> Result<PolicyFile> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
-    let (documents, relaxed) = Document::list_from_text_lenient(&text, kind)
-        .map_err(|e| UsageError(format!("{} is not a policy document: {e}", path.display())))?;
+    let documents = super::policies::read(path, kind).map_err(|e| UsageError(format!("{e:#}")))?;
     if documents.is_empty() {
         return Err(UsageError(format!("{} holds no policy document", path.display())).into());
     }
-    let lines: Vec<Line> = relaxed
-        .iter()
-        .map(|r| Line {
-            level: Level::Warning,
-            text: format!("warning: {}: {r}", path.display()),
-        })
-        .collect();
-    report::print(&lines, false);
     Ok(PolicyFile {
         name: path.display().to_string(),
         documents,
