@@ -360,11 +360,6 @@ pub fn pipeline(dir: &Path, principal: &str, skim: bool) -> Generated {
 
 /// [`pipeline`] with the object prefilter on or off (`IAMTRAIL_NO_PREFILTER`).
 pub fn pipeline_with(dir: &Path, principal: &str, skim: bool, prefilter: bool) -> Generated {
-    let t0 = Instant::now();
-    let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
-    let objects = source.files(false).expect("listable corpus");
-    let listed = objects.len() as u64;
-    let t1 = Instant::now();
     let mut selection = iamtrail::select::Selection::default();
     selection
         .principals
@@ -375,12 +370,7 @@ pub fn pipeline_with(dir: &Path, principal: &str, skim: bool, prefilter: bool) -
         prefilter,
         ..Default::default()
     };
-    let got = iamtrail::ingest::run(
-        &iamtrail::source::Listed::new(&source, objects),
-        &cfg,
-        &iamtrail::ingest::NoProgress,
-    )
-    .expect("a listed corpus reads");
+    let (got, listed, phases) = ingest_local(dir, &cfg);
     let t2 = Instant::now();
     let g = iamtrail::generate::build(
         &got.usage,
@@ -398,11 +388,35 @@ pub fn pipeline_with(dir: &Path, principal: &str, skim: bool, prefilter: bool) -
         documents: g.documents.len(),
         policy_chars: text.len(),
         phases: Phases {
-            list: t1 - t0,
-            ingest: t2 - t1,
             build: t2.elapsed(),
+            ..phases
         },
     }
+}
+
+/// Lists the corpus under `dir` and runs `ingest::run` over it with `cfg`: the result,
+/// how many objects were listed, and the list and ingest phases (`build` left zero).
+fn ingest_local(
+    dir: &Path,
+    cfg: &iamtrail::ingest::Config,
+) -> (iamtrail::ingest::Ingested, u64, Phases) {
+    let t0 = Instant::now();
+    let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
+    let objects = source.files(false).expect("listable corpus");
+    let listed = objects.len() as u64;
+    let t1 = Instant::now();
+    let got = iamtrail::ingest::run(
+        &iamtrail::source::Listed::new(&source, objects),
+        cfg,
+        &iamtrail::ingest::NoProgress,
+    )
+    .expect("a listed corpus reads");
+    let phases = Phases {
+        list: t1 - t0,
+        ingest: t1.elapsed(),
+        build: Duration::ZERO,
+    };
+    (got, listed, phases)
 }
 
 /// What an each-principal pass gave: the totals over every principal's policy (in
@@ -418,21 +432,11 @@ pub struct EachGenerated {
 /// `generate --each-principal` through the library: one `ingest::run` with a usage set
 /// per principal, then every principal's policy built and rendered.
 pub fn pipeline_each(dir: &Path) -> EachGenerated {
-    let t0 = Instant::now();
-    let source = iamtrail::source::local::LocalSource::new(vec![dir.to_path_buf()]);
-    let objects = source.files(false).expect("listable corpus");
-    let listed = objects.len() as u64;
-    let t1 = Instant::now();
     let cfg = iamtrail::ingest::Config {
         each: Some(iamtrail::ingest::EachPrincipal::default()),
         ..Default::default()
     };
-    let got = iamtrail::ingest::run(
-        &iamtrail::source::Listed::new(&source, objects),
-        &cfg,
-        &iamtrail::ingest::NoProgress,
-    )
-    .expect("a listed corpus reads");
+    let (got, listed, mut phases) = ingest_local(dir, &cfg);
     let t2 = Instant::now();
     let (records, used) = (got.summary.records.read, got.summary.records.used);
     let mut total = Generated {
@@ -475,11 +479,8 @@ pub fn pipeline_each(dir: &Path) -> EachGenerated {
         principals.push((arn, records));
     }
     principals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    total.phases = Phases {
-        list: t1 - t0,
-        ingest: t2 - t1,
-        build: t2.elapsed(),
-    };
+    phases.build = t2.elapsed();
+    total.phases = phases;
     EachGenerated { total, principals }
 }
 
