@@ -165,7 +165,7 @@ pub fn explain(g: &Generated) -> Vec<Explained> {
                 records: u.count,
                 first_seen: u.first.map(format_time),
                 last_seen: u.last.map(format_time),
-                sample_event_ids: u.samples.clone(),
+                sample_event_ids: u.samples.to_strings(),
                 because: u.vias.iter().map(ToString::to_string).collect(),
             })
         })

@@ -106,7 +106,7 @@ impl Evidence {
             count: self.count,
             first: self.first,
             last: self.last,
-            samples: std::mem::take(&mut self.samples),
+            samples: self.samples.iter().map(String::as_str).collect(),
             ..Usage::default()
         };
         mine.merge(u);
@@ -114,7 +114,7 @@ impl Evidence {
             count: mine.count,
             first: mine.first,
             last: mine.last,
-            samples: mine.samples,
+            samples: mine.samples.to_strings(),
         };
         debug_assert!(self.samples.len() <= SAMPLES);
     }

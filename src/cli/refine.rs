@@ -487,7 +487,7 @@ pub(super) fn denials_into_usage(
         let from = u
             .samples
             .first()
-            .map(|s| s.trim_start_matches("denial:"))
+            .map(|s| s.to_string().trim_start_matches("denial:").to_owned())
             .unwrap_or_default();
         report
             .added

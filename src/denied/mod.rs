@@ -449,7 +449,7 @@ pub fn usage_entries(denials: &[Denial]) -> Vec<(Permission<ActionId>, Usage)> {
         for g in &d.grants {
             let usage = Usage {
                 count: d.occurrences as u64,
-                samples: vec![format!("denial:{at}")],
+                samples: [format!("denial:{at}").as_str()].into_iter().collect(),
                 unknown: g.unknown.iter().copied().collect(),
                 ..Usage::default()
             };

@@ -24,7 +24,7 @@
 //! The folder for a configuration is created on first use; old ones can be deleted at
 //! any time (`config.txt` in each says what it is for).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,7 +40,7 @@ use crate::map::Via;
 use crate::report::{
     ObjectCounts, PrincipalSeen, Problem, RecordCounts, Seen, Summary, UnmappedEvent,
 };
-use crate::usage::{Usage, UsageSet};
+use crate::usage::{SmallSet, Usage, UsageSet};
 
 /// Bumped whenever the entry format changes.
 const FORMAT: u32 = 3;
@@ -328,7 +328,7 @@ fn usage_to(u: &UsageSet) -> Vec<StoredUsage> {
                 count: *count,
                 first: *first,
                 last: *last,
-                samples: samples.clone(),
+                samples: samples.to_strings(),
                 vias: vias
                     .iter()
                     .map(|v| match v {
@@ -380,17 +380,17 @@ fn usage_from(stored: Vec<StoredUsage>) -> Option<UsageSet> {
                     StoredVia::Content => Via::Content,
                 })
             })
-            .collect::<Option<BTreeSet<_>>>()?;
+            .collect::<Option<SmallSet<_>>>()?;
         let unknown = s
             .unknown
             .iter()
             .map(|u| intern(u))
-            .collect::<Option<BTreeSet<_>>>()?;
+            .collect::<Option<SmallSet<_>>>()?;
         let usage = Usage {
             count: s.count,
             first: s.first,
             last: s.last,
-            samples: s.samples,
+            samples: s.samples.iter().map(String::as_str).collect(),
             vias,
             unknown,
         };

@@ -9,6 +9,7 @@
 //! 3. Statements are sorted and get Sids from their content, so the same usage gives
 //!    the same bytes.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
@@ -214,6 +215,20 @@ fn generalize(
     if limit == 0 {
         return;
     }
+    // Most resource sets have no parent over the limit: find that out on borrowed keys
+    // before copying every key into the groups below.
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    let mut any_over = false;
+    for r in resources.keys() {
+        if let Some(p) = parent(r) {
+            let n = sizes.entry(p).or_default();
+            *n += 1;
+            any_over |= *n > limit;
+        }
+    }
+    if !any_over {
+        return;
+    }
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in resources.keys() {
         if let Some(p) = parent(r) {
@@ -392,7 +407,12 @@ fn per_run(
                     g.add_examples([r]);
                     g.add_varied(rw.varied);
                 }
-                None => out.entry(r).or_default().merge(&u),
+                None => match out.entry(r) {
+                    Entry::Vacant(e) => {
+                        e.insert(u);
+                    }
+                    Entry::Occupied(mut e) => e.get_mut().merge(&u),
+                },
             }
         }
         *resources = out;
@@ -407,6 +427,8 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     // (condition, action) → resource → evidence
     let mut per_action: BTreeMap<(Option<Condition>, ActionId), BTreeMap<String, Usage>> =
         BTreeMap::new();
+    // Keys of a usage set are distinct, so each entry is copied once, unsorted (the
+    // maps sort), never merged into an empty one.
     for (
         Permission {
             action,
@@ -414,14 +436,12 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
             condition,
         },
         u,
-    ) in usage.sorted()
+    ) in usage.iter()
     {
         per_action
             .entry((condition.clone(), *action))
             .or_default()
-            .entry(resource.clone())
-            .or_default()
-            .merge(u);
+            .insert(resource.clone(), u.clone());
     }
     let mut made = Made::default();
     if !opts.pin {
@@ -434,22 +454,26 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     }
     let mut generalizations = made.into_vec();
     generalizations.sort();
-    // (condition, resource set) → actions
-    let mut groups: BTreeMap<(Option<Condition>, Vec<String>), Vec<ActionId>> = BTreeMap::new();
-    for ((cond, action), resources) in &per_action {
+    // (condition, resource set) → actions with their evidence, moved (not copied) out of
+    // `per_action`; each (condition, action) lands in exactly one group.
+    type Group = Vec<(ActionId, BTreeMap<String, Usage>)>;
+    let mut groups: BTreeMap<(Option<Condition>, Vec<String>), Group> = BTreeMap::new();
+    for ((cond, action), resources) in per_action {
         groups
-            .entry((cond.clone(), resources.keys().cloned().collect()))
+            .entry((cond, resources.keys().cloned().collect()))
             .or_default()
-            .push(*action);
+            .push((action, resources));
     }
     let mut statements: Vec<SynthStatement> = groups
         .into_iter()
-        .map(|((condition, resources), mut actions)| {
-            actions.sort();
+        .map(|((condition, resources), mut members)| {
+            members.sort_by_key(|(a, _)| *a);
+            let mut actions = Vec::with_capacity(members.len());
             let mut evidence = BTreeMap::new();
-            for a in &actions {
-                for (r, u) in &per_action[&(condition.clone(), *a)] {
-                    evidence.insert((*a, r.clone()), u.clone());
+            for (a, rs) in members {
+                actions.push(a);
+                for (r, u) in rs {
+                    evidence.insert((a, r), u);
                 }
             }
             SynthStatement {

@@ -78,7 +78,7 @@ impl Evidence {
             records: u.count,
             first_seen: u.first.map(format_time),
             last_seen: u.last.map(format_time),
-            event_ids: u.samples.clone(),
+            event_ids: u.samples.to_strings(),
         }
     }
 }

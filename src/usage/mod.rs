@@ -2,7 +2,11 @@
 //! with the evidence behind each. Memory grows with distinct permissions, never with
 //! records.
 
-use std::collections::BTreeSet;
+mod samples;
+mod small_set;
+
+pub use samples::{EventId, SAMPLES, Samples};
+pub use small_set::SmallSet;
 
 use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
@@ -21,10 +25,8 @@ pub fn latest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     a.into_iter().chain(b).max()
 }
 
-/// How many sample eventIDs to keep per entry (the smallest, so merges are order-free).
-pub const SAMPLES: usize = 3;
-
-/// Evidence for one entry.
+/// Evidence for one entry: no heap allocation of its own for the usual need (one reason,
+/// no unknown part, CloudTrail's UUID eventIDs), so a usage set's memory is its keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Usage {
     /// Records behind it.
@@ -34,11 +36,11 @@ pub struct Usage {
     /// Latest eventTime.
     pub last: Option<i64>,
     /// Smallest few eventIDs.
-    pub samples: Vec<String>,
+    pub samples: Samples,
     /// Why the action was needed.
-    pub vias: BTreeSet<Via>,
+    pub vias: SmallSet<Via>,
     /// Template variables that were unknown (written `*`).
-    pub unknown: BTreeSet<&'static str>,
+    pub unknown: SmallSet<&'static str>,
 }
 
 impl Usage {
@@ -49,7 +51,7 @@ impl Usage {
             self.last = latest(self.last, Some(t));
         }
         if let Some(id) = event_id {
-            add_sample(&mut self.samples, id);
+            self.samples.add(id);
         }
     }
 
@@ -63,25 +65,9 @@ impl Usage {
         self.count += o.count;
         self.first = earliest(self.first, o.first);
         self.last = latest(self.last, o.last);
-        for s in &o.samples {
-            add_sample(&mut self.samples, s);
-        }
+        self.samples.merge(&o.samples);
         self.vias.extend(o.vias.iter().copied());
         self.unknown.extend(o.unknown.iter().copied());
-    }
-}
-
-fn add_sample(samples: &mut Vec<String>, id: &str) {
-    if samples.iter().any(|s| s == id) {
-        return;
-    }
-    if samples.len() < SAMPLES {
-        samples.push(id.to_owned());
-        samples.sort();
-    } else if samples.last().is_some_and(|l| id < l.as_str()) {
-        samples.pop();
-        samples.push(id.to_owned());
-        samples.sort();
     }
 }
 
@@ -99,7 +85,7 @@ impl UsageSet {
         let note = |u: &mut Usage| {
             u.note(time, event_id);
             u.vias.insert(need.via);
-            u.unknown.extend(need.unknown);
+            u.unknown.extend(need.unknown.iter().copied());
         };
         match self.map.get_mut(&key) {
             Some(u) => note(u),
@@ -148,6 +134,12 @@ impl UsageSet {
         let mut v: Vec<_> = self.map.iter().collect();
         v.sort_by(|a, b| a.0.cmp(b.0));
         v
+    }
+
+    /// Entries in no particular order (cheaper than [`UsageSet::sorted`] for a caller
+    /// that sorts them itself).
+    pub fn iter(&self) -> impl Iterator<Item = (&Permission<ActionId>, &Usage)> {
+        self.map.iter()
     }
 
     /// Number of distinct entries.
@@ -250,7 +242,7 @@ mod tests {
         let (x, y) = (ab.sorted(), ba.sorted());
         assert_eq!(x, y);
         assert_eq!(x[0].1.count, 5);
-        assert_eq!(x[0].1.samples, ["e1", "e2", "e3"]);
+        assert_eq!(x[0].1.samples.to_strings(), ["e1", "e2", "e3"]);
         assert_eq!((x[0].1.first, x[0].1.last), (Some(100), Some(104)));
     }
 }
