@@ -200,14 +200,8 @@ fn policy_text(
 }
 
 fn actions(p: &PrincipalUsage) -> usize {
-    let mut a: Vec<_> = p
-        .usage
-        .sorted()
-        .into_iter()
-        .map(|(k, _)| k.action)
-        .collect();
-    a.dedup();
-    a.len()
+    let distinct: std::collections::HashSet<_> = p.usage.iter().map(|(k, _)| k.action).collect();
+    distinct.len()
 }
 
 /// The report table: principal, records, actions, file.

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::catalog::{ActionId, Levels};
 use crate::iam::arn::Arn;
-use crate::iam::pattern::{Tokenized, is_pattern};
+use crate::iam::pattern::{Tokenized, is_pattern, literal_start};
 use crate::iam::permission::{Condition, Permission};
 use crate::iam::policy::{Conditions, Effect, OneOrMany, Statement};
 use crate::policy::perrun::{self, Evidence};
@@ -286,22 +286,30 @@ fn generalize(
 /// patterns only: linear in the resources for the usual few patterns, never quadratic in
 /// the thousands of literal keys a big trail holds.
 fn drop_covered(action: ActionId, resources: &mut BTreeMap<String, Usage>, made: &mut Made) {
-    let patterns: Vec<(String, Tokenized)> = resources
+    let patterns: Vec<(String, String, Tokenized)> = resources
         .keys()
         .filter(|k| is_pattern(k))
-        .map(|k| (k.clone(), Tokenized::new(k)))
+        .map(|k| (k.clone(), literal_start(k), Tokenized::new(k)))
         .collect();
     if patterns.is_empty() {
         return;
     }
     let keys: Vec<String> = resources.keys().cloned().collect();
     for k in &keys {
-        let kt = Tokenized::new(k);
+        // A pattern covers only what begins with its literal start: comparing those
+        // first rules out most pairs before any tokens are compared.
+        let start = literal_start(k);
+        let mut kt = None;
         // Between two patterns covering each other (equal), keep the smaller one.
         let wider = patterns
             .iter()
-            .find(|(o, ot)| o != k && ot.covers(&kt) && !(kt.covers(ot) && k < o))
-            .map(|(o, _)| o);
+            .find(|(o, o_start, ot)| {
+                start.starts_with(o_start.as_str()) && o != k && {
+                    let kt = kt.get_or_insert_with(|| Tokenized::new(k));
+                    ot.covers(kt) && !(kt.covers(ot) && k < o)
+                }
+            })
+            .map(|(o, _, _)| o);
         if let Some(wider) = wider
             && let Some(u) = resources.remove(k)
         {

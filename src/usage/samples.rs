@@ -140,8 +140,20 @@ impl Samples {
     /// Notes the eventID `id`: kept when it is among the smallest. A known or larger
     /// eventID costs a few comparisons and no allocation.
     pub fn add(&mut self, id: &str) {
-        if self.wants(|s| s.cmp_str(id).reverse()) {
-            self.put(EventId::new(id));
+        match uuid_bits(id) {
+            // Read once, compared as numbers.
+            Some(bits) => self.add_id_owned(EventId::Uuid(bits)),
+            None => {
+                if self.wants(|s| s.cmp_str(id).reverse()) {
+                    self.put(EventId::Text(id.into()));
+                }
+            }
+        }
+    }
+
+    fn add_id_owned(&mut self, id: EventId) {
+        if self.wants(|s| id.cmp(s)) {
+            self.put(id);
         }
     }
 
