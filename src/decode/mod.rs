@@ -239,13 +239,15 @@ impl Decoder {
 
     /// Reads `text` by the prefilter's plan (on, and `want` given): only the records that
     /// may be selected are skimmed and handed over, the others counted in
-    /// `self.prefiltered`. `None` when the plan does not apply or its skim fails (nothing
-    /// was handed over): read the object as before.
-    fn prefiltered_read(
+    /// `self.prefiltered`. `None` when the plan does not apply or its skim fails (after
+    /// `restart` when records were handed over): read the object as before. With
+    /// `restart`, records are handed over about [`CHUNK`] bytes of them at a time.
+    fn prefiltered_read<'r>(
         &mut self,
         text: &[u8],
         sink: &mut Sink<'_>,
         want: Option<&Want<'_>>,
+        restart: Option<&mut (dyn FnMut() + 'r)>,
     ) -> Option<ObjectKind> {
         let want = want.filter(|_| self.prefilter_on)?;
         let mut pf = self.prefilter.take()?;
@@ -261,9 +263,16 @@ impl Decoder {
                         .map(|scan| (c.index, c.start, scan))
                         .ok_or(())
                 });
-                match self.skim_checked_items(text, items, sink, want) {
+                let batches = restart.is_some();
+                match self.skim_checked_items(text, items, sink, want, batches) {
                     Chunked::Done(_) => Some(plan.records - plan.candidates.len()),
-                    _ => None,
+                    Chunked::Failed { emitted: true } => {
+                        if let Some(restart) = restart {
+                            restart();
+                        }
+                        None
+                    }
+                    Chunked::Failed { emitted: false } | Chunked::NotApplicable => None,
                 }
             }
             None => None,
@@ -318,7 +327,7 @@ impl Decoder {
         &mut self,
         data: &mut Vec<u8>,
         sink: &mut Sink<'_>,
-        restart: Option<&mut dyn FnMut()>,
+        mut restart: Option<&mut dyn FnMut()>,
         want: Option<&Want<'_>>,
     ) -> Result<ObjectKind, ObjectError> {
         let big = data.len() > RETAIN;
@@ -327,7 +336,7 @@ impl Decoder {
         let result = if is_gzip(data) {
             let len = self.inflate(data)?;
             let mut doc = std::mem::take(&mut self.inflated);
-            let planned = self.prefiltered_read(&doc[..len], sink, want);
+            let planned = self.prefiltered_read(&doc[..len], sink, want, restart.as_deref_mut());
             let r = match (planned, restart, want) {
                 (Some(kind), ..) => Ok(kind),
                 (None, Some(restart), Some(want)) => {
@@ -363,7 +372,7 @@ impl Decoder {
             };
             self.inflated = doc;
             r
-        } else if let Some(kind) = self.prefiltered_read(data, sink, want) {
+        } else if let Some(kind) = self.prefiltered_read(data, sink, want, restart.as_deref_mut()) {
             Ok(kind)
         } else {
             // The parser reads up to INPUT_PADDING bytes past the document.
@@ -516,28 +525,33 @@ impl Decoder {
         let items = records
             .enumerate()
             .map(|(i, item)| item.map(|(start, scan)| (i, start, scan)));
-        self.skim_checked_items(text, items, sink, want)
+        self.skim_checked_items(text, items, sink, want, false)
     }
 
     /// The records `items` of `text`, checked as [`Decoder::skimmed_checked`] checks a
     /// whole object's: light ones handed over from their heads, the others parsed
-    /// together first; nothing is handed over unless all of them decode.
+    /// together first; nothing is handed over unless all of them decode. With `batches`
+    /// (the caller can take records back), they are parsed and handed over whenever
+    /// about [`CHUNK`] bytes of them are copied out, so the parser's memory is bounded by
+    /// that, not by how much of a large object the selection wants.
     fn skim_checked_items<'t>(
         &mut self,
         text: &'t [u8],
         items: impl Iterator<Item = SkimItem<'t>>,
         sink: &mut Sink<'_>,
         want: &Want<'_>,
+        batches: bool,
     ) -> Chunked {
         let mut found: Vec<Skimmed<'_>> = relifetime(std::mem::take(&mut self.skimmed));
         // Records parsed whole, copied into `scratch` as one array.
         let mut whole = 0usize;
+        let mut emitted = false;
         self.scratch.clear();
         self.scratch.push(b'[');
-        let skimmed = 'skim: {
+        let result = 'skim: {
             for item in items {
                 let Ok((index, start, scan)) = item else {
-                    break 'skim false;
+                    break 'skim Chunked::Failed { emitted };
                 };
                 if !scan.odd && !want(&Record::light(scan.head)) {
                     found.push((index, Some(scan.head)));
@@ -549,24 +563,58 @@ impl Decoder {
                 self.scratch.extend_from_slice(&text[start..scan.end]);
                 whole += 1;
                 found.push((index, None));
+                if batches && self.scratch.len() > CHUNK {
+                    if !self.hand_over_parsed(&mut found, whole, sink) {
+                        break 'skim Chunked::Failed { emitted };
+                    }
+                    emitted = true;
+                    whole = 0;
+                }
             }
-            true
+            if self.hand_over_parsed(&mut found, whole, sink) {
+                Chunked::Done(ObjectKind::Records)
+            } else {
+                Chunked::Failed { emitted }
+            }
         };
-        let result = if skimmed {
+        self.skimmed = relifetime(found);
+        if self.scratch.capacity() > RETAIN {
+            self.scratch = Vec::new();
+        }
+        result
+    }
+
+    /// Parses the `whole` records copied into `scratch` (after its `[`) as one array and
+    /// hands `found` over in order: light records from their heads, the others from the
+    /// array. `false`, handing nothing over, when the array does not parse into `whole`
+    /// items. Leaves `found` empty and `scratch` holding `[` for the next batch.
+    fn hand_over_parsed(
+        &mut self,
+        found: &mut Vec<Skimmed<'_>>,
+        whole: usize,
+        sink: &mut Sink<'_>,
+    ) -> bool {
+        let mut ok = true;
+        if whole == 0 {
+            for &(i, f) in found.iter() {
+                if let Some(head) = f {
+                    sink(i, Ok(Record::light(head)));
+                }
+            }
+        } else {
             self.scratch.push(b']');
             let n = self.scratch.len();
             self.scratch.resize(n + INPUT_PADDING, b' ');
             let mut tape = self.tape.take().unwrap_or_else(|| Tape::null().reset());
             let mut t = tape.reset();
             let parsed = fill_tape_padded(&mut self.scratch, n, &mut self.chunk_buffers, &mut t);
-            let items = t.as_value().as_array();
-            let result = match (parsed, items) {
+            ok = match (parsed, t.as_value().as_array()) {
                 (Ok(()), Some(items)) if items.len() == whole => {
                     let mut items = items.iter();
-                    for &(i, f) in &found {
+                    for &(i, f) in found.iter() {
                         match f {
                             Some(head) => sink(i, Ok(Record::light(head))),
-                            // Counted above: one item per record parsed whole.
+                            // Counted: one item per record parsed whole.
                             None => {
                                 if let Some(v) = items.next() {
                                     emit(sink, i, v);
@@ -574,21 +622,17 @@ impl Decoder {
                             }
                         }
                     }
-                    Chunked::Done(ObjectKind::Records)
+                    true
                 }
-                _ => Chunked::Failed { emitted: false },
+                _ => false,
             };
             tape = t.reset();
             self.tape = Some(tape);
-            result
-        } else {
-            Chunked::Failed { emitted: false }
-        };
-        self.skimmed = relifetime(found);
-        if self.scratch.capacity() > RETAIN {
-            self.scratch = Vec::new();
         }
-        result
+        found.clear();
+        self.scratch.clear();
+        self.scratch.push(b'[');
+        ok
     }
 
     /// Parses `{"Records":[…]}` in `buf[..len]` a slice of about [`CHUNK`] bytes of

@@ -402,3 +402,77 @@ fn damaged_objects_are_errors_not_panics() {
     assert_eq!(run(b"# README\n".to_vec()).0, Ok(ObjectKind::NotCloudTrail));
     assert!(run(b"{\"Records\":[\"\xff\xfe\"]}".to_vec()).0.is_err());
 }
+
+/// `decode_selecting` with the prefilter on a large object whose wanted records come to
+/// several [`CHUNK`]s: handed over a batch at a time (with a restart to fall back on),
+/// they are exactly what the whole decode gives; a wanted record that does not parse in
+/// a later batch restarts the object once and ends as the whole document does.
+#[test]
+fn prefiltered_records_are_handed_over_in_bounded_batches() {
+    // Written out (a `json!` object sorts its keys): CloudTrail writes eventVersion first.
+    let rec = |i: usize, name: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/{name}/s","accountId":"111122223333","sessionContext":{{"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::111122223333:role/{name}","accountId":"111122223333","userName":"{name}"}}}}}},"eventTime":"2026-11-20T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","requestParameters":{{"bucketName":"b","key":"k/{i}/{pad}","flag":true}},"eventID":"{i:08}-0000-4000-8000-000000000000","eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#,
+            pad = "x".repeat(400)
+        )
+    };
+    let recs: Vec<String> = (0..12_000)
+        .map(|i| rec(i, if i % 3 == 0 { "ci" } else { "other" }))
+        .collect();
+    let wanted: usize = recs.iter().step_by(3).map(String::len).sum();
+    assert!(wanted > 3 * CHUNK, "{wanted}");
+    let want = |r: &Record<'_>| r.issuer_str("arn").is_some_and(|a| a.ends_with("/ci"));
+    let run = |doc: &str| {
+        let mut whole = Vec::new();
+        let r = Decoder::default().decode(&mut gz(doc.as_bytes()), &mut |i, rec| {
+            if rec.as_ref().is_ok_and(&want) || rec.is_err() {
+                whole.push(show(i, rec));
+            }
+        });
+        whole.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        let mut d = Decoder::default();
+        // The needle `generate --principal …:role/ci` searches for.
+        d.set_prefilter(Prefilter::new([b"ci\"".to_vec()]));
+        let seen = std::cell::RefCell::new(Vec::new());
+        let mut restarts = 0;
+        let r = d.decode_selecting(
+            &mut gz(doc.as_bytes()),
+            &mut |i, rec| {
+                if rec.as_ref().is_ok_and(&want) || rec.is_err() {
+                    seen.borrow_mut().push(show(i, rec));
+                }
+            },
+            Some(&mut || {
+                restarts += 1;
+                seen.borrow_mut().clear();
+            }),
+            Some(&want),
+        );
+        let mut got = seen.into_inner();
+        got.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        // What the batches bound: the copy of the wanted records parsed at once.
+        let held = d.scratch.capacity();
+        (whole, got, restarts, (d.prefiltered(), held))
+    };
+    let good = format!("{{\"Records\":[{}]}}", recs.join(","));
+    let (whole, got, restarts, (prefiltered, held)) = run(&good);
+    assert!(
+        held <= 2 * CHUNK + INPUT_PADDING,
+        "{held} bytes held at once"
+    );
+    assert_eq!(whole.len(), 4_001);
+    assert_eq!((got, restarts), (whole, 0));
+    assert_eq!(
+        prefiltered, 8_000,
+        "the other role's records are counted, not read"
+    );
+    // The last wanted record is damaged: batches were handed over before it, so the
+    // object restarts (once more when the skim after it, which hands records over as
+    // it goes, meets the same record) and ends as the whole document does.
+    let mut bad = recs.clone();
+    bad[11_997] = bad[11_997].replace("true", "tru");
+    let (whole, got, restarts, _) = run(&format!("{{\"Records\":[{}]}}", bad.join(",")));
+    assert_eq!(got, whole);
+    assert!((1..=2).contains(&restarts), "{restarts}");
+    assert!(whole[0].contains("not valid JSON"), "{whole:?}");
+}
