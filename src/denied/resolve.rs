@@ -371,7 +371,7 @@ pub(crate) fn op_grants(ctx: &Context) -> Result<Vec<Grant>, String> {
     let pass = passed_to(ctx);
     for g in &mut grants {
         if g.permission.condition.is_none() {
-            g.permission.condition = pass_condition(g.permission.action, pass);
+            g.permission.condition = pass_condition(g.permission.action, pass).map(Box::new);
         }
     }
     Ok(grants)
@@ -404,7 +404,7 @@ pub(crate) fn action_grants(
             permission: Permission {
                 action: id,
                 resource,
-                condition: cond.clone(),
+                condition: cond.clone().map(Box::new),
             },
             unknown,
             via,
@@ -456,7 +456,7 @@ pub(crate) fn action_grants(
     }
     for g in &mut found {
         g.via = via;
-        g.permission.condition = cond.clone();
+        g.permission.condition = cond.clone().map(Box::new);
     }
     fill_from_arns(&mut found, ctx);
     Ok(dedupe(found))

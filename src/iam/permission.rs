@@ -114,7 +114,7 @@ pub struct Permission<A> {
     /// Policy-ready resource pattern.
     pub resource: String,
     /// Condition, if any.
-    pub condition: Option<Condition>,
+    pub condition: Option<Box<Condition>>,
 }
 
 impl<A> Permission<A> {
@@ -142,7 +142,7 @@ impl<A> Permission<A> {
         PermissionRef {
             action: &self.action,
             resource: &self.resource,
-            condition: self.condition.as_ref().map(Condition::as_ref),
+            condition: self.condition.as_deref().map(Condition::as_ref),
         }
     }
 }
@@ -153,7 +153,7 @@ impl<A: Copy> Permission<A> {
         PermissionRef {
             action: self.action,
             resource: &self.resource,
-            condition: self.condition.as_ref().map(Condition::as_ref),
+            condition: self.condition.as_deref().map(Condition::as_ref),
         }
     }
 }
@@ -164,7 +164,7 @@ impl<A: Hash> Hash for Permission<A> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.action.hash(state);
         self.resource.as_str().hash(state);
-        self.condition.as_ref().map(Condition::as_ref).hash(state);
+        self.condition.as_deref().map(Condition::as_ref).hash(state);
     }
 }
 
@@ -203,7 +203,7 @@ impl<A: Clone> PermissionRef<'_, A> {
         Permission {
             action: self.action.clone(),
             resource: self.resource.to_owned(),
-            condition: self.condition.map(ConditionRef::to_condition),
+            condition: self.condition.map(|c| Box::new(c.to_condition())),
         }
     }
 }
@@ -212,7 +212,7 @@ impl<A: PartialEq> Equivalent<Permission<A>> for PermissionRef<'_, A> {
     fn equivalent(&self, p: &Permission<A>) -> bool {
         self.action == p.action
             && self.resource == p.resource
-            && self.condition == p.condition.as_ref().map(Condition::as_ref)
+            && self.condition == p.condition.as_deref().map(Condition::as_ref)
     }
 }
 
@@ -249,11 +249,11 @@ mod tests {
         Permission {
             action: "iam:PassRole",
             resource: resource.into(),
-            condition: Some(Condition {
+            condition: Some(Box::new(Condition {
                 op: Operator::STRING_EQUALS,
                 key: "iam:PassedToService",
                 value: value.into(),
-            }),
+            })),
         }
     }
 

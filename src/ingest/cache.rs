@@ -359,11 +359,11 @@ fn usage_from(stored: Vec<StoredUsage>) -> Option<UsageSet> {
             action: ActionId::find(prefix, name)?,
             resource: s.resource,
             condition: match s.condition {
-                Some((op, key, value)) => Some(Condition {
+                Some((op, key, value)) => Some(Box::new(Condition {
                     op: op.parse().ok()?,
                     key: intern(&key)?,
                     value,
-                }),
+                })),
                 None => None,
             },
         };

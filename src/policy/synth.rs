@@ -112,7 +112,7 @@ impl SynthStatement {
         self.evidence.keys().map(|(action, resource)| Permission {
             action: *action,
             resource: resource.clone(),
-            condition: self.condition.clone(),
+            condition: self.condition.clone().map(Box::new),
         })
     }
 
@@ -447,7 +447,7 @@ pub fn synthesize(usage: &UsageSet, opts: Options) -> Synthesis {
     ) in usage.iter()
     {
         per_action
-            .entry((condition.clone(), *action))
+            .entry((condition.as_deref().cloned(), *action))
             .or_default()
             .insert(resource.clone(), u.clone());
     }

@@ -189,11 +189,11 @@ mod tests {
             permission: Permission {
                 action: ActionId::lookup("iam:PassRole").unwrap(),
                 resource: resource.into(),
-                condition: Some(Condition {
+                condition: Some(Box::new(Condition {
                     op: crate::iam::policy::Operator::STRING_EQUALS,
                     key: "iam:PassedToService",
                     value: value.into(),
-                }),
+                })),
             },
             via: Via::Catalog,
             unknown: vec!["RoleNameWithPath"],

@@ -100,11 +100,11 @@ fn apply_decoded(d: &mut Denial, ctx: &Context, dm: &authz::Decoded) {
         for g in gs.iter_mut().filter(|g| {
             g.permission.action.prefix == "iam" && g.permission.action.name == "PassRole"
         }) {
-            g.permission.condition = Some(crate::iam::permission::Condition {
+            g.permission.condition = Some(Box::new(crate::iam::permission::Condition {
                 op: crate::iam::policy::Operator::STRING_EQUALS,
                 key: "iam:PassedToService",
                 value: svc.to_string(),
-            });
+            }));
         }
     }
     match grants {
