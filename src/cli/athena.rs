@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::render::{Window, selection_of};
+use super::WindowArgs;
+use super::render::selection_of;
 use super::{InputArgs, UsageError, exit};
 use iamtrail::athena::client::{self, cost_usd};
 use iamtrail::athena::ddl::{Table, commercial_regions, ddl};
@@ -88,21 +89,9 @@ pub struct AthenaSqlArgs {
     #[arg(long, short, value_name = "PRINCIPAL")]
     pub principal: Vec<PrincipalFilter>,
 
-    /// Only records newer than this: 90m, 36h, 7d, 2w (before now).
-    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
-    pub since: Option<String>,
-
-    /// Only records at or after this time (2026-11-20 or 2026-11-20T09:00:00Z).
-    #[arg(long, value_name = "TIME")]
-    pub start: Option<String>,
-
-    /// Only records before this time.
-    #[arg(long, visible_alias = "until", value_name = "TIME")]
-    pub end: Option<String>,
-
-    /// The time `--since` counts back from (default: now). For reproducible runs.
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
+    /// The time window.
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Only records from this region (repeatable); with --ddl, the region folders
     /// (default: every commercial region).
@@ -117,15 +106,7 @@ pub struct AthenaSqlArgs {
 
 /// Runs `athena-sql`.
 pub fn run(a: AthenaSqlArgs) -> Result<u8> {
-    let window = Window {
-        since: &a.since,
-        start: &a.start,
-        end: &a.end,
-        now: &a.now,
-        regions: &a.regions,
-        accounts: &a.accounts,
-    };
-    let mut sel = selection_of(&window)?;
+    let mut sel = selection_of(&a.window, &a.regions, &a.accounts)?;
     if a.ddl && a.schema != SchemaArg::Cloudtrail {
         return Err(UsageError(
             "--ddl prints the CloudTrail table; Security Lake creates and names its OCSF tables itself".into(),

@@ -173,21 +173,9 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Only records newer than this: 90m, 36h, 7d, 2w (before now).
-    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
-    pub since: Option<String>,
-
-    /// Only records at or after this time (2026-11-20 or 2026-11-20T09:00:00Z).
-    #[arg(long, value_name = "TIME")]
-    pub start: Option<String>,
-
-    /// Only records before this time.
-    #[arg(long, visible_alias = "until", value_name = "TIME")]
-    pub end: Option<String>,
-
-    /// The time `--since` counts back from (default: now). For reproducible runs.
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
+    /// The time window.
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Only records from this region (repeatable); in S3, only these region folders are
     /// listed.
@@ -211,6 +199,26 @@ pub struct InputArgs {
     /// S3 reading options.
     #[command(flatten)]
     pub s3: S3Args,
+}
+
+/// The time window, wherever a command selects records.
+#[derive(Debug, Args)]
+pub struct WindowArgs {
+    /// Only records newer than this: 90m, 36h, 7d, 2w (before now).
+    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
+    pub since: Option<String>,
+
+    /// Only records at or after this time (2026-11-20 or 2026-11-20T09:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+
+    /// Only records before this time.
+    #[arg(long, visible_alias = "until", value_name = "TIME")]
+    pub end: Option<String>,
+
+    /// The time `--since` counts back from (default: now). For reproducible runs.
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
 }
 
 /// Options for `s3://` inputs.

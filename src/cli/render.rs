@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{InputArgs, UsageError};
+use super::{InputArgs, UsageError, WindowArgs};
 use iamtrail::decode::parse_time;
 use iamtrail::ingest::inputs::{self, InputError, Inputs};
 use iamtrail::ingest::{Config, Ingested, Progress};
@@ -30,49 +30,30 @@ fn time_arg(name: &str, v: &Option<String>) -> Result<Option<i64>, UsageError> {
 /// The selection the input arguments describe (principals are added by the caller);
 /// a malformed value is a [`UsageError`].
 pub fn selection(a: &InputArgs) -> Result<Selection, UsageError> {
-    selection_of(&Window {
-        since: &a.since,
-        start: &a.start,
-        end: &a.end,
-        now: &a.now,
-        regions: &a.regions,
-        accounts: &a.accounts,
-    })
-}
-
-/// The window, region and account flags, wherever a command has them.
-pub struct Window<'a> {
-    /// `--since`.
-    pub since: &'a Option<String>,
-    /// `--start`.
-    pub start: &'a Option<String>,
-    /// `--end`.
-    pub end: &'a Option<String>,
-    /// `--now`.
-    pub now: &'a Option<String>,
-    /// `--region`.
-    pub regions: &'a [String],
-    /// `--account`.
-    pub accounts: &'a [String],
+    selection_of(&a.window, &a.regions, &a.accounts)
 }
 
 /// [`selection`] from the flags alone (commands without inputs: `athena-sql`).
-pub fn selection_of(a: &Window<'_>) -> Result<Selection, UsageError> {
-    for r in a.regions {
+pub fn selection_of(
+    a: &WindowArgs,
+    regions: &[String],
+    accounts: &[String],
+) -> Result<Selection, UsageError> {
+    for r in regions {
         check_region(r).map_err(|e| UsageError(e.to_string()))?;
     }
-    for x in a.accounts {
+    for x in accounts {
         check_account(x).map_err(|e| UsageError(e.to_string()))?;
     }
-    let now = match time_arg("now", a.now)? {
+    let now = match time_arg("now", &a.now)? {
         Some(t) => t,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     };
-    let mut start = time_arg("start", a.start)?;
-    if let Some(s) = a.since {
+    let mut start = time_arg("start", &a.start)?;
+    if let Some(s) = &a.since {
         let d = parse_duration(s).ok_or_else(|| {
             UsageError(format!(
                 "--since {s:?}: expected a duration like 90m, 36h, 7d or 2w"
@@ -80,7 +61,7 @@ pub fn selection_of(a: &Window<'_>) -> Result<Selection, UsageError> {
         })?;
         start = Some(now - d);
     }
-    let end = time_arg("end", a.end)?;
+    let end = time_arg("end", &a.end)?;
     if let (Some(s), Some(e)) = (start, end)
         && s >= e
     {
@@ -92,8 +73,8 @@ pub fn selection_of(a: &Window<'_>) -> Result<Selection, UsageError> {
         principals: Vec::new(),
         start,
         end,
-        regions: a.regions.to_vec(),
-        accounts: a.accounts.to_vec(),
+        regions: regions.to_vec(),
+        accounts: accounts.to_vec(),
     })
 }
 
