@@ -66,8 +66,8 @@ pub fn run(a: &GenerateArgs) -> Result<u8> {
         .context("--each-principal needs --output-dir")?;
     let cfg = Config {
         selection: selection(&a.input)?,
-        counted: a.failed_calls.0.clone(),
-        skim: !a.parse_all,
+        counted: a.read.failed_calls.0.clone(),
+        skim: !a.read.parse_all,
         each: Some(EachPrincipal {
             include_service_roles: a.include_service_roles,
         }),
@@ -102,10 +102,7 @@ pub fn run(a: &GenerateArgs) -> Result<u8> {
     let format: Format = a.format.into();
     let arns: Vec<&str> = principals.keys().map(String::as_str).collect();
     let names = file_names(&arns, format.extension());
-    let opts = Options {
-        generalize: a.generalize,
-        pin: a.pin,
-    };
+    let opts = a.shape.options();
     // Synthesis is per principal: in parallel, in the principals' order.
     let texts: Vec<Result<Option<String>, String>> = principals
         .par_iter()
@@ -180,7 +177,7 @@ fn policy_text(
     a: &GenerateArgs,
     format: Format,
 ) -> Result<Option<String>, String> {
-    let generated = build(&p.usage, opts, a.size_limit).map_err(|e| {
+    let generated = build(&p.usage, opts, a.shape.size_limit).map_err(|e| {
         format!(
             "{e}: cannot fit the policy into the size limit (try --size-limit with a larger quota)"
         )

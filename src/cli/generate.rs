@@ -12,7 +12,6 @@ use iamtrail::policy::emit::{
     EmitError, OutputFile, check_name, is_output_file, policy_name, render, render_files,
 };
 use iamtrail::policy::split::quota_warnings;
-use iamtrail::policy::synth::Options;
 
 /// Runs `generate`.
 pub fn run(mut a: GenerateArgs) -> Result<u8> {
@@ -45,8 +44,8 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
     let mut got = match read_trails(
         &a.input,
         &a.principal,
-        a.failed_calls.0.clone(),
-        !a.parse_all,
+        a.read.failed_calls.0.clone(),
+        !a.read.parse_all,
         Some(&a.athena),
         nothing,
     )? {
@@ -70,11 +69,9 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
         Err(code) => return Ok(code),
     };
 
-    let opts = Options {
-        generalize: a.generalize,
-        pin: a.pin,
-    };
-    let generated = build_within_limit(&got.usage, opts, a.size_limit, s, quiet, "the policy")?;
+    let opts = a.shape.options();
+    let generated =
+        build_within_limit(&got.usage, opts, a.shape.size_limit, s, quiet, "the policy")?;
     // No statement: IAM refuses a policy without one, and an empty document would read as
     // "this principal needs nothing" where the trail only shows that it did nothing here
     // that needs a permission. Say so, write no policy, exit 1 (`--json` still prints its
@@ -125,7 +122,7 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
             report["from_denials"] = serde_json::to_value(&from_denials)?;
         }
         report["quota_warnings"] =
-            serde_json::to_value(quota_warnings(&generated.documents, a.size_limit))?;
+            serde_json::to_value(quota_warnings(&generated.documents, a.shape.size_limit))?;
         report["sizes"] = serde_json::to_value(
             generated
                 .documents
@@ -167,9 +164,9 @@ pub fn run(mut a: GenerateArgs) -> Result<u8> {
             level: Level::Warning,
             text,
         }));
-        lines.extend(generated_lines(&generated, a.size_limit.chars()));
+        lines.extend(generated_lines(&generated, a.shape.size_limit.chars()));
         lines.extend(
-            quota_warnings(&generated.documents, a.size_limit)
+            quota_warnings(&generated.documents, a.shape.size_limit)
                 .into_iter()
                 .map(|w| Line {
                     level: Level::Warning,

@@ -201,6 +201,51 @@ pub struct InputArgs {
     pub s3: S3Args,
 }
 
+/// How the records of a trail are read into needs (`generate`, `unused`).
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Which failed calls count as needed permissions (comma-separated classes: denied,
+    /// throttled, server, state, other, malformed, auth; or `all`, `none`).
+    #[arg(long, value_name = "CLASSES", default_value = "denied,throttled,server,state,other", value_parser = parse_classes)]
+    pub failed_calls: FailureClasses,
+
+    /// Parse every record in full. By default, records of principals other than
+    /// --principal are read only as far as telling their caller, which is several times
+    /// faster but does not notice damage inside them that leaves their structure intact.
+    #[arg(long)]
+    pub parse_all: bool,
+}
+
+/// How needs are shaped into a policy (`generate`, `unused`).
+#[derive(Debug, Args)]
+pub struct ShapeArgs {
+    /// Collapse more than N sibling resources (object keys, log streams) into a prefix
+    /// wildcard; 0 never does.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub generalize: usize,
+
+    /// Keep per-run identifiers exact. By default the parts of a resource that change
+    /// from run to run (build numbers that vary, UUIDs, hashes, timestamps, CodeBuild
+    /// build ids, log streams) are written `*` in place, each one reported.
+    #[arg(long)]
+    pub pin: bool,
+
+    /// Size quota to split the policy by: managed (6144), inline-role (10240),
+    /// inline-user (2048), inline-group (5120), or a number of characters.
+    #[arg(long, value_name = "LIMIT", default_value = "managed")]
+    pub size_limit: SizeLimit,
+}
+
+impl ShapeArgs {
+    /// The synthesis options these flags give.
+    pub fn options(&self) -> iamtrail::policy::synth::Options {
+        iamtrail::policy::synth::Options {
+            generalize: self.generalize,
+            pin: self.pin,
+        }
+    }
+}
+
 /// The time window, wherever a command selects records.
 #[derive(Debug, Args)]
 pub struct WindowArgs {
@@ -270,32 +315,13 @@ pub struct GenerateArgs {
     #[arg(long, conflicts_with = "principal")]
     pub all_principals: bool,
 
-    /// Which failed calls count as needed permissions (comma-separated classes: denied,
-    /// throttled, server, state, other, malformed, auth; or `all`, `none`).
-    #[arg(long, value_name = "CLASSES", default_value = "denied,throttled,server,state,other", value_parser = parse_classes)]
-    pub failed_calls: FailureClasses,
+    /// How records are read.
+    #[command(flatten)]
+    pub read: ReadArgs,
 
-    /// Parse every record in full. By default, records of principals other than
-    /// --principal are read only as far as telling their caller, which is several times
-    /// faster but does not notice damage inside them that leaves their structure intact.
-    #[arg(long)]
-    pub parse_all: bool,
-
-    /// Collapse more than N sibling resources (object keys, log streams) into a prefix
-    /// wildcard; 0 never does.
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub generalize: usize,
-
-    /// Keep per-run identifiers exact. By default the parts of a resource that change
-    /// from run to run (build numbers that vary, UUIDs, hashes, timestamps, CodeBuild
-    /// build ids, log streams) are written `*` in place, each one reported.
-    #[arg(long)]
-    pub pin: bool,
-
-    /// Size quota to split the policy by: managed (6144), inline-role (10240),
-    /// inline-user (2048), inline-group (5120), or a number of characters.
-    #[arg(long, value_name = "LIMIT", default_value = "managed")]
-    pub size_limit: SizeLimit,
+    /// How the policy is shaped.
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 
     /// Output format: json (IAM policy JSON), terraform (HCL), cloudformation (alias cfn;
     /// a template in JSON) or cloudformation-yaml (alias cfn-yaml).

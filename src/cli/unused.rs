@@ -9,11 +9,9 @@ use clap::Args;
 use super::policies::{name, read};
 use super::report::{self, summary_lines};
 use super::setup::{build_within_limit, capture_input, one_principal, read_trails};
-use super::{FailureClasses, InputArgs, exit, parse_classes, write_stdout};
+use super::{InputArgs, ReadArgs, ShapeArgs, exit, write_stdout};
 use iamtrail::iam::policy::DocumentKind;
 use iamtrail::policy::emit::{Format, policy_name, render};
-use iamtrail::policy::split::SizeLimit;
-use iamtrail::policy::synth::Options;
 use iamtrail::select::PrincipalFilter;
 use iamtrail::unused::{Analysis, Grant, LEVELS, analyze};
 
@@ -38,26 +36,13 @@ pub struct UnusedArgs {
     #[arg(long, conflicts_with = "principal")]
     pub all_principals: bool,
 
-    /// Which failed calls count as used (as for `generate`).
-    #[arg(long, value_name = "CLASSES", default_value = "denied,throttled,server,state,other", value_parser = parse_classes)]
-    pub failed_calls: FailureClasses,
+    /// How records are read (as for `generate`).
+    #[command(flatten)]
+    pub read: ReadArgs,
 
-    /// Parse every record in full (as for `generate`).
-    #[arg(long)]
-    pub parse_all: bool,
-
-    /// Collapse more than N sibling resources into a prefix wildcard in the suggested
-    /// policy (as for `generate`).
-    #[arg(long, value_name = "N", default_value_t = 10)]
-    pub generalize: usize,
-
-    /// Keep per-run identifiers exact in the suggested policy (as for `generate`).
-    #[arg(long)]
-    pub pin: bool,
-
-    /// Size quota to split the suggested policy by (as for `generate`).
-    #[arg(long, value_name = "LIMIT", default_value = "managed")]
-    pub size_limit: SizeLimit,
+    /// How the suggested policy is shaped (as for `generate`).
+    #[command(flatten)]
+    pub shape: ShapeArgs,
 
     /// Write the suggested policy (what `generate` prints for the same arguments) to
     /// FILE.
@@ -115,8 +100,8 @@ pub fn run(mut a: UnusedArgs) -> Result<u8> {
     let got = match read_trails(
         &a.input,
         &a.principal,
-        a.failed_calls.0.clone(),
-        !a.parse_all,
+        a.read.failed_calls.0.clone(),
+        !a.read.parse_all,
         None,
         nothing,
     )? {
@@ -136,14 +121,11 @@ pub fn run(mut a: UnusedArgs) -> Result<u8> {
         Ok(p) => p,
         Err(code) => return Ok(code),
     };
-    let opts = Options {
-        generalize: a.generalize,
-        pin: a.pin,
-    };
+    let opts = a.shape.options();
     let generated = build_within_limit(
         &got.usage,
         opts,
-        a.size_limit,
+        a.shape.size_limit,
         s,
         quiet,
         "the suggested policy",
