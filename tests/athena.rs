@@ -251,6 +251,49 @@ fn duckdb_runs_the_query_and_every_principal_gets_the_local_policy() {
     ));
 }
 
+/// `--each-principal` from a result with no principal condition writes the files a local
+/// `--each-principal` writes: every principal's policy, byte for byte, and the index's
+/// file names.
+#[test]
+fn each_principal_from_a_result_gives_the_local_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = load(&root().join("sample-trails"), tmp.path());
+    let prelude = prelude(tmp.path());
+    let (csv, jsonl) = run_sql(&db, &prelude, tmp.path(), "every", &[]);
+    let each = |tag: &str, input: &[&str]| {
+        let dir = tmp.path().join(tag);
+        let args = [
+            &[
+                "generate",
+                "--each-principal",
+                "--output-dir",
+                dir.to_str().unwrap(),
+            ],
+            input,
+        ]
+        .concat();
+        let o = iamtrail(&args, None);
+        assert_eq!(o.status.code(), Some(0), "{tag}: {}", stderr(&o));
+        let mut files = common::dir_files(&dir);
+        let index: serde_json::Value =
+            serde_json::from_slice(&files.remove("index.json").expect("index.json")).unwrap();
+        let names: Vec<(String, serde_json::Value)> = index["principals"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(arn, e)| (arn.clone(), e["file"].clone()))
+            .collect();
+        (files, names)
+    };
+    let (want, want_names) = each("local", &["sample-trails/"]);
+    assert!(want.len() >= 5, "{:?}", want.keys());
+    for (tag, result) in [("csv", &csv), ("jsonl", &jsonl)] {
+        let (got, names) = each(tag, &["--from-athena-result", result.to_str().unwrap()]);
+        assert_eq!(names, want_names, "{tag}");
+        assert_eq!(got, want, "{tag}");
+    }
+}
+
 #[test]
 fn a_synthetic_corpus_gives_the_local_policy_too() {
     let tmp = tempfile::tempdir().unwrap();

@@ -235,6 +235,28 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     assert_eq!(got["policies"], want["policies"]);
     assert_eq!(got["report"]["records"], want["report"]["records"]);
 
+    // --each-principal reads S3 too: the same files, index included (same records).
+    let (local_dir, s3_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let each = |dir: &tempfile::TempDir| {
+        vec![
+            "generate".to_string(),
+            "--each-principal".into(),
+            "--output-dir".into(),
+            dir.path().to_str().unwrap().into(),
+        ]
+    };
+    let mut args = each(&local_dir);
+    args.extend(["sample-trails/".into(), DAMAGED.into()]);
+    let want = local(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut args = each(&s3_dir);
+    args.push("s3://trail/".into());
+    let got = run(&moto, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&want), Some(3), "{}", stderr(&want));
+    assert_eq!(code(&got), code(&want), "{}", stderr(&got));
+    let files = common::dir_files(s3_dir.path());
+    assert!(files.len() >= 5, "{:?}", files.keys());
+    assert_eq!(files, common::dir_files(local_dir.path()));
+
     // `principals` reads S3 too.
     let p = run(&moto, &["principals", "--json", "s3://trail/"]);
     let lp = local(&["principals", "--json", "sample-trails/", DAMAGED]);

@@ -203,3 +203,18 @@ pub fn aws_doc_records() -> Vec<serde_json::Value> {
     }
     records
 }
+
+/// The files of a directory (not recursive), by name, with their bytes: what two
+/// `generate --each-principal --output-dir` runs are compared by.
+pub fn dir_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
