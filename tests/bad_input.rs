@@ -154,6 +154,31 @@ fn clean_input_exits_zero() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// An input path that does not exist: one error naming it and why, said once, exit 1.
+#[test]
+fn a_missing_input_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-trail");
+    let o = iamtrail(
+        &[
+            "generate",
+            "-p",
+            "arn:aws:iam::111122223333:role/ci",
+            missing.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    let line = err
+        .lines()
+        .find(|l| l.contains("error:"))
+        .unwrap_or_else(|| panic!("no error line: {err}"));
+    assert!(line.contains(missing.to_str().unwrap()), "{line}");
+    // The I/O error once (it was also printed as its own cause).
+    assert_eq!(line.matches("os error 2").count(), 1, "{line}");
+}
+
 #[test]
 fn a_directory_of_100000_tiny_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,7 +11,7 @@ use super::{FetchError, Fetched, ListError, ListFilter, Listing, ObjectRef, Sour
 pub const STDIN: &str = "<stdin>";
 
 fn io_error(path: String) -> impl FnOnce(std::io::Error) -> ListError {
-    move |source| ListError::Io { path, source }
+    move |error| ListError::Io { path, error }
 }
 
 /// Files and directories given on the command line; `-` is standard input.

@@ -62,14 +62,14 @@ pub struct ListFilter {
 /// Why a source could not be listed (the run stops).
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
-    /// A local path could not be read.
-    #[error("{path}: {source}")]
+    /// A local path could not be read. The I/O error is part of the message, not a
+    /// `source` too: a report that prints the chain would say it twice.
+    #[error("{path}: {error}")]
     Io {
         /// The path.
         path: String,
         /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Anything else, as a message (e.g. an S3 listing refused).
     #[error("{0}")]
