@@ -672,6 +672,59 @@ fn generate_runs_the_command_under_capture() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_eq!(pairs(&out), want);
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    // --each-principal under capture, as an IAM user of moto's (whose caller identity is
+    // an IAM user ARN; moto's default credentials answer an `sts::…:user/moto` ARN,
+    // which names no principal): one policy, that user's, with the same grants.
+    let made = Command::new(venv().join("bin/python"))
+        .args([
+            "-c",
+            "import boto3, sys\n\
+             iam = boto3.client('iam', endpoint_url=sys.argv[1], region_name='us-east-1',\n\
+                 aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             iam.create_user(UserName='builder')\n\
+             k = iam.create_access_key(UserName='builder')['AccessKey']\n\
+             print(k['AccessKeyId'], k['SecretAccessKey'])",
+            &ep,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let keys = String::from_utf8(made.stdout).unwrap();
+    let (id, secret) = keys.trim().split_once(' ').unwrap();
+    let each_dir = dir.path().join("each");
+    let out = iamtrail(
+        "generate",
+        &[
+            "--each-principal",
+            "--output-dir",
+            each_dir.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", &ep),
+            ("TMPDIR", tmp.to_str().unwrap()),
+            ("AWS_ACCESS_KEY_ID", id),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(each_dir.join("index.json")).unwrap()).unwrap();
+    let principals = index["principals"].as_object().unwrap();
+    let arns: Vec<&String> = principals.keys().collect();
+    assert_eq!(arns, ["arn:aws:iam::123456789012:user/builder"], "{index}");
+    let file = each_dir.join(principals[arns[0]]["file"].as_str().expect("a file"));
+    let policy: serde_json::Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let mut got = common::grants(&policy);
+    got.sort();
+    assert_eq!(got, want);
     // Inputs and a command do not mix.
     let out = iamtrail("generate", &["x.json", "--", "true"], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
