@@ -487,8 +487,9 @@ pub(super) fn denials_into_usage(
         let from = u
             .samples
             .first()
-            .map(|s| s.to_string().trim_start_matches("denial:").to_owned())
+            .map(ToString::to_string)
             .unwrap_or_default();
+        let from = from.trim_start_matches("denial:");
         report
             .added
             .push(format!("{} on {}{cond} ({from})", key.action, key.resource));

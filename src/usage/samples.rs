@@ -142,18 +142,12 @@ impl Samples {
     pub fn add(&mut self, id: &str) {
         match uuid_bits(id) {
             // Read once, compared as numbers.
-            Some(bits) => self.add_id_owned(EventId::Uuid(bits)),
+            Some(bits) => self.add_id(&EventId::Uuid(bits)),
             None => {
                 if self.wants(|s| s.cmp_str(id).reverse()) {
                     self.put(EventId::Text(id.into()));
                 }
             }
-        }
-    }
-
-    fn add_id_owned(&mut self, id: EventId) {
-        if self.wants(|s| id.cmp(s)) {
-            self.put(id);
         }
     }
 
