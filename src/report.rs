@@ -233,6 +233,47 @@ impl Summary {
         }
     }
 
+    /// Takes back the tallies past deduplication of the records `o` counted (records
+    /// counted twice, found after the pass): they count as duplicates instead. What
+    /// `o` counted before deduplication (records read, principals, time range) stays.
+    pub fn take_back(&mut self, o: &Summary) {
+        let (a, b) = (&mut self.records, &o.records);
+        let undone = b.used + b.free + b.unmapped + b.failed_not_counted;
+        a.used = a.used.saturating_sub(b.used);
+        a.free = a.free.saturating_sub(b.free);
+        a.unmapped = a.unmapped.saturating_sub(b.unmapped);
+        a.failed_not_counted = a.failed_not_counted.saturating_sub(b.failed_not_counted);
+        a.duplicate += undone;
+        fn sub<K: Ord + Clone>(a: &mut BTreeMap<K, u64>, b: &BTreeMap<K, u64>) {
+            for (k, v) in b {
+                if let Some(n) = a.get_mut(k) {
+                    *n = n.saturating_sub(*v);
+                    if *n == 0 {
+                        a.remove(k);
+                    }
+                }
+            }
+        }
+        sub(&mut self.failed_not_counted, &o.failed_not_counted);
+        sub(&mut self.failed_counted, &o.failed_counted);
+        sub(&mut self.free, &o.free);
+        for (source, names) in &o.unmapped {
+            if let Some(mine) = self.unmapped.get_mut(source) {
+                for (name, e) in names {
+                    if let Some(m) = mine.get_mut(name) {
+                        m.count = m.count.saturating_sub(e.count);
+                        if m.count == 0 {
+                            mine.remove(name);
+                        }
+                    }
+                }
+                if mine.is_empty() {
+                    self.unmapped.remove(source);
+                }
+            }
+        }
+    }
+
     /// Folds another summary in (per-thread summaries; order never shows).
     pub fn merge(&mut self, o: Summary) {
         let (a, b) = (&mut self.objects, o.objects);

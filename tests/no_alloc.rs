@@ -188,6 +188,7 @@ fn one_principal_skimming_the_rest() {
             prefilter,
             isolate: usize::MAX,
             dedupe: false,
+            dedupe_memory: iamtrail::ingest::BUDGET,
             calls: None,
             each: None,
         };

@@ -169,6 +169,20 @@ impl ByPrincipal {
         o.entries = 0;
     }
 
+    /// Takes back the records `o` counted (records counted twice; see
+    /// [`UsageSet::take_back`]).
+    pub(super) fn take_back(&mut self, o: &ByPrincipal) {
+        for (id, p) in &o.slots {
+            if let Some(Some(s)) = self.ids.get(id) {
+                let mine = &mut self.slots[*s as usize].1;
+                mine.records = mine.records.saturating_sub(p.records);
+                mine.used = mine.used.saturating_sub(p.used);
+                mine.usage.take_back(&p.usage);
+            }
+        }
+        self.entries = self.slots.iter().map(|(_, p)| p.usage.len()).sum();
+    }
+
     /// Folds another table in.
     pub fn merge(&mut self, mut o: ByPrincipal) {
         self.absorb(&mut o);

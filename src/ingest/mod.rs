@@ -15,6 +15,7 @@ pub mod each;
 pub mod inputs;
 mod s3;
 mod seen;
+mod spill;
 mod worker;
 
 use std::sync::Mutex;
@@ -28,7 +29,7 @@ use crate::source::{ListError, ListFilter, ObjectRef, Source};
 use crate::usage::UsageSet;
 pub use cache::Cache;
 pub use each::{ByPrincipal, EachPrincipal, PrincipalUsage};
-pub use seen::{Seen, event_key};
+pub use seen::{BUDGET, Seen, event_key};
 pub use worker::{TimeSpan, Worker};
 
 /// The filter reason of records the prefilter counted without reading them (see
@@ -62,6 +63,11 @@ pub struct Config {
     /// an event more than once, and exports people concatenate overlap. The others are
     /// counted as `duplicate`.
     pub dedupe: bool,
+    /// eventIDs a run holds in memory to deduplicate by; past it, the rest go to sorted
+    /// runs on disk and records counted twice are taken back after the pass, by reading
+    /// their objects again (see [`Seen`]). Memory then stays bounded however many records
+    /// are used.
+    pub dedupe_memory: usize,
     /// Also keep every mapped call with its caller and request context in
     /// [`Ingested::calls`] (what `replay` evaluates). Allocates per record: off by default.
     pub calls: Option<CallOptions>,
@@ -79,6 +85,7 @@ impl Default for Config {
             prefilter: true,
             isolate: ISOLATE,
             dedupe: true,
+            dedupe_memory: seen::BUDGET,
             calls: None,
             each: None,
         }
@@ -105,6 +112,16 @@ impl Ingested {
         self.calls.merge(o.calls);
         self.each.merge(o.each);
         self
+    }
+
+    /// Takes back what the records `o` counted added (they were duplicates counted again):
+    /// their needs' counts, their principals' record counts and the summary's tallies
+    /// past deduplication; they count as duplicates instead. Times and eventID samples
+    /// stay: the copy kept has the same ones.
+    fn take_back(&mut self, o: Ingested) {
+        self.usage.take_back(&o.usage);
+        self.each.take_back(&o.each);
+        self.summary.take_back(&o.summary);
     }
 }
 
@@ -202,6 +219,12 @@ pub fn run_cached(
     let listing = source.list(&filter(&cfg.selection, now(), progress.visible()))?;
     progress.start(listing.total);
     let counts = Counts::default();
+    // A run keeping calls (`replay`) cannot take counts back: it keeps every eventID.
+    let seen = if cfg.calls.is_none() {
+        Seen::spilling(cfg.dedupe_memory)
+    } else {
+        Seen::default()
+    };
     let failed = Mutex::new(None);
     let ahead = source.read_ahead();
     // Fused, and emptied by an error: the listing ends there.
@@ -248,7 +271,7 @@ pub fn run_cached(
     let mut got = if ahead == 0 {
         let queue = Mutex::new(plan);
         on_every_thread(
-            cfg,
+            || Worker::sharing(cfg, &seen),
             || (queue.lock().unwrap_or_else(|e| e.into_inner()))(),
             step,
         )
@@ -266,13 +289,14 @@ pub fn run_cached(
                 }
             });
             let next = || rx.lock().unwrap_or_else(|e| e.into_inner()).recv().ok();
-            on_every_thread(cfg, next, step)
+            on_every_thread(|| Worker::sharing(cfg, &seen), next, step)
         })
     };
     progress.finish();
     if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(e);
     }
+    take_back_missed(source, cfg, &seen, &mut got);
     if let Some(after) = source.stats() {
         let mut stats = after.since(&before.unwrap_or_default());
         stats.objects_from_cache += counts.from_cache.into_inner();
@@ -295,10 +319,10 @@ enum Item {
 /// worker per thread (not per rayon job, as `fold` would make) keeps the decoder's
 /// buffers and the mapper's plans warm across objects, which is what small objects need.
 /// The result does not depend on which thread took which item: merging is commutative.
-fn on_every_thread<T>(
-    cfg: &Config,
+fn on_every_thread<'c, T>(
+    worker: impl Fn() -> Worker<'c> + Sync,
     next: impl Fn() -> Option<T> + Sync,
-    step: impl Fn(&mut Worker<'_>, T) + Sync,
+    step: impl Fn(&mut Worker<'c>, T) + Sync,
 ) -> Ingested {
     let threads = rayon::current_num_threads().max(1);
     let results = Mutex::new(Vec::with_capacity(threads));
@@ -306,7 +330,6 @@ fn on_every_thread<T>(
     // them, so each distinct need is held about once, not once per thread: memory then
     // grows with the distinct needs, not with them times the threads.
     let usage = Mutex::new((UsageSet::default(), ByPrincipal::default()));
-    let seen = Seen::default();
     let hand_over = |w: &mut Worker<'_>| {
         let mut run = usage.lock().unwrap_or_else(|e| e.into_inner());
         run.0.absorb(&mut w.out.usage);
@@ -315,7 +338,7 @@ fn on_every_thread<T>(
     rayon::scope(|s| {
         for _ in 0..threads {
             s.spawn(|_| {
-                let mut w = Worker::sharing(cfg, &seen);
+                let mut w = worker();
                 while let Some(item) = next() {
                     step(&mut w, item);
                     if w.out.usage.len() >= HAND_OVER || w.out.each.entries() >= HAND_OVER {
@@ -338,6 +361,65 @@ fn on_every_thread<T>(
     done
 }
 
+/// Takes back the counts of records counted more than once because their copies fell in
+/// different runs of a spilled [`Seen`]: reads one object holding each such eventID
+/// again, counts that record once per extra copy, and subtracts. What cannot be taken back
+/// (an object gone or changed since, or spilled eventIDs that cannot be read) is named
+/// among the run's problems.
+fn take_back_missed(source: &dyn Source, cfg: &Config, seen: &Seen, got: &mut Ingested) {
+    let mut problems: Vec<String> = seen.problems();
+    let mut lost = 0u64;
+    if seen.spilled() {
+        let done = seen.missed(cfg.dedupe_memory.max(1), |missed, objects| {
+            let rounds = missed.iter().map(|e| e.copies - 1).max().unwrap_or(0);
+            for round in 1..=rounds {
+                let undo: worker::Undo = missed
+                    .iter()
+                    .filter(|e| e.copies > round && objects.contains_key(&e.object))
+                    .map(|e| (e.key, e.object))
+                    .collect();
+                lost += missed
+                    .iter()
+                    .filter(|e| e.copies > round && !objects.contains_key(&e.object))
+                    .count() as u64;
+                let mut todo: Vec<u32> = undo.values().copied().collect();
+                todo.sort_unstable();
+                todo.dedup();
+                let todo = Mutex::new(todo.into_iter());
+                let again = on_every_thread(
+                    || Worker::undoing(cfg, &undo),
+                    || todo.lock().unwrap_or_else(|e| e.into_inner()).next(),
+                    |w, n| w.read_again(source, n, &objects[&n]),
+                );
+                for p in &again.summary.problems {
+                    if p.record.is_none() {
+                        problems.push(format!(
+                            "{}: read again to take back records counted twice, but: {}",
+                            p.object, p.message
+                        ));
+                    }
+                }
+                got.take_back(again);
+            }
+        });
+        if let Err(e) = done {
+            problems.push(format!("{e}; some duplicate records may be counted twice"));
+        }
+    }
+    if lost > 0 {
+        problems.push(format!(
+            "{lost} duplicate records were counted twice: their other copy was read from standard input, which cannot be read again"
+        ));
+    }
+    for message in problems {
+        got.summary.problems.push(crate::report::Problem {
+            object: "eventID deduplication".into(),
+            record: None,
+            message,
+        });
+    }
+}
+
 /// The whole pipeline over in-memory objects, on this thread (tests, embedding).
 pub fn from_objects(objects: Vec<(String, Vec<u8>)>, cfg: &Config) -> Ingested {
     let mut w = Worker::new(cfg);
@@ -353,9 +435,11 @@ pub fn from_objects(objects: Vec<(String, Vec<u8>)>, cfg: &Config) -> Ingested {
 mod tests {
     use super::*;
     use crate::source::{FetchError, Fetched, Listing};
+    use std::collections::BTreeMap;
     use std::io::Write;
 
-    /// Objects in memory, optionally announced ahead.
+    /// Objects in memory, optionally announced ahead; one named `stdin` cannot be read
+    /// again.
     struct Memory {
         objects: Vec<(String, Vec<u8>)>,
         ahead: usize,
@@ -380,6 +464,10 @@ mod tests {
 
         fn prefetch(&self, obj: &ObjectRef) {
             self.announced.lock().unwrap().push(obj.name.clone());
+        }
+
+        fn rereadable(&self, obj: &ObjectRef) -> bool {
+            obj.name != "stdin"
         }
     }
 
@@ -486,6 +574,123 @@ mod tests {
             (dup.summary.records.used, dup.summary.records.duplicate),
             (3, 3)
         );
+    }
+
+    /// Past its memory budget the eventID set goes to disk, and records whose copies fell
+    /// in different runs are taken back after the pass. Whatever the budget (down to one
+    /// key per part, which spills at every record and merges levels of runs), the threads,
+    /// the way objects are read, and with an object that cannot be read again among them,
+    /// the results equal a run holding every eventID in memory: counts of used, free,
+    /// unmapped and failed records, each need's count, each principal's.
+    #[test]
+    fn a_run_past_its_eventid_budget_takes_back_what_it_counted_twice() {
+        let rec = |i: usize| {
+            let (source, name, extra) = match i % 5 {
+                0 | 1 => ("sqs", "SendMessage", ""),
+                2 => ("sts", "GetCallerIdentity", ""),
+                3 => ("example", "DoThing", ""),
+                _ if i.is_multiple_of(2) => {
+                    ("sqs", "SendMessage", r#""errorCode":"AccessDenied","#)
+                }
+                _ => (
+                    "sqs",
+                    "SendMessage",
+                    r#""errorCode":"ValidationException","#,
+                ),
+            };
+            format!(
+                r#"{{"eventVersion":"1.08","eventSource":"{source}.amazonaws.com","eventName":"{name}",{extra}"eventID":"{i:08}-0000-4000-8000-000000000000","eventTime":"2026-11-20T09:{:02}:00Z","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::1:user/u{}","accountId":"1"}},"requestParameters":{{"queueUrl":"https://sqs.us-east-1.amazonaws.com/1/q{}"}}}}"#,
+                i % 60,
+                i % 3,
+                i % 7
+            )
+        };
+        let object = |ids: &mut dyn Iterator<Item = usize>| {
+            let recs: Vec<String> = ids.map(rec).collect();
+            gz(format!(r#"{{"Records":[{}]}}"#, recs.join(",")).as_bytes())
+        };
+        // 30 objects of 60 events overlapping the next by 20, one repeated twice more
+        // (three copies: two taken back), one within itself, and standard input sharing
+        // events with the first objects.
+        let mut objects: Vec<(String, Vec<u8>)> = (0..30)
+            .map(|k| (format!("o{k:02}"), object(&mut (k * 40..k * 40 + 60))))
+            .collect();
+        objects.push(("again1".into(), object(&mut (300..360))));
+        objects.push(("again2".into(), object(&mut (300..360))));
+        objects.push(("twice".into(), object(&mut (500..530).chain(500..530))));
+        objects.push(("stdin".into(), object(&mut (0..90).step_by(3))));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let source = Memory {
+            objects,
+            ahead: 0,
+            announced: Mutex::default(),
+        };
+        for each in [None, Some(EachPrincipal::default())] {
+            let in_memory = Config {
+                dedupe_memory: usize::MAX,
+                each,
+                ..Config::default()
+            };
+            let want = pool
+                .install(|| run(&source, &in_memory, &NoProgress))
+                .unwrap();
+            let r = &want.summary.records;
+            assert!(
+                r.duplicate > 300 && r.free > 0 && r.unmapped > 0 && r.failed_not_counted > 0,
+                "{r:?}"
+            );
+            assert!(!want.summary.failed_counted.is_empty());
+            for dedupe_memory in [1, 64, 500] {
+                for isolate in [usize::MAX, 0] {
+                    let cfg = Config {
+                        dedupe_memory,
+                        isolate,
+                        ..in_memory.clone()
+                    };
+                    let got = pool.install(|| run(&source, &cfg, &NoProgress)).unwrap();
+                    let (g, w) = (&got.summary, &want.summary);
+                    let at = format!("budget {dedupe_memory}, isolate {isolate}, each {each:?}");
+                    assert!(g.problems.is_empty(), "{at}: {:?}", g.problems);
+                    assert_eq!(g.records, w.records, "{at}");
+                    assert!(g.balanced(), "{at}");
+                    assert_eq!(g.free, w.free, "{at}");
+                    assert_eq!(g.failed_counted, w.failed_counted, "{at}");
+                    assert_eq!(g.failed_not_counted, w.failed_not_counted, "{at}");
+                    let counts =
+                        |u: &BTreeMap<String, BTreeMap<String, crate::report::UnmappedEvent>>| {
+                            u.iter()
+                                .flat_map(|(s, m)| {
+                                    m.iter().map(move |(n, e)| (s.clone(), n.clone(), e.count))
+                                })
+                                .collect::<Vec<_>>()
+                        };
+                    assert_eq!(counts(&g.unmapped), counts(&w.unmapped), "{at}");
+                    assert_eq!(got.usage.sorted(), want.usage.sorted(), "{at}");
+                    let principals = |b: &ByPrincipal| {
+                        b.clone()
+                            .into_sorted()
+                            .into_iter()
+                            .map(|(id, p)| {
+                                let usage: Vec<_> = p
+                                    .usage
+                                    .sorted()
+                                    .into_iter()
+                                    .map(|(k, u)| (k.clone(), u.clone()))
+                                    .collect();
+                                (id, p.records, p.used, p.first, p.last, usage)
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(principals(&got.each), principals(&want.each), "{at}");
+                    if each.is_some() {
+                        assert_eq!(got.each.len(), 3, "{at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -28,7 +28,14 @@ enum Dedupe {
     Recheck,
     /// Results kept per object (a cache entry): only within the object.
     Object,
+    /// Reading an object again to take back records counted twice (see
+    /// [`Worker::undoing`]): only the records of eventIDs given for this object, once each.
+    Undo,
 }
+
+/// eventIDs (as keys) counted more than once, each with the number of the object to take
+/// one copy's counts back from (see `ingest::take_back_missed`).
+pub(super) type Undo = hashbrown::HashMap<u128, u32, FxBuildHasher>;
 
 /// Per-thread state.
 pub struct Worker<'c> {
@@ -44,6 +51,11 @@ pub struct Worker<'c> {
     seen: SeenRef<'c>,
     /// The eventIDs the object being read kept (see [`Dedupe::Collect`]).
     pending: HashSet<u128, FxBuildHasher>,
+    /// The number `seen` gave the object being read, once it counted a record (see
+    /// [`Seen::register`]).
+    number: Option<u32>,
+    /// In a pass taking duplicates back, what to take back.
+    undo: Option<&'c Undo>,
 }
 
 /// Why an each-principal run leaves a selected record out (see [`super::EachPrincipal::wants`]).
@@ -70,6 +82,14 @@ impl<'c> Worker<'c> {
         Self::with_seen(cfg, SeenRef::Shared(seen))
     }
 
+    /// A worker reading objects again to count, once each, the records of `undo`'s
+    /// eventIDs in the objects `undo` names for them (with [`Worker::read_again`]).
+    pub(super) fn undoing(cfg: &'c Config, undo: &'c Undo) -> Self {
+        let mut w = Self::new(cfg);
+        w.undo = Some(undo);
+        w
+    }
+
     fn with_seen(cfg: &'c Config, seen: SeenRef<'c>) -> Self {
         let mut decoder = Decoder::default();
         if cfg.prefilter && cfg.skim {
@@ -86,6 +106,8 @@ impl<'c> Worker<'c> {
             out: Ingested::default(),
             seen,
             pending: HashSet::default(),
+            number: None,
+            undo: None,
         }
     }
 
@@ -102,7 +124,7 @@ impl<'c> Worker<'c> {
 
     /// Processes one object's bytes.
     pub fn object(&mut self, name: &str, mut data: Vec<u8>) {
-        self.object_with_span(name, &mut data, None);
+        self.object_with_span(name, None, true, &mut data, None);
     }
 
     /// Processes one object's bytes into results of its own (merge them in with
@@ -111,7 +133,7 @@ impl<'c> Worker<'c> {
     pub fn object_own(&mut self, name: &str, mut data: Vec<u8>) -> (Ingested, TimeSpan) {
         let mine = std::mem::take(&mut self.out);
         let mut span = TimeSpan::default();
-        self.object_in(name, &mut data, Some(&mut span), Dedupe::Object);
+        self.object_in(name, None, &mut data, Some(&mut span), Dedupe::Object);
         (std::mem::replace(&mut self.out, mine), span)
     }
 
@@ -121,31 +143,51 @@ impl<'c> Worker<'c> {
         self.out = mine.merge(other);
     }
 
-    fn object_with_span(&mut self, name: &str, data: &mut Vec<u8>, span: Option<&mut TimeSpan>) {
-        let dedupe = if data.len() >= self.cfg.isolate {
+    /// `obj`: the object as listed, when it can be read again (it is numbered once it
+    /// counts a record). One that cannot be read again has its eventIDs collected, so
+    /// all its duplicates are found while it is read.
+    fn object_with_span(
+        &mut self,
+        name: &str,
+        obj: Option<&ObjectRef>,
+        rereadable: bool,
+        data: &mut Vec<u8>,
+        span: Option<&mut TimeSpan>,
+    ) {
+        let dedupe = if data.len() >= self.cfg.isolate || !rereadable {
             Dedupe::Collect
         } else {
             Dedupe::Claim
         };
-        self.object_in(name, data, span, dedupe);
+        self.object_in(name, obj, data, span, dedupe);
     }
 
     fn object_in(
         &mut self,
         name: &str,
+        obj: Option<&ObjectRef>,
         data: &mut Vec<u8>,
         mut span: Option<&mut TimeSpan>,
         dedupe: Dedupe,
     ) {
-        let apart = data.len() >= self.cfg.isolate;
+        // Results of a `Collect`ed object are kept apart: a recheck starts it over.
+        let apart = data.len() >= self.cfg.isolate || dedupe == Dedupe::Collect;
         let before = apart.then(|| std::mem::take(&mut self.out));
         let mut dedupe = dedupe;
+        if dedupe != Dedupe::Undo {
+            self.number = None;
+        }
         loop {
             self.pending.clear();
-            let result = self.decode_one(name, data, span.as_deref_mut(), apart, dedupe);
+            let result = self.decode_one(name, obj, data, span.as_deref_mut(), apart, dedupe);
             if matches!(dedupe, Dedupe::Collect | Dedupe::Recheck)
                 && self.cfg.dedupe
-                && !self.seen.get().commit(&self.pending)
+                && !self.pending.is_empty()
+                && !{
+                    let seen = self.seen.get();
+                    let number = *self.number.get_or_insert_with(|| seen.register(obj));
+                    seen.commit(&self.pending, number)
+                }
             {
                 // Another object kept some of these eventIDs: decode this one again (its
                 // bytes are intact), and those records count as duplicates. Its results
@@ -202,6 +244,7 @@ impl<'c> Worker<'c> {
     fn decode_one(
         &mut self,
         name: &str,
+        obj: Option<&ObjectRef>,
         data: &mut Vec<u8>,
         mut span: Option<&mut TimeSpan>,
         apart: bool,
@@ -223,6 +266,8 @@ impl<'c> Worker<'c> {
             out,
             seen,
             pending,
+            number,
+            undo,
             ..
         } = self;
         let seen = seen.get();
@@ -282,14 +327,28 @@ impl<'c> Worker<'c> {
                 };
                 // Light records are only handed over when selection turned them down.
                 debug_assert!(!r.is_light(), "a light record was selected");
+                if dedupe == Dedupe::Undo && r.event_id().is_none() {
+                    return;
+                }
                 if cfg.dedupe
                     && let Some(id) = r.event_id()
                 {
                     let k = event_key(id);
                     let new = match dedupe {
-                        Dedupe::Claim => seen.claim(k),
+                        Dedupe::Claim => {
+                            let n = *number.get_or_insert_with(|| seen.register(obj));
+                            seen.claim(k, n)
+                        }
                         Dedupe::Collect | Dedupe::Object => pending.insert(k),
                         Dedupe::Recheck => !seen.contains(k) && pending.insert(k),
+                        Dedupe::Undo => {
+                            // Not one to take back here: not counted at all.
+                            let here = undo.and_then(|u| u.get(&k));
+                            if !(here.is_some() && here == number.as_ref() && pending.insert(k)) {
+                                return;
+                            }
+                            true
+                        }
                     };
                     if !new {
                         summary.records.duplicate += 1;
@@ -412,7 +471,7 @@ impl<'c> Worker<'c> {
                     (Some((cache, counts)), Some(identity)) => {
                         let mine = std::mem::take(&mut self.out);
                         let mut span = TimeSpan::default();
-                        self.object_in(&obj.name, &mut buf, Some(&mut span), Dedupe::Object);
+                        self.object_in(&obj.name, None, &mut buf, Some(&mut span), Dedupe::Object);
                         let own = std::mem::replace(&mut self.out, mine);
                         let (start, end) = (self.cfg.selection.start, self.cfg.selection.end);
                         if span.within(start, end)
@@ -425,11 +484,33 @@ impl<'c> Worker<'c> {
                         read
                     }
                     _ => {
-                        self.object_with_span(&obj.name, &mut buf, None);
+                        let again = source.rereadable(obj);
+                        self.object_with_span(
+                            &obj.name,
+                            again.then_some(obj),
+                            again,
+                            &mut buf,
+                            None,
+                        );
                         self.out.summary.records.read - before
                     }
                 };
                 progress.advance(bytes, read);
+            }
+            Err(e) => self.unreadable(&obj.name, e.to_string()),
+        }
+        if buf.capacity() <= crate::decode::RETAIN {
+            self.read_buf = buf;
+        }
+    }
+
+    /// Reads object number `number` again (see [`Worker::undoing`]).
+    pub(super) fn read_again(&mut self, source: &dyn Source, number: u32, obj: &ObjectRef) {
+        let mut buf = std::mem::take(&mut self.read_buf);
+        match source.fetch_into(obj, &mut buf) {
+            Ok(_) => {
+                self.number = Some(number);
+                self.object_in(&obj.name, Some(obj), &mut buf, None, Dedupe::Undo);
             }
             Err(e) => self.unreadable(&obj.name, e.to_string()),
         }

@@ -210,6 +210,10 @@ impl Source for LocalSource {
             .map(|()| Fetched::default())
             .map_err(|e| FetchError(format!("cannot read: {e}")))
     }
+
+    fn rereadable(&self, obj: &ObjectRef) -> bool {
+        obj.name != STDIN
+    }
 }
 
 #[cfg(test)]

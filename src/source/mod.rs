@@ -204,6 +204,13 @@ pub trait Source: Sync {
     fn stats(&self) -> Option<Stats> {
         None
     }
+
+    /// Whether `obj` can be fetched again once read (standard input cannot): a run past
+    /// its eventID memory budget reads a few objects again (`ingest::Seen`).
+    fn rereadable(&self, obj: &ObjectRef) -> bool {
+        let _ = obj;
+        true
+    }
 }
 
 /// A source reading only objects listed earlier (from `inner`): objects that changed or
@@ -239,5 +246,9 @@ impl Source for Listed<'_> {
 
     fn stats(&self) -> Option<Stats> {
         self.inner.stats()
+    }
+
+    fn rereadable(&self, obj: &ObjectRef) -> bool {
+        self.inner.rereadable(obj)
     }
 }

@@ -129,6 +129,20 @@ impl UsageSet {
         }
     }
 
+    /// Takes back the records behind `other`'s entries (records counted twice): each
+    /// entry's count goes down by `other`'s, and an entry left with none goes. Times,
+    /// samples and reasons stay (the copy kept gave the same).
+    pub fn take_back(&mut self, other: &UsageSet) {
+        for (k, v) in &other.map {
+            if let Some(u) = self.map.get_mut(k) {
+                u.count = u.count.saturating_sub(v.count);
+                if u.count == 0 {
+                    self.map.remove(k);
+                }
+            }
+        }
+    }
+
     /// Entries in a stable order.
     pub fn sorted(&self) -> Vec<(&Permission<ActionId>, &Usage)> {
         let mut v: Vec<_> = self.map.iter().collect();
