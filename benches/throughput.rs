@@ -40,6 +40,24 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
 }
 
+/// The policy files of an each-principal run in `dir` (all but `index.json`, whose record
+/// counts differ when the records do), by name.
+fn policy_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|f| f != "index.json"))
+        .filter_map(|p| {
+            Some((
+                p.file_name()?.to_string_lossy().into_owned(),
+                std::fs::read(&p).ok()?,
+            ))
+        })
+        .collect()
+}
+
 /// A corpus in `target/bench-corpus/`, generated (on all cores) when missing.
 fn corpus_of(mb: u64, seed: u64, small: bool) -> corpus::Corpus {
     let name = format!("{mb}MB-{seed}{}", if small { "-small" } else { "" });
@@ -412,6 +430,7 @@ fn main() {
     // Peak RSS of the binary.
     let mut rss_rows = Vec::new();
     let mut rss_each = Vec::new();
+    let mut rss_copies = Vec::new();
     if rss {
         let sizes: Vec<u64> = std::env::var("IAMTRAIL_BENCH_RSS_MB")
             .unwrap_or_else(|_| "1000,4000".into())
@@ -419,7 +438,7 @@ fn main() {
             .filter_map(|s| s.trim().parse().ok())
             .collect();
         let bin = Path::new(env!("CARGO_BIN_EXE_iamtrail"));
-        for s in sizes {
+        for &s in &sizes {
             let c = corpus_of(s, seed, false);
             measure::warm(&corpus::files(&c.logs()).expect("listing"));
             let dir = c.logs();
@@ -455,6 +474,45 @@ fn main() {
                 mbps(c.json_bytes, time)
             );
             rss_each.push((s, kb, time, c.json_bytes));
+        }
+        // Records grow, needs do not: the first corpus read with three copies whose
+        // eventIDs differ (none is a duplicate) holds 4× the records and the same distinct
+        // (principal, action, resource) triples.
+        if let Some(&s) = sizes.first() {
+            let c = corpus_of(s, seed, false);
+            let mut dirs = vec![c.logs()];
+            for k in 1..=3u8 {
+                let dst = target_dir()
+                    .join("bench-corpus")
+                    .join(format!("{s}MB-{seed}-ids{k}"));
+                dirs.push(measure::with_fresh_ids(&c.dir, &dst, k));
+            }
+            for d in &dirs {
+                measure::warm(&corpus::files(d).expect("listing"));
+            }
+            let out = target_dir().join("bench-each-principal");
+            let mut first = None;
+            for n in [1, 4] {
+                let mut args = vec![
+                    "generate",
+                    "--quiet",
+                    "--each-principal",
+                    "--output-dir",
+                    out.to_str().expect("UTF-8 path"),
+                ];
+                args.extend(dirs[..n].iter().map(|d| d.to_str().expect("UTF-8 path")));
+                let _ = std::fs::remove_dir_all(&out);
+                let (kb, time, code) = measure::peak_rss(bin, &args);
+                let policies = policy_files(&out);
+                let same = *first.get_or_insert_with(|| policies.clone()) == policies;
+                println!(
+                    "iamtrail generate --each-principal on {s} MB × {n} (fresh eventIDs): peak RSS {:.1} MB, {:.2} s, {} policies, the same as × 1: {same}, exit {code:?}",
+                    kb as f64 / 1024.0,
+                    time.as_secs_f64(),
+                    policies.len(),
+                );
+                rss_copies.push((s, n, kb, time, c.json_bytes * n as u64, same));
+            }
         }
     }
 
@@ -615,6 +673,25 @@ fn main() {
                 last.0,
                 first.0,
                 last.1 as f64 / first.1 as f64
+            );
+        }
+        for (s, n, kb, time, bytes, same) in &rss_copies {
+            let same = if *same {
+                "the same policies"
+            } else {
+                "policies DIFFER"
+            };
+            println!(
+                "| --each-principal, {s} MB corpus × {n} (fresh eventIDs; {same}) | {:.1} MB | {:.2} s | {:.0} |",
+                *kb as f64 / 1024.0,
+                time.as_secs_f64(),
+                mbps(*bytes, *time)
+            );
+        }
+        if let [one, four] = &rss_copies[..] {
+            println!(
+                "| --each-principal, RSS × 4 records ÷ × 1 (same needs) | {:.2} | | |",
+                four.2 as f64 / one.2 as f64
             );
         }
     }

@@ -184,6 +184,23 @@ pub struct Summary {
     /// What reading `s3://` inputs took (absent for local inputs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Stats>,
+    /// What deduplication did past its memory budget (absent when every eventID kept
+    /// fit in memory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deduplication: Option<DedupeStats>,
+}
+
+/// Deduplication past its memory budget (`ingest::Seen`): eventIDs written to disk, and
+/// records counted twice because their copies fell on both sides, taken back after the
+/// pass by reading objects again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DedupeStats {
+    /// eventIDs written to disk (each once per run it went to).
+    pub ids_to_disk: u64,
+    /// Records taken back (counted as duplicates in the end).
+    pub taken_back: u64,
+    /// Objects read again to take them back.
+    pub objects_read_again: u64,
 }
 
 /// What reading `s3://` inputs took: requests, objects and bytes (a remote source's
@@ -321,6 +338,12 @@ impl Summary {
         self.problems.extend(o.problems);
         self.skipped_objects.extend(o.skipped_objects);
         self.seen.merge(o.seen);
+        if let Some(b) = o.deduplication {
+            let a = self.deduplication.get_or_insert_with(DedupeStats::default);
+            a.ids_to_disk += b.ids_to_disk;
+            a.taken_back += b.taken_back;
+            a.objects_read_again += b.objects_read_again;
+        }
         if let Some(b) = o.s3 {
             self.s3.get_or_insert_with(S3Stats::default).add(&b);
         }

@@ -287,3 +287,58 @@ fn a_principal_that_needed_no_permission_gets_no_policy() {
     let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
     assert!(text.contains("s3:ListAllMyBuckets"), "{text}");
 }
+
+/// Deduplication past its memory budget (`--dedupe-ids`: eventIDs beyond it go to disk,
+/// and records counted twice are taken back after the pass): a corpus given three times
+/// over writes the same files, index included, as the corpus read once, whatever the
+/// budget (1 spills every eventID; 1920 dedupes some in memory), and the report counts
+/// the copies as duplicates and says what went to disk. No file is left in the temporary
+/// folder.
+#[test]
+fn a_run_past_its_eventid_budget_counts_each_event_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let c = corpus::generate(
+        tmp.path(),
+        &corpus::Options {
+            size: 2_000_000,
+            seed: 4,
+            small_objects: false,
+        },
+    )
+    .unwrap();
+    let logs = c.logs();
+    let input = logs.to_str().unwrap();
+    let (once, _) = each(input, &[], None);
+    let want = common::dir_files(once.path());
+    let spill = tempfile::tempdir().unwrap();
+    for budget in ["1", "1920"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().to_str().unwrap();
+        let o = common::iamtrail_env(
+            &[
+                "generate",
+                "--each-principal",
+                "--output-dir",
+                out,
+                "--dedupe-ids",
+                budget,
+                input,
+                input,
+                input,
+            ],
+            &[("TMPDIR", spill.path().to_str().unwrap())],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(common::dir_files(dir.path()), want, "--dedupe-ids {budget}");
+        let err = stderr(&o);
+        let read = 3 * c.records;
+        assert!(
+            err.contains(&format!("records: {read} read"))
+                && !err.contains(" 0 duplicate")
+                && err.contains("eventIDs past the memory budget went to disk"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(spill.path()).unwrap().count(), 0);
+    }
+}

@@ -633,3 +633,59 @@ pub fn gzip_dc(files: &[PathBuf]) -> Option<()> {
         .ok()?;
     status.success().then_some(())
 }
+
+/// A copy of the corpus under `src` (its `AWSLogs/` folder) in `dst`, each eventID's
+/// first hex digit moved on by `shift` (1–15): the same records, needs and times, none a
+/// duplicate of the original's or of another shift's. Kept across runs (a `done` file
+/// holds the source's manifest); returns `dst`'s `AWSLogs/`.
+pub fn with_fresh_ids(corpus_dir: &Path, dst: &Path, shift: u8) -> PathBuf {
+    let manifest = std::fs::read(corpus_dir.join("corpus.manifest")).expect("corpus manifest");
+    let done = dst.join("done");
+    let logs = dst.join("AWSLogs");
+    if std::fs::read(&done).is_ok_and(|d| d == manifest) {
+        return logs;
+    }
+    let _ = std::fs::remove_dir_all(dst);
+    let src = corpus_dir.join("AWSLogs");
+    let files = files_under(&src);
+    files.par_iter().for_each(|f| {
+        let gz = std::fs::read(f).expect("read corpus object");
+        let mut json = Vec::new();
+        flate2::read::MultiGzDecoder::new(&gz[..])
+            .read_to_end(&mut json)
+            .expect("inflate corpus object");
+        let needle = b"\"eventID\":\"";
+        let at: Vec<usize> = memchr::memmem::find_iter(&json, needle).collect();
+        for i in at {
+            let c = &mut json[i + needle.len()];
+            let v = (*c as char)
+                .to_digit(16)
+                .expect("eventID starts with a hex digit");
+            *c = std::char::from_digit((v + u32::from(shift)) % 16, 16).expect("hex") as u8;
+        }
+        let out = logs.join(f.strip_prefix(&src).expect("under AWSLogs"));
+        std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut e, &json).expect("gzip");
+        std::fs::write(&out, e.finish().expect("gzip")).expect("write copy");
+    });
+    std::fs::write(&done, manifest).expect("write done");
+    logs
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

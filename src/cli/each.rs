@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::render::{ingest, selection};
+use super::render::{config, ingest};
 use super::report::{self, summary_lines};
 use super::{GenerateArgs, exit};
 use iamtrail::decode::format_time;
@@ -65,13 +65,12 @@ pub fn run(a: &GenerateArgs) -> Result<u8> {
         .as_deref()
         .context("--each-principal needs --output-dir")?;
     let cfg = Config {
-        selection: selection(&a.input)?,
         counted: a.read.failed_calls.0.clone(),
         skim: !a.read.parse_all,
         each: Some(EachPrincipal {
             include_service_roles: a.include_service_roles,
         }),
-        ..Config::default()
+        ..config(&a.input)?
     };
     // An Athena result stands in for the inputs here too (each row keeps its caller).
     let got = match super::athena::ingested(&a.athena, &a.input, &cfg)? {

@@ -196,6 +196,12 @@ pub struct InputArgs {
     #[arg(long)]
     pub allow_partial: bool,
 
+    /// eventIDs held in memory to count each event once (24 bytes each); past N, the rest
+    /// go to sorted files in the temporary folder and records counted twice are taken back
+    /// after the pass by reading their objects again.
+    #[arg(long, value_name = "N", default_value_t = iamtrail::ingest::BUDGET, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub dedupe_ids: usize,
+
     /// S3 reading options.
     #[command(flatten)]
     pub s3: S3Args,

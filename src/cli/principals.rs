@@ -2,18 +2,14 @@
 
 use anyhow::Result;
 
-use super::render::{ingest, selection};
+use super::render::{config, ingest};
 use super::report::{self, summary_lines};
 use super::{PrincipalsArgs, exit, write_stdout};
-use iamtrail::ingest::Config;
 
 /// Lists principals with record counts (all records of the input, before selection by
 /// principal; the time, region and account filters apply to the counts below them).
 pub fn run(a: PrincipalsArgs) -> Result<u8> {
-    let cfg = Config {
-        selection: selection(&a.input)?,
-        ..Config::default()
-    };
+    let cfg = config(&a.input)?;
     let got = ingest(&a.input, &cfg)?;
     let s = &got.summary;
     if a.json {

@@ -33,6 +33,16 @@ pub fn selection(a: &InputArgs) -> Result<Selection, UsageError> {
     selection_of(&a.window, &a.regions, &a.accounts)
 }
 
+/// The ingest's configuration from the input flags (selection, deduplication memory); the
+/// rest as by default.
+pub fn config(a: &InputArgs) -> Result<Config, UsageError> {
+    Ok(Config {
+        selection: selection(a)?,
+        dedupe_memory: a.dedupe_ids,
+        ..Config::default()
+    })
+}
+
 /// [`selection`] from the flags alone (commands without inputs: `athena-sql`).
 pub fn selection_of(
     a: &WindowArgs,

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::policies::{Loaded, Paths};
-use super::render::{ingest, selection};
+use super::render::{config, ingest};
 use super::report::{self, summary_lines};
 use super::{InputArgs, UsageError, exit, write_stdout};
 use iamtrail::calls::CallOptions;
@@ -17,7 +17,7 @@ use iamtrail::ingest::Config;
 use iamtrail::map::FailureClass;
 use iamtrail::replay::{Replay, replay, stand_in};
 use iamtrail::report::Summary;
-use iamtrail::select::PrincipalFilter;
+use iamtrail::select::{PrincipalFilter, Selection};
 use iamtrail::time::format_time;
 
 /// What `replay` evaluates, shown by `iamtrail replay --help`.
@@ -139,10 +139,12 @@ pub fn run(a: ReplayArgs) -> Result<u8> {
         set = set.with(PolicyKind::Identity, STAND_IN_NAME, &stand_in);
     }
 
-    let mut sel = selection(&a.input)?;
-    sel.principals = a.principal.clone();
+    let base = config(&a.input)?;
     let cfg = Config {
-        selection: sel,
+        selection: Selection {
+            principals: a.principal.clone(),
+            ..base.selection.clone()
+        },
         counted: if a.all_calls {
             FailureClass::ALL.to_vec()
         } else {
@@ -150,7 +152,7 @@ pub fn run(a: ReplayArgs) -> Result<u8> {
         },
         skim: !a.parse_all,
         calls: Some(CallOptions { timed }),
-        ..Config::default()
+        ..base
     };
     let got = ingest(&a.input, &cfg)?;
     let s = &got.summary;

@@ -218,6 +218,12 @@ pub fn summary_lines(s: &Summary) -> Vec<Line> {
         "records: {} read = {} used + {} free + {} unmapped + {} failed-not-counted + {} filtered + {} skipped + {} duplicate",
         r.read, r.used, r.free, r.unmapped, r.failed_not_counted, r.filtered, r.skipped, r.duplicate
     )));
+    if let Some(d2) = &s.deduplication {
+        out.push(d(format!(
+            "  deduplication: {} eventIDs past the memory budget went to disk (--dedupe-ids); {} records counted twice were taken back, reading {} objects again",
+            d2.ids_to_disk, d2.taken_back, d2.objects_read_again
+        )));
+    }
     let list = |m: &BTreeMap<&'static str, u64>| {
         m.iter()
             .map(|(k, v)| format!("{v} {k}"))

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use super::render::{ingest, selection};
+use super::render::{config, ingest};
 use super::report::{self, summary_lines};
 use super::{InputArgs, exit};
 use iamtrail::capture::session::{self, Setup};
@@ -19,7 +19,7 @@ use iamtrail::map::FailureClass;
 use iamtrail::policy::split::SizeLimit;
 use iamtrail::policy::synth::Options;
 use iamtrail::report::Summary;
-use iamtrail::select::PrincipalFilter;
+use iamtrail::select::{PrincipalFilter, Selection};
 use iamtrail::usage::UsageSet;
 
 /// Ingests the inputs (or the Athena result `athena` asks for) for `principals` (none:
@@ -34,15 +34,17 @@ pub fn read_trails(
     athena: Option<&super::athena::AthenaArgs>,
     nothing: &str,
 ) -> Result<Result<Ingested, u8>> {
-    let mut sel = selection(input)?;
-    sel.principals = principals.to_vec();
+    let base = config(input)?;
     let cfg = Config {
-        selection: sel,
+        selection: Selection {
+            principals: principals.to_vec(),
+            ..base.selection.clone()
+        },
         counted,
         skim,
         // Hidden switch for comparing runs with and without the prefilter.
         prefilter: std::env::var_os("IAMTRAIL_NO_PREFILTER").is_none(),
-        ..Config::default()
+        ..base
     };
     // An Athena result, when one is asked for, stands in for the inputs.
     let from_athena = match athena {

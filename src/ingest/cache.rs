@@ -423,6 +423,7 @@ fn summary_to(s: &Summary) -> StoredSummary {
         skipped_objects,
         seen,
         s3: _,
+        deduplication: _,
     } = s;
     StoredSummary {
         objects: objects.clone(),
@@ -465,6 +466,7 @@ fn summary_from(s: StoredSummary) -> Option<Summary> {
             accounts: s.seen.accounts,
         },
         s3: None,
+        deduplication: None,
     })
 }
 

@@ -369,42 +369,69 @@ fn on_every_thread<'c, T>(
 fn take_back_missed(source: &dyn Source, cfg: &Config, seen: &Seen, got: &mut Ingested) {
     let mut problems: Vec<String> = seen.problems();
     let mut lost = 0u64;
-    if seen.spilled() {
-        let done = seen.missed(cfg.dedupe_memory.max(1), |missed, objects| {
-            let rounds = missed.iter().map(|e| e.copies - 1).max().unwrap_or(0);
-            for round in 1..=rounds {
-                let undo: worker::Undo = missed
-                    .iter()
-                    .filter(|e| e.copies > round && objects.contains_key(&e.object))
-                    .map(|e| (e.key, e.object))
-                    .collect();
-                lost += missed
-                    .iter()
-                    .filter(|e| e.copies > round && !objects.contains_key(&e.object))
-                    .count() as u64;
-                let mut todo: Vec<u32> = undo.values().copied().collect();
-                todo.sort_unstable();
-                todo.dedup();
-                let todo = Mutex::new(todo.into_iter());
-                let again = on_every_thread(
-                    || Worker::undoing(cfg, &undo),
-                    || todo.lock().unwrap_or_else(|e| e.into_inner()).next(),
-                    |w, n| w.read_again(source, n, &objects[&n]),
-                );
-                for p in &again.summary.problems {
-                    if p.record.is_none() {
-                        problems.push(format!(
-                            "{}: read again to take back records counted twice, but: {}",
-                            p.object, p.message
-                        ));
-                    }
-                }
-                got.take_back(again);
-            }
-        });
-        if let Err(e) = done {
+    let to_disk = seen.to_disk();
+    let mut stats = crate::report::DedupeStats {
+        ids_to_disk: to_disk,
+        ..Default::default()
+    };
+    let missed = if to_disk > 0 {
+        seen.missed().unwrap_or_else(|e| {
             problems.push(format!("{e}; some duplicate records may be counted twice"));
+            Vec::new()
+        })
+    } else {
+        Vec::new()
+    };
+    // A batch of whole objects (sorted by object) holding about the budget's worth of
+    // eventIDs: each object is read once per extra copy its eventIDs have.
+    let budget = cfg.dedupe_memory.max(1);
+    let mut rest = &missed[..];
+    while !rest.is_empty() {
+        let mut end = budget.min(rest.len());
+        while end < rest.len() && rest[end].object == rest[end - 1].object {
+            end += 1;
         }
+        let (batch, after) = rest.split_at(end);
+        rest = after;
+        let objects = match seen.objects(batch) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(format!("{e}; some duplicate records may be counted twice"));
+                break;
+            }
+        };
+        let rounds = batch.iter().map(|e| e.copies - 1).max().unwrap_or(0);
+        for round in 1..=rounds {
+            let (known, unknown): (Vec<&spill::Entry>, Vec<&spill::Entry>) = batch
+                .iter()
+                .filter(|e| e.copies > round)
+                .partition(|e| objects.contains_key(&e.object));
+            lost += unknown.len() as u64;
+            let undo: worker::Undo = known.iter().map(|e| (e.key, e.object)).collect();
+            let mut todo: Vec<u32> = known.iter().map(|e| e.object).collect();
+            todo.dedup();
+            stats.objects_read_again += todo.len() as u64;
+            let todo = Mutex::new(todo.into_iter());
+            let again = on_every_thread(
+                || Worker::undoing(cfg, &undo),
+                || todo.lock().unwrap_or_else(|e| e.into_inner()).next(),
+                |w, n| w.read_again(source, n, &objects[&n]),
+            );
+            for p in &again.summary.problems {
+                if p.record.is_none() {
+                    problems.push(format!(
+                        "{}: read again to take back records counted twice, but: {}",
+                        p.object, p.message
+                    ));
+                }
+            }
+            let r = &again.summary.records;
+            stats.taken_back += r.used + r.free + r.unmapped + r.failed_not_counted;
+            got.take_back(again);
+        }
+    }
+    if to_disk > 0 {
+        got.summary.deduplication = Some(stats);
     }
     if lost > 0 {
         problems.push(format!(

@@ -88,6 +88,8 @@ pub struct Seen {
     names: Mutex<Names>,
     /// What went wrong spilling (the run goes on in memory).
     problems: Mutex<Vec<String>>,
+    /// Keys written to disk.
+    to_disk: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -130,6 +132,7 @@ impl Seen {
             broken: AtomicBool::new(false),
             names: Mutex::default(),
             problems: Mutex::default(),
+            to_disk: Default::default(),
         }
     }
 
@@ -274,7 +277,10 @@ impl Seen {
             .collect();
         run.sort_unstable_by_key(|e| e.key);
         match part.runs.push(dir, &format!("part{i}"), &run) {
-            Ok(()) => part.keys.clear(),
+            Ok(()) => {
+                self.to_disk.fetch_add(run.len() as u64, Ordering::Relaxed);
+                part.keys.clear();
+            }
             Err(e) => self.fail(format!(
                 "cannot write eventIDs past the memory budget to {}: {e}; they are kept in memory",
                 dir.display()
@@ -282,20 +288,16 @@ impl Seen {
         }
     }
 
-    /// Whether some keys went to disk (so [`Seen::missed`] has work).
-    pub(super) fn spilled(&self) -> bool {
-        self.parts.iter().any(|p| !lock(p).runs.is_empty())
+    /// Keys written to disk (0: [`Seen::missed`] has no work).
+    pub(super) fn to_disk(&self) -> u64 {
+        self.to_disk.load(Ordering::Relaxed)
     }
 
-    /// Finds the keys counted more than once (their copies fell in different runs) and
-    /// calls `each` with at most `chunk` of them at a time (`copies - 1` counts too
-    /// many; `object` names an object holding one copy: [`UNKNOWN`] when none can be
-    /// read again) and the objects they name. Errors name what could not be read.
-    pub(super) fn missed(
-        &self,
-        chunk: usize,
-        mut each: impl FnMut(&[Entry], &HashMap<u32, ObjectRef>),
-    ) -> Result<(), String> {
+    /// The keys counted more than once (their copies fell in different runs): `copies - 1`
+    /// counts too many, and `object` names an object holding one copy ([`UNKNOWN`] when
+    /// none can be read again). Sorted by object. Memory grows with these duplicates
+    /// only (few, unless inputs overlap). Errors name what could not be read.
+    pub(super) fn missed(&self) -> Result<Vec<Entry>, String> {
         let mut found = Vec::new();
         for part in &self.parts {
             let part = lock(part);
@@ -312,40 +314,21 @@ impl Seen {
                 })
                 .collect();
             last.sort_unstable_by_key(|e| e.key);
-            let mut flush = |found: &mut Vec<Entry>| -> Result<(), String> {
-                let objects = self.objects(found)?;
-                each(found, &objects);
-                found.clear();
-                Ok(())
-            };
-            let mut failed = None;
             part.runs
                 .merge_with(&last, |e| {
                     if e.copies > 1 {
                         found.push(e);
-                        if found.len() >= chunk
-                            && let Err(m) = flush(&mut found)
-                        {
-                            failed = Some(m);
-                            return Err(std::io::Error::other("stopped"));
-                        }
                     }
                     Ok(())
                 })
-                .map_err(|e| {
-                    failed
-                        .take()
-                        .unwrap_or_else(|| format!("cannot read eventIDs spilled to disk: {e}"))
-                })?;
-            if !found.is_empty() {
-                flush(&mut found)?;
-            }
+                .map_err(|e| format!("cannot read eventIDs spilled to disk: {e}"))?;
         }
-        Ok(())
+        found.sort_unstable_by_key(|e| (e.object, e.key));
+        Ok(found)
     }
 
     /// The objects `entries` name.
-    fn objects(&self, entries: &[Entry]) -> Result<HashMap<u32, ObjectRef>, String> {
+    pub(super) fn objects(&self, entries: &[Entry]) -> Result<HashMap<u32, ObjectRef>, String> {
         let wanted: HashSet<u32> = entries
             .iter()
             .map(|e| e.object)

@@ -24,8 +24,13 @@ pub fn root() -> PathBuf {
 
 /// Runs the built binary with `args` (and optional stdin).
 pub fn iamtrail(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    iamtrail_env(args, &[], stdin)
+}
+
+/// [`iamtrail`] with environment variables set.
+pub fn iamtrail_env(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_iamtrail"));
-    cmd.args(args).current_dir(root());
+    cmd.args(args).current_dir(root()).envs(env.iter().copied());
     cmd.stdin(if stdin.is_some() {
         std::process::Stdio::piped()
     } else {
