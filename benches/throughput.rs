@@ -475,10 +475,10 @@ fn main() {
             );
             rss_each.push((s, kb, time, c.json_bytes));
         }
-        // Records grow, needs do not: the first corpus read with three copies whose
-        // eventIDs differ (none is a duplicate) holds 4× the records and the same distinct
-        // (principal, action, resource) triples.
-        if let Some(&s) = sizes.first() {
+        // Records grow, needs do not: the 1 GB corpus (else the first) read with three
+        // copies whose eventIDs differ (none is a duplicate) holds 4× the records and the
+        // same distinct (principal, action, resource) triples.
+        if let Some(&s) = sizes.iter().find(|&&s| s == 1000).or(sizes.first()) {
             let c = corpus_of(s, seed, false);
             let mut dirs = vec![c.logs()];
             for k in 1..=3u8 {
