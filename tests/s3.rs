@@ -256,6 +256,21 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     let files = common::dir_files(s3_dir.path());
     assert!(files.len() >= 5, "{:?}", files.keys());
     assert_eq!(files, common::dir_files(local_dir.path()));
+    // The trail given twice, past an eventID budget of one: every eventID goes to disk,
+    // and the copies are taken back by downloading their objects again.
+    let twice = tempfile::tempdir().unwrap();
+    let mut args = each(&twice);
+    args.extend(["--dedupe-ids".into(), "1".into()]);
+    args.extend(["s3://trail/".into(), "s3://trail/".into()]);
+    let got = run(&moto, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code(&got), code(&want), "{}", stderr(&got));
+    assert_eq!(common::dir_files(twice.path()), files);
+    let err = stderr(&got);
+    assert!(
+        err.contains("eventIDs past the memory budget went to disk")
+            && err.contains("records counted twice were taken back, reading 12 objects again"),
+        "{err}"
+    );
 
     // `principals` reads S3 too.
     let p = run(&moto, &["principals", "--json", "s3://trail/"]);

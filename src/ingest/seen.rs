@@ -248,13 +248,19 @@ impl Seen {
         {
             return false;
         }
+        // A part these keys would take past its budget spills first, so its table never
+        // grows past the budget (a large object commits hundreds of keys per part).
+        let mut incoming = [0usize; SHARDS];
         for &k in keys {
-            parts[k as usize % SHARDS].keys.insert(split(k), object);
+            incoming[k as usize % SHARDS] += 1;
         }
         for (i, part) in parts.iter_mut().enumerate() {
-            if part.keys.len() >= self.part_budget {
+            if incoming[i] > 0 && part.keys.len() + incoming[i] > self.part_budget {
                 self.spill(i, part);
             }
+        }
+        for &k in keys {
+            parts[k as usize % SHARDS].keys.insert(split(k), object);
         }
         true
     }
