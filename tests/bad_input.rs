@@ -179,6 +179,28 @@ fn a_missing_input_is_named_once() {
     assert_eq!(line.matches("os error 2").count(), 1, "{line}");
 }
 
+/// Standard input can be read once: `-` given twice is an error saying so (both were
+/// reported unreadable, with nothing read).
+#[test]
+fn standard_input_given_twice_is_refused() {
+    let o = iamtrail(
+        &[
+            "generate",
+            "-p",
+            "arn:aws:iam::111122223333:role/ci",
+            "-",
+            "-",
+        ],
+        Some(b"{\"Records\":[]}"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("standard input (`-`) is given more than once"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn a_directory_of_100000_tiny_files() {
     let dir = tempfile::tempdir().unwrap();

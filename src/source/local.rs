@@ -38,6 +38,12 @@ impl LocalSource {
         let mut out = Vec::new();
         for p in &self.inputs {
             if p.as_os_str() == "-" {
+                if out.iter().any(|o: &ObjectRef| o.name == STDIN) {
+                    // It can be read once: a second `-` would read nothing.
+                    return Err(ListError::Other(
+                        "standard input (`-`) is given more than once".into(),
+                    ));
+                }
                 let mut buf = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut buf)
