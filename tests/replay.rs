@@ -464,3 +464,36 @@ fn scps_leave_service_linked_roles_alone() {
     assert_eq!(broken, [CI]);
     assert_eq!(v["summary"]["allowed"], 1);
 }
+
+/// Replay counts each event once past its eventID memory budget too: the trail given
+/// twice at `--dedupe-ids 1` (every eventID to disk, the copies taken back after the pass)
+/// breaks the same calls with the same counts as the trail read once.
+#[test]
+fn a_run_past_its_eventid_budget_replays_each_call_once() {
+    let scp = "tests/fixtures/replay/deny-s3-scp.json";
+    let args = ["--scp", scp, "-p", CI];
+    let (code, once) = replay_json(&[&args[..], &["sample-trails/"]].concat(), None);
+    let (code2, twice) = replay_json(
+        &[
+            &args[..],
+            &["--dedupe-ids", "1", "sample-trails/", "sample-trails/"],
+        ]
+        .concat(),
+        None,
+    );
+    assert_eq!(code, code2);
+    assert!(!once["broken"].as_array().unwrap().is_empty(), "{once:#}");
+    assert_eq!(once["broken"], twice["broken"]);
+    assert_eq!(once["denied"], twice["denied"]);
+    let (a, b) = (&once["summary"], &twice["summary"]);
+    for k in ["evaluated", "allowed", "denied", "requests"] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert_eq!(a["skipped"]["duplicate"], 0);
+    let selected = ["failed", "free", "unmapped"]
+        .iter()
+        .map(|k| a["skipped"][k].as_u64().unwrap())
+        .sum::<u64>()
+        + a["evaluated"].as_u64().unwrap();
+    assert_eq!(b["skipped"]["duplicate"].as_u64(), Some(selected), "{b:#}");
+}

@@ -115,11 +115,12 @@ impl Ingested {
     }
 
     /// Takes back what the records `o` counted added (they were duplicates counted again):
-    /// their needs' counts, their principals' record counts and the summary's tallies
+    /// their needs' and calls' counts, their principals' record counts and the summary's tallies
     /// past deduplication; they count as duplicates instead. Times and eventID samples
     /// stay: the copy kept has the same ones.
     fn take_back(&mut self, o: Ingested) {
         self.usage.take_back(&o.usage);
+        self.calls.take_back(&o.calls);
         self.each.take_back(&o.each);
         self.summary.take_back(&o.summary);
     }
@@ -219,12 +220,7 @@ pub fn run_cached(
     let listing = source.list(&filter(&cfg.selection, now(), progress.visible()))?;
     progress.start(listing.total);
     let counts = Counts::default();
-    // A run keeping calls (`replay`) cannot take counts back: it keeps every eventID.
-    let seen = if cfg.calls.is_none() {
-        Seen::spilling(cfg.dedupe_memory)
-    } else {
-        Seen::default()
-    };
+    let seen = Seen::spilling(cfg.dedupe_memory);
     let failed = Mutex::new(None);
     let ahead = source.read_ahead();
     // Fused, and emptied by an error: the listing ends there.
@@ -655,10 +651,16 @@ mod tests {
             ahead: 0,
             announced: Mutex::default(),
         };
-        for each in [None, Some(EachPrincipal::default())] {
+        let kept = Some(crate::calls::CallOptions { timed: true });
+        for (each, calls) in [
+            (None, None),
+            (Some(EachPrincipal::default()), None),
+            (None, kept),
+        ] {
             let in_memory = Config {
                 dedupe_memory: usize::MAX,
                 each,
+                calls,
                 ..Config::default()
             };
             let want = pool
@@ -679,7 +681,9 @@ mod tests {
                     };
                     let got = pool.install(|| run(&source, &cfg, &NoProgress)).unwrap();
                     let (g, w) = (&got.summary, &want.summary);
-                    let at = format!("budget {dedupe_memory}, isolate {isolate}, each {each:?}");
+                    let at = format!(
+                        "budget {dedupe_memory}, isolate {isolate}, each {each:?}, calls {calls:?}"
+                    );
                     assert!(g.problems.is_empty(), "{at}: {:?}", g.problems);
                     assert_eq!(g.records, w.records, "{at}");
                     assert!(g.balanced(), "{at}");
@@ -696,6 +700,8 @@ mod tests {
                         };
                     assert_eq!(counts(&g.unmapped), counts(&w.unmapped), "{at}");
                     assert_eq!(got.usage.sorted(), want.usage.sorted(), "{at}");
+                    assert_eq!(got.calls.sorted(), want.calls.sorted(), "{at}");
+                    assert_eq!(got.calls.is_empty(), calls.is_none(), "{at}");
                     let principals = |b: &ByPrincipal| {
                         b.clone()
                             .into_sorted()

@@ -151,8 +151,7 @@ impl Seen {
                 Ok(d) => Some(d),
                 Err(e) => {
                     self.fail(format!(
-                        "cannot make a folder for eventIDs past the memory budget in {}: {e}; they are kept in memory",
-                        std::env::temp_dir().display()
+                        "cannot make a folder for eventIDs past the memory budget: {e}; they are kept in memory"
                     ));
                     None
                 }
