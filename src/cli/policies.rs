@@ -12,6 +12,61 @@ use iamtrail::iam::policy::{Document, DocumentKind};
 /// A file and the documents it holds.
 type File = (PathBuf, Vec<Document>);
 
+/// The policy files a request is evaluated against, but the resource's own (`replay`,
+/// `simulate`: each declares its resource-policy flag, which differs).
+#[derive(Debug, clap::Args)]
+pub struct PolicyArgs {
+    /// An identity policy (one document, or a JSON array of documents); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+    /// A permissions boundary; repeatable (several act as one).
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Vec<PathBuf>,
+    /// A session policy; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub session_policy: Vec<PathBuf>,
+    /// One level of service control policies, root first: one document or a JSON array
+    /// of the documents attached at that level (`[]`: nothing attached, denies all).
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    /// One level of resource control policies, root first, as for --scp (AWS's
+    /// RCPFullAccess is assumed at every level).
+    #[arg(long, value_name = "FILE")]
+    pub rcp: Vec<PathBuf>,
+    /// A VPC endpoint policy the requests went through; repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub endpoint_policy: Vec<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// The files by part, with `resource` as the resource-based policies.
+    pub fn paths<'a>(&'a self, resource: &'a [PathBuf]) -> Paths<'a> {
+        Paths {
+            identity: &self.policy,
+            resource,
+            boundary: &self.boundary,
+            session: &self.session_policy,
+            endpoint: &self.endpoint_policy,
+            scp: &self.scp,
+            rcp: &self.rcp,
+        }
+    }
+
+    /// Whether no file is given.
+    pub fn is_empty(&self) -> bool {
+        [
+            &self.policy,
+            &self.boundary,
+            &self.session_policy,
+            &self.scp,
+            &self.rcp,
+            &self.endpoint_policy,
+        ]
+        .iter()
+        .all(|v| v.is_empty())
+    }
+}
+
 /// The policy files of a command, by part.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Paths<'a> {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::policies::{Loaded, Paths};
+use super::policies::{Loaded, PolicyArgs};
 use super::render::{config, ingest};
 use super::report::{self, summary_lines};
 use super::{InputArgs, UsageError, exit, write_stdout};
@@ -49,30 +49,14 @@ pub struct ReplayArgs {
     /// Inputs and selection.
     #[command(flatten)]
     pub input: InputArgs,
-    /// A proposed identity policy (one document, or a JSON array); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub policy: Vec<PathBuf>,
-    /// A permissions boundary; repeatable (several act as one).
-    #[arg(long, value_name = "FILE")]
-    pub boundary: Vec<PathBuf>,
-    /// A session policy; repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub session_policy: Vec<PathBuf>,
-    /// One level of service control policies, root first (one document or a JSON array
-    /// of the documents attached there).
-    #[arg(long, value_name = "FILE")]
-    pub scp: Vec<PathBuf>,
-    /// One level of resource control policies, root first.
-    #[arg(long, value_name = "FILE")]
-    pub rcp: Vec<PathBuf>,
+    /// The proposed policies and guardrails.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
     /// A resource-based policy; its statements apply to the resources they name. Without
     /// one, a cross-account call is taken as allowed by its resource's own policy (it
     /// succeeded).
     #[arg(long, value_name = "FILE")]
     pub resource_policy: Vec<PathBuf>,
-    /// A VPC endpoint policy (applies to every call); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub endpoint_policy: Vec<PathBuf>,
     /// The principal whose calls are replayed (as for `generate`); repeatable.
     #[arg(long, short, value_name = "PRINCIPAL")]
     pub principal: Vec<PrincipalFilter>,
@@ -92,16 +76,8 @@ pub struct ReplayArgs {
 
 /// Reads the policy files; one that cannot be read or parsed is a usage error naming it.
 fn load(a: &ReplayArgs) -> Result<Loaded> {
-    Loaded::read(Paths {
-        identity: &a.policy,
-        resource: &a.resource_policy,
-        boundary: &a.boundary,
-        session: &a.session_policy,
-        endpoint: &a.endpoint_policy,
-        scp: &a.scp,
-        rcp: &a.rcp,
-    })
-    .map_err(|e| UsageError(format!("{e:#}")).into())
+    Loaded::read(a.policies.paths(&a.resource_policy))
+        .map_err(|e| UsageError(format!("{e:#}")).into())
 }
 
 /// The name the stand-in identity policy goes by in findings.
@@ -109,18 +85,7 @@ const STAND_IN_NAME: &str = "(stand-in: the caller's own policies, which allowed
 
 /// Runs `iamtrail replay`.
 pub fn run(a: ReplayArgs) -> Result<u8> {
-    let any = [
-        &a.policy,
-        &a.boundary,
-        &a.session_policy,
-        &a.scp,
-        &a.rcp,
-        &a.resource_policy,
-        &a.endpoint_policy,
-    ]
-    .iter()
-    .any(|v| !v.is_empty());
-    if !any {
+    if a.policies.is_empty() && a.resource_policy.is_empty() {
         return Err(UsageError(
             "give the proposed policies: --policy, or guardrails (--scp, --rcp, --boundary, …)"
                 .into(),
@@ -128,7 +93,7 @@ pub fn run(a: ReplayArgs) -> Result<u8> {
         .into());
     }
     let loaded = load(&a)?;
-    let guardrails_only = a.policy.is_empty();
+    let guardrails_only = a.policies.policy.is_empty();
     let stand_in = stand_in();
     let timed = loaded.documents().any(|d| {
         let t = format!("{d:?}").to_ascii_lowercase();

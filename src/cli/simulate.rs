@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::policies::{Loaded, Paths};
+use super::policies::{Loaded, PolicyArgs};
 use super::{UsageError, exit, write_stdout};
 use iamtrail::iam::eval::{Decision, PolicyKind, PolicySet, Request};
 
@@ -29,29 +29,12 @@ pub struct SimulateArgs {
     /// A condition key's value; repeat a key for a multi-valued key.
     #[arg(long, value_name = "KEY=VALUE")]
     pub context: Vec<String>,
-    /// An identity policy (one document, or a JSON array of documents); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub policy: Vec<PathBuf>,
     /// The resource-based policy of the resource (its statements may omit Resource).
     #[arg(long, value_name = "FILE")]
     pub resource_policy: Option<PathBuf>,
-    /// A permissions boundary; repeatable (several act as one).
-    #[arg(long, value_name = "FILE")]
-    pub boundary: Vec<PathBuf>,
-    /// A session policy; repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub session_policy: Vec<PathBuf>,
-    /// One level of service control policies, root first: one document or a JSON array
-    /// of the documents attached at that level (`[]`: nothing attached, denies all).
-    #[arg(long, value_name = "FILE")]
-    pub scp: Vec<PathBuf>,
-    /// One level of resource control policies, root first, as for --scp (AWS's
-    /// RCPFullAccess is assumed at every level).
-    #[arg(long, value_name = "FILE")]
-    pub rcp: Vec<PathBuf>,
-    /// A VPC endpoint policy the request went through; repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub endpoint_policy: Vec<PathBuf>,
+    /// The policies the request is evaluated against.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
     /// Print a JSON object (`decision`, `deciding`) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -87,15 +70,7 @@ fn request(a: &SimulateArgs) -> Result<Request> {
 /// Runs `iamtrail simulate`: exit 0 for any decision printed.
 pub fn run(a: SimulateArgs) -> Result<u8> {
     let req = request(&a)?;
-    let loaded = Loaded::read(Paths {
-        identity: &a.policy,
-        resource: a.resource_policy.as_slice(),
-        boundary: &a.boundary,
-        session: &a.session_policy,
-        endpoint: &a.endpoint_policy,
-        scp: &a.scp,
-        rcp: &a.rcp,
-    })?;
+    let loaded = Loaded::read(a.policies.paths(a.resource_policy.as_slice()))?;
     let set = loaded.set();
     let e = set.evaluate(&req);
     if a.json {
