@@ -292,6 +292,36 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
         stdout(&mixed),
         stdout(&local(&["generate", "-p", CI, "sample-trails/", DAMAGED]))
     );
+    // The same events from both (the local trail and its copy in S3) count once: one run
+    // over both sources, deduplicated by eventID across them.
+    let both = json(&run(
+        &moto,
+        &[
+            "generate",
+            "--json",
+            "-p",
+            CI,
+            "--allow-partial",
+            "sample-trails/",
+            "s3://trail/",
+        ],
+    ));
+    let once = json(&local(&[
+        "generate",
+        "--json",
+        "-p",
+        CI,
+        "--allow-partial",
+        "sample-trails/",
+    ]));
+    assert_eq!(both["policies"], once["policies"]);
+    let (b, o) = (&both["report"]["records"], &once["report"]["records"]);
+    assert_eq!(b["used"], o["used"], "{b}");
+    let selected = ["used", "free", "unmapped", "failed_not_counted"]
+        .iter()
+        .map(|k| o[k].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(b["duplicate"].as_u64(), Some(selected), "{b}");
 
     // --allow-partial: the corrupt object is still reported, the exit code is 0.
     let ok = run(
