@@ -101,14 +101,7 @@ impl CallSet {
     /// Takes back the calls `other` counted (records counted twice, found after the
     /// pass): each call's count goes down by `other`'s, and a call left with none goes.
     pub fn take_back(&mut self, other: &CallSet) {
-        for (k, v) in &other.map {
-            if let Some(u) = self.map.get_mut(k) {
-                u.count = u.count.saturating_sub(v.count);
-                if u.count == 0 {
-                    self.map.remove(k);
-                }
-            }
-        }
+        crate::usage::take_back(&mut self.map, &other.map);
     }
 
     /// Calls in a stable order.

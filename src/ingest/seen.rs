@@ -271,16 +271,7 @@ impl Seen {
             return;
         }
         let Some(dir) = self.dir() else { return };
-        let mut run: Vec<Entry> = part
-            .keys
-            .iter()
-            .map(|(&k, &object)| Entry {
-                key: join(k),
-                object,
-                copies: 1,
-            })
-            .collect();
-        run.sort_unstable_by_key(|e| e.key);
+        let run = sorted(&part.keys);
         match part.runs.push(dir, &format!("part{i}"), &run) {
             Ok(()) => {
                 self.to_disk.fetch_add(run.len() as u64, Ordering::Relaxed);
@@ -309,16 +300,7 @@ impl Seen {
             if part.runs.is_empty() {
                 continue;
             }
-            let mut last: Vec<Entry> = part
-                .keys
-                .iter()
-                .map(|(&k, &object)| Entry {
-                    key: join(k),
-                    object,
-                    copies: 1,
-                })
-                .collect();
-            last.sort_unstable_by_key(|e| e.key);
+            let last = sorted(&part.keys);
             part.runs
                 .merge_with(&last, |e| {
                     if e.copies > 1 {
@@ -389,6 +371,20 @@ impl Seen {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// A part's keys as a run: sorted by key, each counted once.
+fn sorted(keys: &KeyMap) -> Vec<Entry> {
+    let mut run: Vec<Entry> = keys
+        .iter()
+        .map(|(&k, &object)| Entry {
+            key: join(k),
+            object,
+            copies: 1,
+        })
+        .collect();
+    run.sort_unstable_by_key(|e| e.key);
+    run
 }
 
 fn write_name(w: &mut impl Write, o: &ObjectRef) -> std::io::Result<()> {

@@ -71,6 +71,22 @@ impl Usage {
     }
 }
 
+/// Takes back the records behind `other`'s entries from `mine`'s counts (records counted
+/// twice): an entry left with none goes.
+pub(crate) fn take_back<K: std::hash::Hash + Eq>(
+    mine: &mut HashMap<K, Usage, FxBuildHasher>,
+    other: &HashMap<K, Usage, FxBuildHasher>,
+) {
+    for (k, v) in other {
+        if let Some(u) = mine.get_mut(k) {
+            u.count = u.count.saturating_sub(v.count);
+            if u.count == 0 {
+                mine.remove(k);
+            }
+        }
+    }
+}
+
 /// Distinct permissions with evidence.
 #[derive(Debug, Clone, Default)]
 pub struct UsageSet {
@@ -133,14 +149,7 @@ impl UsageSet {
     /// entry's count goes down by `other`'s, and an entry left with none goes. Times,
     /// samples and reasons stay (the copy kept gave the same).
     pub fn take_back(&mut self, other: &UsageSet) {
-        for (k, v) in &other.map {
-            if let Some(u) = self.map.get_mut(k) {
-                u.count = u.count.saturating_sub(v.count);
-                if u.count == 0 {
-                    self.map.remove(k);
-                }
-            }
-        }
+        take_back(&mut self.map, &other.map);
     }
 
     /// Entries in a stable order.
