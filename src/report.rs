@@ -253,7 +253,8 @@ impl Summary {
     /// Takes back the tallies past deduplication of the records `o` counted (records
     /// counted twice, found after the pass): they count as duplicates instead. What
     /// `o` counted before deduplication (records read, principals, time range) stays.
-    pub fn take_back(&mut self, o: &Summary) {
+    /// Returns how many records were taken back.
+    pub fn take_back(&mut self, o: &Summary) -> u64 {
         let (a, b) = (&mut self.records, &o.records);
         let undone = b.used + b.free + b.unmapped + b.failed_not_counted;
         a.used = a.used.saturating_sub(b.used);
@@ -289,6 +290,7 @@ impl Summary {
                 }
             }
         }
+        undone
     }
 
     /// Folds another summary in (per-thread summaries; order never shows).

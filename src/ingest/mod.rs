@@ -117,12 +117,12 @@ impl Ingested {
     /// Takes back what the records `o` counted added (they were duplicates counted again):
     /// their needs' and calls' counts, their principals' record counts and the summary's tallies
     /// past deduplication; they count as duplicates instead. Times and eventID samples
-    /// stay: the copy kept has the same ones.
-    fn take_back(&mut self, o: Ingested) {
+    /// stay: the copy kept has the same ones. Returns how many records were taken back.
+    fn take_back(&mut self, o: Ingested) -> u64 {
         self.usage.take_back(&o.usage);
         self.calls.take_back(&o.calls);
         self.each.take_back(&o.each);
-        self.summary.take_back(&o.summary);
+        self.summary.take_back(&o.summary)
     }
 }
 
@@ -421,9 +421,7 @@ fn take_back_missed(source: &dyn Source, cfg: &Config, seen: &Seen, got: &mut In
                     ));
                 }
             }
-            let r = &again.summary.records;
-            stats.taken_back += r.used + r.free + r.unmapped + r.failed_not_counted;
-            got.take_back(again);
+            stats.taken_back += got.take_back(again);
         }
     }
     if to_disk > 0 {

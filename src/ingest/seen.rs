@@ -136,7 +136,8 @@ impl Seen {
         }
     }
 
-    fn spills(&self) -> bool {
+    /// Whether keys may still go to disk.
+    pub(super) fn spills(&self) -> bool {
         self.part_budget != usize::MAX && !self.broken.load(Ordering::Relaxed)
     }
 

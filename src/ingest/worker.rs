@@ -124,7 +124,7 @@ impl<'c> Worker<'c> {
 
     /// Processes one object's bytes.
     pub fn object(&mut self, name: &str, mut data: Vec<u8>) {
-        self.object_with_span(name, None, true, &mut data, None);
+        self.object_with_span(name, None, &mut data, None);
     }
 
     /// Processes one object's bytes into results of its own (merge them in with
@@ -144,17 +144,17 @@ impl<'c> Worker<'c> {
     }
 
     /// `obj`: the object as listed, when it can be read again (it is numbered once it
-    /// counts a record). One that cannot be read again has its eventIDs collected, so
-    /// all its duplicates are found while it is read.
+    /// counts a record). Where eventIDs may go to disk, one that cannot be read again
+    /// has its eventIDs collected, so all its duplicates are found while it is read.
     fn object_with_span(
         &mut self,
         name: &str,
         obj: Option<&ObjectRef>,
-        rereadable: bool,
         data: &mut Vec<u8>,
         span: Option<&mut TimeSpan>,
     ) {
-        let dedupe = if data.len() >= self.cfg.isolate || !rereadable {
+        let once = obj.is_none() && self.seen.get().spills();
+        let dedupe = if data.len() >= self.cfg.isolate || once {
             Dedupe::Collect
         } else {
             Dedupe::Claim
@@ -460,58 +460,57 @@ impl<'c> Worker<'c> {
         cache: Option<(&Cache, &super::Counts)>,
         progress: &dyn Progress,
     ) {
-        let mut buf = std::mem::take(&mut self.read_buf);
-        match source.fetch_into(obj, &mut buf) {
-            Ok(fetched) => {
-                // As read (decoding may replace the buffer's contents).
-                let bytes = buf.len() as u64;
-                let before = self.out.summary.records.read;
-                let identity = fetched.identity.as_deref().or(obj.identity.as_deref());
-                let read = match (cache, identity) {
-                    (Some((cache, counts)), Some(identity)) => {
-                        let mine = std::mem::take(&mut self.out);
-                        let mut span = TimeSpan::default();
-                        self.object_in(&obj.name, None, &mut buf, Some(&mut span), Dedupe::Object);
-                        let own = std::mem::replace(&mut self.out, mine);
-                        let (start, end) = (self.cfg.selection.start, self.cfg.selection.end);
-                        if span.within(start, end)
-                            && cache.put(&obj.name, identity, &span, &own).is_err()
-                        {
-                            counts.note_write_error();
-                        }
-                        let read = own.summary.records.read;
-                        self.add(own);
-                        read
+        self.fetched(source, obj, |w, fetched, buf| {
+            // As read (decoding may replace the buffer's contents).
+            let bytes = buf.len() as u64;
+            let before = w.out.summary.records.read;
+            let identity = fetched.identity.as_deref().or(obj.identity.as_deref());
+            let read = match (cache, identity) {
+                (Some((cache, counts)), Some(identity)) => {
+                    let mine = std::mem::take(&mut w.out);
+                    let mut span = TimeSpan::default();
+                    w.object_in(&obj.name, None, buf, Some(&mut span), Dedupe::Object);
+                    let own = std::mem::replace(&mut w.out, mine);
+                    let (start, end) = (w.cfg.selection.start, w.cfg.selection.end);
+                    if span.within(start, end)
+                        && cache.put(&obj.name, identity, &span, &own).is_err()
+                    {
+                        counts.note_write_error();
                     }
-                    _ => {
-                        let again = source.rereadable(obj);
-                        self.object_with_span(
-                            &obj.name,
-                            again.then_some(obj),
-                            again,
-                            &mut buf,
-                            None,
-                        );
-                        self.out.summary.records.read - before
-                    }
-                };
-                progress.advance(bytes, read);
-            }
-            Err(e) => self.unreadable(&obj.name, e.to_string()),
-        }
-        if buf.capacity() <= crate::decode::RETAIN {
-            self.read_buf = buf;
-        }
+                    let read = own.summary.records.read;
+                    w.add(own);
+                    read
+                }
+                _ => {
+                    let again = source.rereadable(obj).then_some(obj);
+                    w.object_with_span(&obj.name, again, buf, None);
+                    w.out.summary.records.read - before
+                }
+            };
+            progress.advance(bytes, read);
+        });
     }
 
     /// Reads object number `number` again (see [`Worker::undoing`]).
     pub(super) fn read_again(&mut self, source: &dyn Source, number: u32, obj: &ObjectRef) {
+        self.fetched(source, obj, |w, _, buf| {
+            w.number = Some(number);
+            w.object_in(&obj.name, Some(obj), buf, None, Dedupe::Undo);
+        });
+    }
+
+    /// Fetches `obj` into the worker's reused buffer and hands it to `then` (no
+    /// allocation per object once the buffer has grown), or notes why it could not be
+    /// fetched; keeps the buffer unless it grew past what a worker retains.
+    fn fetched(
+        &mut self,
+        source: &dyn Source,
+        obj: &ObjectRef,
+        then: impl FnOnce(&mut Self, crate::source::Fetched, &mut Vec<u8>),
+    ) {
         let mut buf = std::mem::take(&mut self.read_buf);
         match source.fetch_into(obj, &mut buf) {
-            Ok(_) => {
-                self.number = Some(number);
-                self.object_in(&obj.name, Some(obj), &mut buf, None, Dedupe::Undo);
-            }
+            Ok(fetched) => then(self, fetched, &mut buf),
             Err(e) => self.unreadable(&obj.name, e.to_string()),
         }
         if buf.capacity() <= crate::decode::RETAIN {
