@@ -85,12 +85,21 @@ pub fn request_form(pattern: &str) -> String {
 
 /// Whether a resource has a wildcard of its own (a bare `*` or `?`, not an escape).
 pub fn is_pattern(resource: &str) -> bool {
+    // Without a `$` there is no escape: any `*` or `?` is a wildcard.
+    if !resource.contains('$') {
+        return resource.contains(['*', '?']);
+    }
     Tokens(resource).any(|t| matches!(t, Tok::Star | Tok::One))
 }
 
 /// The literal text a resource starts with, up to its first wildcard (escapes resolved):
 /// a pattern [`covers`] only resources whose own literal start begins with it.
-pub fn literal_start(resource: &str) -> String {
+pub fn literal_start(resource: &str) -> std::borrow::Cow<'_, str> {
+    // Without a `$` there is no escape: the text before the first wildcard, borrowed.
+    if !resource.contains('$') {
+        let end = resource.find(['*', '?']).unwrap_or(resource.len());
+        return std::borrow::Cow::Borrowed(&resource[..end]);
+    }
     Tokens(resource)
         .map_while(|t| match t {
             Tok::Lit(c) => Some(c),
@@ -360,6 +369,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The fast paths (no `$`: no escape) agree with reading the tokens.
+        #[test]
+        fn fast_paths_agree_with_the_tokens(r in "(a|/|:|\\*|\\?|\\$|\\{|\\}|é){0,12}") {
+            let start: String = Tokens(&r)
+                .map_while(|t| match t {
+                    Tok::Lit(c) => Some(c),
+                    Tok::Star | Tok::One => None,
+                })
+                .collect();
+            proptest::prop_assert_eq!(literal_start(&r), start);
+            proptest::prop_assert_eq!(
+                is_pattern(&r),
+                Tokens(&r).any(|t| matches!(t, Tok::Star | Tok::One))
+            );
+        }
+    }
+
+    proptest::proptest! {
         /// What `drop_covered` relies on to skip pairs: a pattern covers only resources
         /// whose literal start begins with its own (escapes included).
         #[test]
@@ -368,7 +395,7 @@ mod tests {
             t in "(a|b|/|\\*|\\?|\\$\\{\\*\\}|\\$\\{\\$\\}){0,8}",
         ) {
             if covers(&p, &t) {
-                proptest::prop_assert!(literal_start(&t).starts_with(&literal_start(&p)), "{p} covers {t}");
+                proptest::prop_assert!(literal_start(&t).starts_with(&*literal_start(&p)), "{p} covers {t}");
             }
         }
     }

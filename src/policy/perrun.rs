@@ -314,21 +314,27 @@ fn digit_runs(value: &str, taken: &[(Range<usize>, Shape)]) -> Vec<Range<usize>>
 /// The text before position `at` with every shaped part written `*` and every number `#`:
 /// the "place" of a number, the same for `builds/1233/` and `builds/1234/`.
 fn place(resource: &str, at: usize) -> String {
-    let head = &resource[..at];
-    let shaped = shaped_spans(head);
-    let mut out = String::with_capacity(head.len());
-    let mut last = 0;
-    for (r, _) in &shaped {
-        out.push_str(&numbers_hashed(&head[last..r.start]));
-        out.push('*');
-        last = r.end;
-    }
-    out.push_str(&numbers_hashed(&head[last..]));
+    let mut out = String::new();
+    place_into(resource, at, &mut out);
     out
 }
 
-fn numbers_hashed(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+/// [`place`] into `out` (cleared first), so a caller looking places up reuses one buffer.
+fn place_into(resource: &str, at: usize, out: &mut String) {
+    let head = &resource[..at];
+    out.clear();
+    out.reserve(head.len());
+    let mut last = 0;
+    for (r, _) in shaped_spans(head) {
+        numbers_hashed(&head[last..r.start], out);
+        out.push('*');
+        last = r.end;
+    }
+    numbers_hashed(&head[last..], out);
+}
+
+/// Appends `s` to `out` with every run of ASCII digits written `#`.
+fn numbers_hashed(s: &str, out: &mut String) {
     let mut in_digits = false;
     for c in s.chars() {
         if c.is_ascii_digit() {
@@ -341,7 +347,6 @@ fn numbers_hashed(s: &str) -> String {
             in_digits = false;
         }
     }
-    out
 }
 
 /// What the principal's resources show about numbers: for each place, the numbers seen
@@ -364,11 +369,22 @@ impl Evidence {
     /// Adds every number of `resource` at its place.
     pub fn add(&mut self, resource: &str) {
         let shaped = shaped_spans(resource);
+        let mut at = String::new();
         for r in digit_runs(resource, &shaped) {
-            self.places
-                .entry(place(resource, r.start))
-                .or_default()
-                .insert(resource[r].to_owned());
+            // Most places and numbers are known already: copy them only when new.
+            place_into(resource, r.start, &mut at);
+            let number = &resource[r];
+            match self.places.get_mut(at.as_str()) {
+                Some(seen) => {
+                    if !seen.contains(number) {
+                        seen.insert(number.to_owned());
+                    }
+                }
+                None => {
+                    self.places
+                        .insert(at.clone(), BTreeSet::from([number.to_owned()]));
+                }
+            }
         }
     }
 

@@ -9,6 +9,7 @@
 //! 3. Statements are sorted and get Sids from their content, so the same usage gives
 //!    the same bytes.
 
+use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -286,48 +287,51 @@ fn generalize(
 /// patterns only: linear in the resources for the usual few patterns, never quadratic in
 /// the thousands of literal keys a big trail holds.
 fn drop_covered(action: ActionId, resources: &mut BTreeMap<String, Usage>, made: &mut Made) {
-    let patterns: Vec<(String, String, Tokenized)> = resources
+    let patterns: Vec<(&str, Cow<'_, str>, Tokenized)> = resources
         .keys()
         .filter(|k| is_pattern(k))
-        .map(|k| (k.clone(), literal_start(k), Tokenized::new(k)))
+        .map(|k| (k.as_str(), literal_start(k), Tokenized::new(k)))
         .collect();
     if patterns.is_empty() {
         return;
     }
-    let keys: Vec<String> = resources.keys().cloned().collect();
-    for k in &keys {
+    // Which resource each one folds into depends only on the patterns, not on what was
+    // folded before: decide for every resource first (borrowing), then fold in order.
+    let mut folds: Vec<(String, String)> = Vec::new();
+    for k in resources.keys() {
         // A pattern covers only what begins with its literal start: comparing those
         // first rules out most pairs before any tokens are compared.
         let start = literal_start(k);
         let mut kt = None;
         // Between two patterns covering each other (equal), keep the smaller one.
-        let wider = patterns
-            .iter()
-            .find(|(o, o_start, ot)| {
-                start.starts_with(o_start.as_str()) && o != k && {
-                    let kt = kt.get_or_insert_with(|| Tokenized::new(k));
-                    ot.covers(kt) && !(kt.covers(ot) && k < o)
-                }
-            })
-            .map(|(o, _, _)| o);
-        if let Some(wider) = wider
-            && let Some(u) = resources.remove(k)
-        {
-            match resources.get_mut(wider) {
+        let wider = patterns.iter().find(|(o, o_start, ot)| {
+            start.starts_with(o_start.as_ref()) && *o != k.as_str() && {
+                let kt = kt.get_or_insert_with(|| Tokenized::new(k));
+                ot.covers(kt) && !(kt.covers(ot) && k.as_str() < *o)
+            }
+        });
+        if let Some((wider, ..)) = wider {
+            folds.push((k.clone(), (*wider).to_owned()));
+        }
+    }
+    drop(patterns);
+    for (k, wider) in folds {
+        if let Some(u) = resources.remove(&k) {
+            match resources.get_mut(&wider) {
                 Some(w) => {
                     w.merge(&u);
                     // What the dropped one generalized, the wider one now stands for
                     // when iamtrail wrote it too; a wider resource the records themselves
                     // gave (an unknown part) is reported as wide, not as a generalization.
-                    if let Some(inner) = made.take(action, k)
-                        && let Some(mut outer) = made.take(action, wider)
+                    if let Some(inner) = made.take(action, &k)
+                        && let Some(mut outer) = made.take(action, &wider)
                     {
                         outer.absorb(inner);
                         made.push(outer);
                     }
                 }
                 None => {
-                    resources.insert(k.clone(), u);
+                    resources.insert(k, u);
                 }
             }
         }
