@@ -256,6 +256,25 @@ impl PrincipalMatch {
         }
     }
 
+    /// Where a hit of [`PrincipalMatch::needle`] must lie to count, when that can be
+    /// told from the text: a role is only ever matched by a caller ARN in its account
+    /// (the session issuer's, or the caller's own), never by a bare name, so a hit in a
+    /// same-named role's ARN in another account (a role a StackSet made in every
+    /// account), or in a `userName`, is not its record. A session is matched by its
+    /// ARN only. Users are also matched by a bare `userName` (console sign-in), so they
+    /// have no owner.
+    pub fn needle_owner(&self) -> Option<crate::decode::NeedleOwner> {
+        use crate::decode::NeedleOwner;
+        match self {
+            PrincipalMatch::Role { account, .. } => Some(NeedleOwner::arn_in(account)),
+            // The needle is what follows the ARN's last `/`.
+            PrincipalMatch::Session(arn) if arn.contains('/') => Arn::parse(arn)
+                .ok()
+                .map(|a| NeedleOwner::arn_in(a.account())),
+            _ => None,
+        }
+    }
+
     /// Whether the record was made by this principal.
     pub fn matches(&self, r: &Record<'_>) -> bool {
         match self {
@@ -471,6 +490,57 @@ mod tests {
         });
         assert!("arn:aws:s3:::bucket".parse::<PrincipalFilter>().is_err());
         assert!("ci".parse::<PrincipalFilter>().is_err());
+    }
+
+    /// Whatever a principal matches, the prefilter built from its needle and owner keeps.
+    #[test]
+    fn a_record_a_principal_matches_is_a_prefilter_candidate() {
+        let console = r#"{"eventSource":"signin.amazonaws.com","eventName":"CheckMfa","awsRegion":"us-east-1",
+          "userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","accountId":"111122223333","accessKeyId":"","userName":"bert"}}"#;
+        let cases: [(&str, &[&str]); 2] = [
+            (
+                ROLE_SESSION,
+                &[
+                    "arn:aws:iam::111122223333:role/ci",
+                    "arn:aws:iam::111122223333:role/service-role/ci",
+                    "arn:aws:sts::111122223333:assumed-role/ci/build-1",
+                    "ASIAEXAMPLEEXAMPLE01",
+                ],
+            ),
+            (console, &["arn:aws:iam::111122223333:user/bert"]),
+        ];
+        for (rec, principals) in cases {
+            let text = format!(
+                r#"{{"Records":[{{"eventVersion":"1.08","eventID":"x",{}]}}"#,
+                &rec.trim()[1..]
+            );
+            for p in principals {
+                let m = p.parse::<PrincipalFilter>().unwrap().matcher;
+                assert!(with_record(rec, |r| m.matches(&r)), "{p}");
+                let mut pf =
+                    crate::decode::Prefilter::owned([(m.needle(), m.needle_owner())]).unwrap();
+                let plan = pf.plan(text.as_bytes()).expect("a plan");
+                assert_eq!(plan.candidates.len(), 1, "{p}");
+            }
+        }
+        // The same role and session in another account: not candidates.
+        let other = ROLE_SESSION.replace("111122223333", "999988887777");
+        let text = format!(
+            r#"{{"Records":[{{"eventVersion":"1.08","eventID":"x",{}]}}"#,
+            &other.trim()[1..]
+        );
+        for p in [
+            "arn:aws:iam::111122223333:role/ci",
+            "arn:aws:sts::111122223333:assumed-role/ci/build-1",
+        ] {
+            let m = p.parse::<PrincipalFilter>().unwrap().matcher;
+            let mut pf = crate::decode::Prefilter::owned([(m.needle(), m.needle_owner())]).unwrap();
+            assert_eq!(
+                pf.plan(text.as_bytes()).expect("a plan").candidates.len(),
+                0,
+                "{p}"
+            );
+        }
     }
 
     #[test]

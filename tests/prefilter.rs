@@ -159,6 +159,57 @@ fn escapes_do_not_hide_the_principal() {
     }
 }
 
+/// StackSets make the same role in every account of an organization: a role's name
+/// counts only in an ARN of its account, so the records of `ci` in another account are
+/// counted, not read, exactly like records that never name it (and the policy is the
+/// one account's).
+#[test]
+fn a_same_named_role_in_another_account_is_not_read() {
+    let role = "arn:aws:iam::111122223333:role/ci";
+    let other = rewritten(|t: String| t.replace("111122223333", "999988887777"));
+    let renamed = rewritten(|t: String| {
+        t.replace("111122223333", "999988887777")
+            .replace("ci\"", "cx\"")
+    });
+    let plain = run(&["generate", "--principal", role, "sample-trails/"], true);
+    assert!(common::stdout(&plain).contains("\"Statement\""));
+    let both = |copy: &tempfile::TempDir| {
+        let dir = copy.path().to_string_lossy().into_owned();
+        run(
+            &[
+                "generate",
+                "--principal",
+                role,
+                "sample-trails/",
+                dir.as_str(),
+            ],
+            true,
+        )
+    };
+    let (same_name, no_name) = (both(&other), both(&renamed));
+    assert!(same_name.status.success(), "{}", common::stderr(&same_name));
+    assert_eq!(common::stdout(&same_name), common::stdout(&plain));
+    assert_eq!(common::stdout(&no_name), common::stdout(&plain));
+    // The whole report, filtered records by reason included: not one more record read.
+    let report = |o: &Output, copy: &tempfile::TempDir| {
+        common::stderr(o).replace(copy.path().to_str().expect("UTF-8"), "COPY")
+    };
+    assert_eq!(report(&same_name, &other), report(&no_name, &renamed));
+    // And without the prefilter, the same policy.
+    let dir = other.path().to_string_lossy().into_owned();
+    let without = run(
+        &[
+            "generate",
+            "--principal",
+            role,
+            "sample-trails/",
+            dir.as_str(),
+        ],
+        false,
+    );
+    assert_eq!(common::stdout(&without), common::stdout(&plain));
+}
+
 /// A principal the input lacks (here: the wrong case) gets the same diagnosis both ways:
 /// the did-you-mean needs every caller, so the run reads again without the prefilter.
 #[test]

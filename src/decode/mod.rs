@@ -27,7 +27,7 @@ use flate2::read::MultiGzDecoder;
 use simd_json::tape::Tape;
 use simd_json::{Buffers, INPUT_PADDING, fill_tape_padded};
 
-pub use prefilter::{Candidate, Plan, Prefilter};
+pub use prefilter::{Candidate, NeedleOwner, Plan, Prefilter};
 use record::Json;
 
 pub use record::{Record, civil, format_time, parse_time};

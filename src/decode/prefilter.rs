@@ -23,6 +23,10 @@
 //! - the text holds a `\u` escape, which could spell a needle's letters. Needles hold no
 //!   `/`, so a writer escaping slashes (`\/`) does not hide them.
 //!
+//! A needle may have an owner ([`NeedleOwner`]): a role's name counts only where it ends
+//! an ARN in the role's account, so the records of a same-named role in another account
+//! (StackSets make one in every account of an organization) are not even skimmed.
+//!
 //! A record that holds a needle but is someone else's (the name in a resource ARN) is
 //! skimmed and turned down as before; a candidate whose skim does not end where the next
 //! record starts sends the object down the ordinary path. What the prefilter does not
@@ -42,6 +46,8 @@ use fused::{Found, Fused};
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     needles: Vec<Finder<'static>>,
+    /// Where each needle must lie to count (parallel to `needles`).
+    owners: Vec<Option<NeedleOwner>>,
     /// One pass for a single needle on a CPU with AVX2; otherwise one `memmem` pass per
     /// pattern.
     fused: Option<Fused>,
@@ -90,20 +96,29 @@ impl Prefilter {
     /// `needles` (none empty, none holding `/` or `\`). `None` when there is nothing to
     /// search for or a needle is not one.
     pub fn new<I: IntoIterator<Item = Vec<u8>>>(needles: I) -> Option<Prefilter> {
-        let needles: Vec<Finder<'static>> = needles
+        Prefilter::owned(needles.into_iter().map(|n| (n, None)))
+    }
+
+    /// [`Prefilter::new`] with, for each needle, where a hit must lie to count.
+    pub fn owned<I>(needles: I) -> Option<Prefilter>
+    where
+        I: IntoIterator<Item = (Vec<u8>, Option<NeedleOwner>)>,
+    {
+        let (needles, owners): (Vec<Finder<'static>>, Vec<Option<NeedleOwner>>) = needles
             .into_iter()
-            .map(|n| Finder::new(&n).into_owned())
-            .collect();
+            .map(|(n, owner)| (Finder::new(&n).into_owned(), owner))
+            .unzip();
         let usable = |n: &[u8]| !n.is_empty() && !n.contains(&b'/') && !n.contains(&b'\\');
         if needles.is_empty() || !needles.iter().all(|f| usable(f.needle())) {
             return None;
         }
-        let fused = match needles.as_slice() {
-            [one] => Fused::new(one.needle()),
+        let fused = match (needles.as_slice(), owners.as_slice()) {
+            ([one], [owner]) => Fused::new(one.needle(), owner.clone()),
             _ => None,
         };
         Some(Prefilter {
             needles,
+            owners,
             fused,
             record: Finder::new(KEY).into_owned(),
             id: Finder::new(ID).into_owned(),
@@ -167,8 +182,11 @@ impl Prefilter {
             found.starts.push(at - 1);
         }
         found.ids = self.id.find_iter(&text[first..]).count();
-        for needle in &self.needles {
+        for (needle, owner) in self.needles.iter().zip(&self.owners) {
             for hit in needle.find_iter(&text[first..]) {
+                if owner.as_ref().is_some_and(|o| !o.accepts(doc, first + hit)) {
+                    continue;
+                }
                 let record = found.starts.partition_point(|&s| s <= first + hit);
                 if let Some(record) = record.checked_sub(1) {
                     found.hits.push(record);
@@ -181,12 +199,66 @@ impl Prefilter {
     }
 }
 
+/// Where a needle must lie to count: at the end of a JSON string that is an ARN in one
+/// account, right after a `/` (`arn:aws:iam::111122223333:role/path/NAME"`). The string
+/// is found by looking back from the hit to its opening quote; whatever that cannot
+/// settle (an escape in the string, a quote escaped, a string longer than an ARN can be)
+/// counts, so the prefilter still errs towards reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedleOwner {
+    account: Vec<u8>,
+}
+
+/// The longest an ARN is looked back over (IAM allows 2,048 characters).
+const ARN_REACH: usize = 2048;
+
+impl NeedleOwner {
+    /// Hits count only in an ARN whose account field is `account`.
+    pub fn arn_in(account: &str) -> NeedleOwner {
+        NeedleOwner {
+            account: account.as_bytes().to_vec(),
+        }
+    }
+
+    /// Whether the needle found at `hit` in `doc` may be the owner's.
+    pub(super) fn accepts(&self, doc: &[u8], hit: usize) -> bool {
+        if hit == 0 || doc[hit - 1] != b'/' {
+            return false;
+        }
+        let from = hit.saturating_sub(ARN_REACH);
+        let Some(quote) = memchr::memrchr(b'"', &doc[from..hit]).map(|q| from + q) else {
+            return true;
+        };
+        let text = &doc[quote + 1..hit];
+        if doc.get(quote.wrapping_sub(1)) == Some(&b'\\') || text.contains(&b'\\') {
+            return true;
+        }
+        // `arn:partition:service:region:account:resource`
+        let Some(rest) = text.strip_prefix(b"arn:") else {
+            return false;
+        };
+        rest.splitn(5, |&c| c == b':').nth(3) == Some(self.account.as_slice())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn pf() -> Prefilter {
         Prefilter::new([b"ci\"".to_vec()]).unwrap()
+    }
+
+    /// The role `ci` of account `1`.
+    fn pf_owned() -> Prefilter {
+        Prefilter::owned([(b"ci\"".to_vec(), Some(NeedleOwner::arn_in("1")))]).unwrap()
+    }
+
+    /// A record whose session issuer is `arn`, written as is.
+    fn issued_by(id: &str, arn: &str) -> String {
+        format!(
+            r#"{{"eventVersion":"1.08","eventID":"{id}","userIdentity":{{"type":"AssumedRole","sessionContext":{{"sessionIssuer":{{"userName":"ci","arn":"{arn}"}}}}}}}}"#
+        )
     }
 
     const OTHER: &str = r#"{"eventVersion":"1.08","eventID":"a","userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/web"}}}}"#;
@@ -286,6 +358,50 @@ mod tests {
         assert!(Prefilter::new([b"role/ci\"".to_vec()]).is_none());
     }
 
+    #[test]
+    fn an_owned_needle_counts_only_in_an_arn_of_its_account() {
+        let records = [
+            issued_by("a", "arn:aws:iam::1:role/ci"),
+            // The same-named role in another account (its userName holds `ci"` too).
+            issued_by("b", "arn:aws:iam::2:role/ci"),
+            issued_by("c", "arn:aws:iam::1:role/service-role/ci"),
+            // Not the name: a longer one ending the same way.
+            issued_by("d", "arn:aws:iam::1:role/my-ci"),
+            // Slashes escaped: the writer's business, so it counts.
+            issued_by("e", r"arn:aws:iam::2:role\/ci"),
+            issued_by("f", "arn:aws-cn:iam::1:role/ci"),
+            // The name only as a key, and as a resource ARN of another account.
+            r#"{"eventVersion":"1.08","eventID":"g","ci":1,"r":"arn:aws:s3:::b/ci"}"#.into(),
+        ];
+        let refs: Vec<&str> = records.iter().map(String::as_str).collect();
+        let text = doc(&refs);
+        for fused in [true, false] {
+            let mut p = pf_owned();
+            if !fused {
+                p.fused = None;
+            }
+            assert_eq!(
+                indices(&mut p, &text),
+                Some((7, vec![0, 2, 4, 5])),
+                "fused {fused}"
+            );
+            // Without an owner every record holding the needle is a candidate.
+            let mut p = pf();
+            if !fused {
+                p.fused = None;
+            }
+            assert_eq!(
+                indices(&mut p, &text),
+                Some((7, vec![0, 1, 2, 3, 4, 5, 6])),
+                "fused {fused}"
+            );
+        }
+        // An owner never refuses what it cannot read: a string longer than an ARN.
+        let long = format!("arn:aws:iam::2:role/{}/ci", "p".repeat(ARN_REACH));
+        let text = doc(&[&issued_by("h", &long)]);
+        assert_eq!(indices(&mut pf_owned(), &text), Some((1, vec![0])));
+    }
+
     /// The one-pass scan and the pass-per-pattern scan agree on any text made of the
     /// pieces that matter (records, keys, escapes, the needle, across 32-byte blocks).
     #[test]
@@ -296,6 +412,8 @@ mod tests {
             MINE,
             r#"{"eventVersion":"1.0","eventID":"c"}"#,
             r#"{"eventVersion":"1.0","eventID":"d","x":"role/ci"}"#,
+            r#"{"eventVersion":"1.0","eventID":"d2","x":"arn:aws:iam::2:role/ci"}"#,
+            r#"{"eventVersion":"1.0","eventID":"d3","x":"arn:aws:iam::1:role\/ci"}"#,
             r#"{"eventVersion":"1.0","x":{"eventVersion":1},"eventID":"e"}"#,
             r#"{"eventVersion":"1.0","eventID":"f","s":"a\\u0063"}"#,
             r#"{"eventVersion":"1.0","eventID":"g","s":"\u0063i\""}"#,
@@ -306,16 +424,18 @@ mod tests {
         runner
             .run(&prop::collection::vec(piece, 1..12), |records| {
                 let text = doc(&records);
-                let mut fused = pf();
-                let mut passes = pf();
-                passes.fused = None;
-                let a = fused
-                    .plan(text.as_bytes())
-                    .map(|p| (p.records, p.candidates.to_vec()));
-                let b = passes
-                    .plan(text.as_bytes())
-                    .map(|p| (p.records, p.candidates.to_vec()));
-                prop_assert_eq!(a, b, "{}", text);
+                for make in [pf, pf_owned] {
+                    let mut fused = make();
+                    let mut passes = make();
+                    passes.fused = None;
+                    let a = fused
+                        .plan(text.as_bytes())
+                        .map(|p| (p.records, p.candidates.to_vec()));
+                    let b = passes
+                        .plan(text.as_bytes())
+                        .map(|p| (p.records, p.candidates.to_vec()));
+                    prop_assert_eq!(a, b, "{}", text);
+                }
                 Ok(())
             })
             .unwrap();
@@ -325,23 +445,25 @@ mod tests {
     #[test]
     fn arbitrary_text_never_panics_and_both_scans_agree() {
         use proptest::prelude::*;
-        let byte = prop::sample::select(b"{}[],:\"\\uVIDeventVersionci \x00\xff".to_vec());
+        let byte = prop::sample::select(b"{}[],:\"\\uVIDeventVersionci /arn1 \x00\xff".to_vec());
         let mut runner = proptest::test_runner::TestRunner::default();
         runner
             .run(&prop::collection::vec(byte, 0..300), |junk| {
                 let mut text = br#"{"Records":[{"eventVersion":"#.to_vec();
                 text.extend_from_slice(&junk);
                 text.extend_from_slice(b"]}");
-                let mut fused = pf();
-                let mut passes = pf();
-                passes.fused = None;
-                let a = fused
-                    .plan(&text)
-                    .map(|p| (p.records, p.candidates.to_vec()));
-                let b = passes
-                    .plan(&text)
-                    .map(|p| (p.records, p.candidates.to_vec()));
-                prop_assert_eq!(a, b);
+                for make in [pf, pf_owned] {
+                    let mut fused = make();
+                    let mut passes = make();
+                    passes.fused = None;
+                    let a = fused
+                        .plan(&text)
+                        .map(|p| (p.records, p.candidates.to_vec()));
+                    let b = passes
+                        .plan(&text)
+                        .map(|p| (p.records, p.candidates.to_vec()));
+                    prop_assert_eq!(a, b);
+                }
                 Ok(())
             })
             .unwrap();

@@ -93,8 +93,11 @@ impl<'c> Worker<'c> {
     fn with_seen(cfg: &'c Config, seen: SeenRef<'c>) -> Self {
         let mut decoder = Decoder::default();
         if cfg.prefilter && cfg.skim {
-            decoder.set_prefilter(crate::decode::Prefilter::new(
-                cfg.selection.principals.iter().map(|p| p.matcher.needle()),
+            decoder.set_prefilter(crate::decode::Prefilter::owned(
+                cfg.selection
+                    .principals
+                    .iter()
+                    .map(|p| (p.matcher.needle(), p.matcher.needle_owner())),
             ));
         }
         Worker {

@@ -14,7 +14,7 @@
 
 use memchr::arch::all::packedpair::Pair;
 
-use super::{ID, KEY, opens_record};
+use super::{ID, KEY, NeedleOwner, opens_record};
 
 /// What one pass over a document found.
 #[derive(Debug, Default, Clone)]
@@ -31,6 +31,7 @@ pub(super) struct Found {
 #[derive(Debug, Clone)]
 pub(super) struct Fused {
     needle: Vec<u8>,
+    owner: Option<NeedleOwner>,
     pair: (usize, usize),
     avx2: bool,
 }
@@ -40,10 +41,11 @@ const REACH: usize = 6;
 
 impl Fused {
     /// `None` for a needle shorter than two bytes (no pair to compare).
-    pub fn new(needle: &[u8]) -> Option<Fused> {
+    pub fn new(needle: &[u8], owner: Option<NeedleOwner>) -> Option<Fused> {
         let pair = Pair::new(needle)?;
         Some(Fused {
             needle: needle.to_vec(),
+            owner,
             pair: (usize::from(pair.index1()), usize::from(pair.index2())),
             avx2: avx2(),
         })
@@ -89,6 +91,7 @@ impl Fused {
         if rest.get(i1) == Some(&self.needle[i1])
             && rest.get(i2) == Some(&self.needle[i2])
             && rest.starts_with(&self.needle)
+            && self.owner.as_ref().is_none_or(|o| o.accepts(doc, p))
         {
             // Records open with `"eventVersion":`, so a hit lies in the last record seen.
             let Some(record) = found.starts.len().checked_sub(1) else {
