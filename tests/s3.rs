@@ -294,26 +294,16 @@ fn s3_policy_is_byte_identical_to_the_local_one() {
     );
     // The same events from both (the local trail and its copy in S3) count once: one run
     // over both sources, deduplicated by eventID across them.
-    let both = json(&run(
-        &moto,
-        &[
-            "generate",
-            "--json",
-            "-p",
-            CI,
-            "--allow-partial",
-            "sample-trails/",
-            "s3://trail/",
-        ],
-    ));
-    let once = json(&local(&[
+    let args = [
         "generate",
         "--json",
         "-p",
         CI,
         "--allow-partial",
         "sample-trails/",
-    ]));
+    ];
+    let both = json(&run(&moto, &[&args[..], &["s3://trail/"]].concat()));
+    let once = json(&local(&args));
     assert_eq!(both["policies"], once["policies"]);
     let (b, o) = (&both["report"]["records"], &once["report"]["records"]);
     assert_eq!(b["used"], o["used"], "{b}");

@@ -38,6 +38,8 @@ mod fused;
 
 use memchr::memmem::Finder;
 
+use crate::iam::arn::Arn;
+
 use fused::{Found, Fused};
 
 /// The substrings that identify the selected principals, the finders that delimit
@@ -45,9 +47,8 @@ use fused::{Found, Fused};
 /// they have grown).
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    needles: Vec<Finder<'static>>,
-    /// Where each needle must lie to count (parallel to `needles`).
-    owners: Vec<Option<NeedleOwner>>,
+    /// Each needle, and where it must lie to count.
+    needles: Vec<(Finder<'static>, Option<NeedleOwner>)>,
     /// One pass for a single needle on a CPU with AVX2; otherwise one `memmem` pass per
     /// pattern.
     fused: Option<Fused>,
@@ -104,21 +105,20 @@ impl Prefilter {
     where
         I: IntoIterator<Item = (Vec<u8>, Option<NeedleOwner>)>,
     {
-        let (needles, owners): (Vec<Finder<'static>>, Vec<Option<NeedleOwner>>) = needles
+        let needles: Vec<(Finder<'static>, Option<NeedleOwner>)> = needles
             .into_iter()
             .map(|(n, owner)| (Finder::new(&n).into_owned(), owner))
-            .unzip();
+            .collect();
         let usable = |n: &[u8]| !n.is_empty() && !n.contains(&b'/') && !n.contains(&b'\\');
-        if needles.is_empty() || !needles.iter().all(|f| usable(f.needle())) {
+        if needles.is_empty() || !needles.iter().all(|(f, _)| usable(f.needle())) {
             return None;
         }
-        let fused = match (needles.as_slice(), owners.as_slice()) {
-            ([one], [owner]) => Fused::new(one.needle(), owner.clone()),
+        let fused = match needles.as_slice() {
+            [(one, owner)] => Fused::new(one.needle(), owner.clone()),
             _ => None,
         };
         Some(Prefilter {
             needles,
-            owners,
             fused,
             record: Finder::new(KEY).into_owned(),
             id: Finder::new(ID).into_owned(),
@@ -182,7 +182,7 @@ impl Prefilter {
             found.starts.push(at - 1);
         }
         found.ids = self.id.find_iter(&text[first..]).count();
-        for (needle, owner) in self.needles.iter().zip(&self.owners) {
+        for (needle, owner) in &self.needles {
             for hit in needle.find_iter(&text[first..]) {
                 if owner.as_ref().is_some_and(|o| !o.accepts(doc, first + hit)) {
                     continue;
@@ -202,11 +202,11 @@ impl Prefilter {
 /// Where a needle must lie to count: at the end of a JSON string that is an ARN in one
 /// account, right after a `/` (`arn:aws:iam::111122223333:role/path/NAME"`). The string
 /// is found by looking back from the hit to its opening quote; whatever that cannot
-/// settle (an escape in the string, a quote escaped, a string longer than an ARN can be)
-/// counts, so the prefilter still errs towards reading.
+/// settle (an escape in the string, a quote escaped, bytes that are not UTF-8, a string
+/// longer than an ARN can be) counts, so the prefilter still errs towards reading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeedleOwner {
-    account: Vec<u8>,
+    account: String,
 }
 
 /// The longest an ARN is looked back over (IAM allows 2,048 characters).
@@ -216,7 +216,7 @@ impl NeedleOwner {
     /// Hits count only in an ARN whose account field is `account`.
     pub fn arn_in(account: &str) -> NeedleOwner {
         NeedleOwner {
-            account: account.as_bytes().to_vec(),
+            account: account.to_owned(),
         }
     }
 
@@ -230,14 +230,15 @@ impl NeedleOwner {
             return true;
         };
         let text = &doc[quote + 1..hit];
-        if doc.get(quote.wrapping_sub(1)) == Some(&b'\\') || text.contains(&b'\\') {
+        let escaped = quote.checked_sub(1).is_some_and(|q| doc[q] == b'\\');
+        if escaped || text.contains(&b'\\') {
             return true;
         }
-        // `arn:partition:service:region:account:resource`
-        let Some(rest) = text.strip_prefix(b"arn:") else {
-            return false;
-        };
-        rest.splitn(5, |&c| c == b':').nth(3) == Some(self.account.as_slice())
+        // Read as the caller's ARN is when selection matches it (the name has no `:`).
+        match std::str::from_utf8(text) {
+            Ok(text) => Arn::parse(text).is_ok_and(|a| a.account() == self.account),
+            Err(_) => true,
+        }
     }
 }
 

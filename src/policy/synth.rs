@@ -18,7 +18,7 @@ use crate::iam::arn::Arn;
 use crate::iam::pattern::{Tokenized, is_pattern, literal_start};
 use crate::iam::permission::{Condition, Permission};
 use crate::iam::policy::{Conditions, Effect, OneOrMany, Statement};
-use crate::policy::perrun::{self, Evidence};
+use crate::policy::perrun::{self, Evidence, numeric_order};
 use crate::usage::{Usage, UsageSet};
 
 /// Synthesis options.
@@ -76,9 +76,8 @@ impl Generalization {
 
     fn add_varied(&mut self, more: impl IntoIterator<Item = String>) {
         self.varied.extend(more);
-        // Numbers in numeric order (`9` before `10`), then the rest.
         self.varied
-            .sort_by(|a, b| (a.len(), a.as_str()).cmp(&(b.len(), b.as_str())));
+            .sort_by(|a, b| numeric_order(a).cmp(&numeric_order(b)));
         self.varied.dedup();
         self.varied.truncate(VARIED);
     }
