@@ -6,7 +6,8 @@
 //! Fingerprints at position `p` (each then checked in full):
 //! - `"eventVersion":` and `"eventID":` — a `"` at `p` and `V` or `I` at `p + 6`;
 //! - `\u` — a `\` at `p` and a `u` at `p + 1`;
-//! - the needle — its two rarest bytes at their offsets (memchr's heuristic, `Pair`).
+//! - the needle — its two rarest bytes in CloudTrail JSON at their offsets (`Pair` with
+//!   [`CloudTrailRank`]).
 //!
 //! The loop runs at about 10 GB/s here (AVX2), half of one `memmem` pass: it reads an
 //! object just inflated, mostly out of the caches, so an AVX-512 version measured no
@@ -14,7 +15,7 @@
 
 use memchr::arch::all::packedpair::Pair;
 
-use super::{ID, KEY, NeedleOwner, opens_record};
+use super::{CloudTrailRank, ID, KEY, NeedleOwner, opens_record};
 
 /// What one pass over a document found.
 #[derive(Debug, Default, Clone)]
@@ -42,7 +43,7 @@ const REACH: usize = 6;
 impl Fused {
     /// `None` for a needle shorter than two bytes (no pair to compare).
     pub fn new(needle: &[u8], owner: Option<NeedleOwner>) -> Option<Fused> {
-        let pair = Pair::new(needle)?;
+        let pair = Pair::with_ranker(needle, CloudTrailRank)?;
         Some(Fused {
             needle: needle.to_vec(),
             owner,
