@@ -2,7 +2,9 @@
 //!
 //! - parse: `Decoder::decode` of one ~1 MB (JSON) gzipped object, records counted;
 //! - map: `Mapper::map` over the records of one object (parsed once, outside the loop);
-//! - synthesize: `generate::build` on the usage set of the busy principal from ~30 MB.
+//! - synthesize: `generate::build` on the usage set of the busy principal from ~30 MB;
+//! - prefilter: `Prefilter::plan` over one ~1 MB (JSON) object, for the busy principal's
+//!   role (its needle and account) and for a name no record holds.
 //!
 //! `cargo bench --bench micro` (add `-- parse` to run one).
 
@@ -108,5 +110,26 @@ fn synthesize(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, map, synthesize);
+fn prefilter(c: &mut Criterion) {
+    use iamtrail::decode::{NeedleOwner, Prefilter};
+    let json = corpus::sample_object(3, 1_000_000);
+    let mut g = c.benchmark_group("prefilter");
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    for (name, needle) in [
+        ("Prefilter::plan, the busy role", &b"ci-deployer\""[..]),
+        (
+            "Prefilter::plan, a role no record names",
+            &b"no-such-role\""[..],
+        ),
+    ] {
+        let owner = Some(NeedleOwner::arn_in("111122223333"));
+        let mut p = Prefilter::owned([(needle.to_vec(), owner)]).expect("a needle");
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(p.plan(&json).map(|plan| plan.records)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, parse, map, synthesize, prefilter);
 criterion_main!(benches);
