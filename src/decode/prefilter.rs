@@ -278,6 +278,23 @@ mod tests {
         format!(r#"{{"Records":[{}]}}"#, records.join(","))
     }
 
+    /// The prefilter `make` builds, once per way it can scan: each vector loop this CPU
+    /// runs, then a `memmem` pass per pattern; each with its name.
+    fn scans(make: fn() -> Prefilter) -> Vec<(String, Prefilter)> {
+        let mut out: Vec<(String, Prefilter)> = fused::Simd::available()
+            .into_iter()
+            .map(|simd| {
+                let mut p = make();
+                p.fused.as_mut().expect("one needle: fused").set_simd(simd);
+                (format!("fused {simd:?}"), p)
+            })
+            .collect();
+        let mut passes = make();
+        passes.fused = None;
+        out.push(("a pass per pattern".into(), passes));
+        out
+    }
+
     fn indices(p: &mut Prefilter, doc: &str) -> Option<(usize, Vec<usize>)> {
         let plan = p.plan(doc.as_bytes())?;
         // Every candidate spans exactly its record.
@@ -385,25 +402,19 @@ mod tests {
         ];
         let refs: Vec<&str> = records.iter().map(String::as_str).collect();
         let text = doc(&refs);
-        for fused in [true, false] {
-            let mut p = pf_owned();
-            if !fused {
-                p.fused = None;
-            }
+        for (scan, mut p) in scans(pf_owned) {
             assert_eq!(
                 indices(&mut p, &text),
                 Some((7, vec![0, 2, 4, 5])),
-                "fused {fused}"
+                "{scan}"
             );
-            // Without an owner every record holding the needle is a candidate.
-            let mut p = pf();
-            if !fused {
-                p.fused = None;
-            }
+        }
+        // Without an owner every record holding the needle is a candidate.
+        for (scan, mut p) in scans(pf) {
             assert_eq!(
                 indices(&mut p, &text),
                 Some((7, vec![0, 1, 2, 3, 4, 5, 6])),
-                "fused {fused}"
+                "{scan}"
             );
         }
         // An owner never refuses what it cannot read: a string longer than an ARN.
@@ -412,8 +423,9 @@ mod tests {
         assert_eq!(indices(&mut pf_owned(), &text), Some((1, vec![0])));
     }
 
-    /// The one-pass scan and the pass-per-pattern scan agree on any text made of the
-    /// pieces that matter (records, keys, escapes, the needle, across 32-byte blocks).
+    /// Every one-pass scan and the pass-per-pattern scan agree on any text made of the
+    /// pieces that matter (records, keys, escapes, the needle, across 32- and 64-byte
+    /// blocks).
     #[test]
     fn one_pass_agrees_with_a_pass_per_pattern() {
         use proptest::prelude::*;
@@ -435,16 +447,17 @@ mod tests {
             .run(&prop::collection::vec(piece, 1..12), |records| {
                 let text = doc(&records);
                 for make in [pf, pf_owned] {
-                    let mut fused = make();
-                    let mut passes = make();
-                    passes.fused = None;
-                    let a = fused
-                        .plan(text.as_bytes())
-                        .map(|p| (p.records, p.candidates.to_vec()));
+                    let mut all = scans(make);
+                    let (_, mut passes) = all.pop().expect("the pass per pattern");
                     let b = passes
                         .plan(text.as_bytes())
                         .map(|p| (p.records, p.candidates.to_vec()));
-                    prop_assert_eq!(a, b, "{}", text);
+                    for (scan, mut fused) in all {
+                        let a = fused
+                            .plan(text.as_bytes())
+                            .map(|p| (p.records, p.candidates.to_vec()));
+                        prop_assert_eq!(&a, &b, "{}: {}", scan, text);
+                    }
                 }
                 Ok(())
             })
@@ -463,16 +476,17 @@ mod tests {
                 text.extend_from_slice(&junk);
                 text.extend_from_slice(b"]}");
                 for make in [pf, pf_owned] {
-                    let mut fused = make();
-                    let mut passes = make();
-                    passes.fused = None;
-                    let a = fused
-                        .plan(&text)
-                        .map(|p| (p.records, p.candidates.to_vec()));
+                    let mut all = scans(make);
+                    let (_, mut passes) = all.pop().expect("the pass per pattern");
                     let b = passes
                         .plan(&text)
                         .map(|p| (p.records, p.candidates.to_vec()));
-                    prop_assert_eq!(a, b);
+                    for (scan, mut fused) in all {
+                        let a = fused
+                            .plan(&text)
+                            .map(|p| (p.records, p.candidates.to_vec()));
+                        prop_assert_eq!(&a, &b, "{}", scan);
+                    }
                 }
                 Ok(())
             })
