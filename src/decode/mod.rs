@@ -16,6 +16,7 @@
 //! truncated gzip or unparsable document loses the object; a bad line in NDJSON or a
 //! bad element of `Records` loses only that record.
 
+mod inflate;
 mod layout;
 pub mod prefilter;
 pub mod record;
@@ -121,7 +122,7 @@ enum Chunked {
 /// per object or per record: the inflater, its output buffer, the parser's buffers and
 /// the tapes are kept and reused (up to [`RETAIN`] bytes each).
 pub struct Decoder {
-    inflater: libdeflater::Decompressor,
+    inflater: inflate::Inflater,
     buffers: Buffers,
     /// For slices of records: one level less deep than `buffers` allows, because a
     /// slice `[…]` sits one level higher than the records in `{"Records":[…]}` do, so a
@@ -156,7 +157,7 @@ pub struct Decoder {
 impl Default for Decoder {
     fn default() -> Self {
         Decoder {
-            inflater: libdeflater::Decompressor::new(),
+            inflater: inflate::Inflater::new(),
             buffers: Buffers::default(),
             chunk_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 1),
             record_buffers: Buffers::with_max_depth(0, simd_json::DEFAULT_MAX_DEPTH - 2),
@@ -763,16 +764,10 @@ impl Decoder {
         }
         // The parser needs whitespace-or-anything padding: leftovers of an earlier object
         // are fine (see `fill_tape_padded`).
-        let got = self
-            .inflater
-            .gzip_decompress(data, &mut self.inflated[..len])
-            .ok()?;
+        let (used, got) = self.inflater.gzip_member(data, &mut self.inflated[..len])?;
         // libdeflate inflates the first member only and checks it against its own
-        // trailer. It is the whole object when that trailer is the object's last 8 bytes:
-        // the member's ISIZE equals the last 4 bytes (so `got == len`) and those 4 bytes
-        // occur nowhere earlier, where a first member's trailer would otherwise sit.
-        // (A chance occurrence in the compressed bytes only costs the streaming path.)
-        if got != len || memchr::memmem::find(&data[..n - 4], &data[n - 4..]).is_some() {
+        // trailer: it is the whole object when it ends where the object does.
+        if used != n || got != len {
             return None;
         }
         Some(len)
