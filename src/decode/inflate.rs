@@ -6,9 +6,46 @@
 use std::ptr::NonNull;
 
 use libdeflate_sys::{
-    libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
-    libdeflate_gzip_decompress_ex, libdeflate_result_LIBDEFLATE_SUCCESS,
+    libdeflate_alloc_decompressor, libdeflate_crc32, libdeflate_decompressor,
+    libdeflate_deflate_decompress_ex, libdeflate_free_decompressor, libdeflate_gzip_decompress_ex,
+    libdeflate_result_LIBDEFLATE_SUCCESS,
 };
+
+/// The CRC-32 (gzip's) of `bytes` continuing from `crc` (0 to start), with libdeflate's
+/// vectorized code.
+pub(super) fn crc32(crc: u32, bytes: &[u8]) -> u32 {
+    // SAFETY: a live slice's pointer and length; libdeflate only reads it.
+    unsafe { libdeflate_crc32(crc, bytes.as_ptr().cast(), bytes.len()) }
+}
+
+/// The length of a gzip member's header (RFC 1952, 2.3): `None` when `data` does not
+/// start with a whole one libdeflate would take (deflate, no reserved flag bits).
+pub(super) fn gzip_header_len(data: &[u8]) -> Option<usize> {
+    const FHCRC: u8 = 0x02;
+    const FEXTRA: u8 = 0x04;
+    const FNAME: u8 = 0x08;
+    const FCOMMENT: u8 = 0x10;
+    let [0x1f, 0x8b, 8, flags, ..] = *data else {
+        return None;
+    };
+    if flags & 0xe0 != 0 || data.len() < 10 {
+        return None;
+    }
+    let mut at = 10;
+    if flags & FEXTRA != 0 {
+        let len = u16::from_le_bytes([*data.get(at)?, *data.get(at + 1)?]);
+        at += 2 + usize::from(len);
+    }
+    for flag in [FNAME, FCOMMENT] {
+        if flags & flag != 0 {
+            at += data.get(at..)?.iter().position(|&b| b == 0)? + 1;
+        }
+    }
+    if flags & FHCRC != 0 {
+        at += 2;
+    }
+    (at <= data.len()).then_some(at)
+}
 
 /// One libdeflate decompressor (its tables are reused from call to call).
 pub(super) struct Inflater(NonNull<libdeflate_decompressor>);
@@ -34,6 +71,31 @@ impl Inflater {
         // and not aliased (`&mut`), and the decompressor is ours alone (`&mut self`).
         let result = unsafe {
             libdeflate_gzip_decompress_ex(
+                self.0.as_ptr(),
+                data.as_ptr().cast(),
+                data.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+                &mut used,
+                &mut written,
+            )
+        };
+        (result == libdeflate_result_LIBDEFLATE_SUCCESS
+            && used <= data.len()
+            && written <= out.len())
+        .then_some((used, written))
+    }
+}
+
+impl Inflater {
+    /// Inflates one raw deflate stream at the start of `data` into `out`, checking
+    /// nothing but its own structure: `(bytes of data it took, bytes written)`, or `None`
+    /// when it is damaged or its output does not fit `out`.
+    pub fn deflate(&mut self, data: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
+        let (mut used, mut written) = (0usize, 0usize);
+        // SAFETY: as in `gzip_member`.
+        let result = unsafe {
+            libdeflate_deflate_decompress_ex(
                 self.0.as_ptr(),
                 data.as_ptr().cast(),
                 data.len(),
@@ -102,6 +164,66 @@ mod tests {
     }
 
     #[test]
+    fn a_header_is_as_long_as_its_flags_say() {
+        let base = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        let with = |flags: u8, rest: &[u8]| {
+            let mut h = base.to_vec();
+            h[3] = flags;
+            h.extend_from_slice(rest);
+            h
+        };
+        assert_eq!(gzip_header_len(&base), Some(10));
+        assert_eq!(gzip_header_len(&with(0x08, b"a.json\0")), Some(17));
+        assert_eq!(gzip_header_len(&with(0x10, b"hi\0")), Some(13));
+        assert_eq!(gzip_header_len(&with(0x04, &[2, 0, 9, 9])), Some(14));
+        assert_eq!(gzip_header_len(&with(0x02, &[0, 0])), Some(12));
+        assert_eq!(
+            gzip_header_len(&with(0x1e, &[1, 0, 7, b'n', 0, b'c', 0, 5, 5])),
+            Some(19)
+        );
+        // Reserved flag bits, another method, truncated fields, not gzip.
+        assert_eq!(gzip_header_len(&with(0x20, b"")), None);
+        let mut stored = base;
+        stored[2] = 7;
+        assert_eq!(gzip_header_len(&stored), None);
+        assert_eq!(gzip_header_len(&with(0x08, b"no end")), None);
+        assert_eq!(gzip_header_len(&with(0x04, &[9, 0, 1])), None);
+        assert_eq!(gzip_header_len(&with(0x02, &[0])), None);
+        assert_eq!(gzip_header_len(&base[..9]), None);
+        assert_eq!(gzip_header_len(b"{\"Records\":[]}"), None);
+    }
+
+    #[test]
+    fn the_crc_is_gzips() {
+        let text = b"{\"Records\":[{\"eventVersion\":\"1.08\"}]}";
+        let gz = gzip(text);
+        let trailer = u32::from_le_bytes(gz[gz.len() - 8..gz.len() - 4].try_into().unwrap());
+        assert_eq!(crc32(0, text), trailer);
+        // In pieces, as the prefilter sums it.
+        assert_eq!(
+            crc32(crc32(crc32(0, &text[..5]), &text[5..20]), &text[20..]),
+            trailer
+        );
+        assert_eq!(crc32(0, b""), 0);
+    }
+
+    #[test]
+    fn a_raw_stream_tells_where_it_ends() {
+        let text = b"some text, some text, some text";
+        let gz = gzip(text);
+        let head = gzip_header_len(&gz).unwrap();
+        let mut inf = Inflater::new();
+        let mut out = vec![0u8; text.len()];
+        assert_eq!(
+            inf.deflate(&gz[head..], &mut out),
+            Some((gz.len() - head - 8, text.len()))
+        );
+        assert_eq!(&out[..], &text[..]);
+        assert_eq!(inf.deflate(&gz[head..], &mut [0u8; 3]), None);
+        assert_eq!(inf.deflate(&gz[head..head + 4], &mut out), None);
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic() {
         use proptest::prelude::*;
         let gz = gzip(b"{\"Records\":[{\"eventVersion\":\"1.08\"}]}");
@@ -120,6 +242,12 @@ mod tests {
                     let mut inf = Inflater::new();
                     if let Some((used, written)) = inf.gzip_member(&data, &mut out) {
                         prop_assert!(used <= data.len() && written <= room);
+                    }
+                    if let Some(head) = gzip_header_len(&data) {
+                        prop_assert!(head <= data.len());
+                        if let Some((used, written)) = inf.deflate(&data[head..], &mut out) {
+                            prop_assert!(used <= data.len() - head && written <= room);
+                        }
                     }
                     Ok(())
                 },

@@ -197,6 +197,10 @@ impl std::fmt::Debug for Decoder {
     }
 }
 
+/// The text inflated without its checksum does not match the trailer's CRC-32.
+#[derive(Debug)]
+struct Damaged;
+
 /// Calls `sink(index, record)` for every record; `index` is the 0-based position in the
 /// object (element of `Records`/`Events`, or line number − 1 for NDJSON).
 pub type Sink<'s> = dyn FnMut(usize, Result<Record<'_>, RecordError>) + 's;
@@ -249,10 +253,21 @@ impl Decoder {
         sink: &mut Sink<'_>,
         want: Option<&Want<'_>>,
         restart: Option<&mut (dyn FnMut() + 'r)>,
-    ) -> Option<ObjectKind> {
-        let want = want.filter(|_| self.prefilter_on)?;
-        let mut pf = self.prefilter.take()?;
-        let done = match pf.plan(text) {
+        unsummed: Option<u32>,
+    ) -> Result<Option<ObjectKind>, Damaged> {
+        let summed = |text: &[u8]| unsummed.is_none_or(|crc| inflate::crc32(0, text) == crc);
+        let (Some(want), Some(mut pf)) =
+            (want.filter(|_| self.prefilter_on), self.prefilter.take())
+        else {
+            return if summed(text) { Ok(None) } else { Err(Damaged) };
+        };
+        let mut crc = 0;
+        let plan = pf.plan_summing(text, unsummed.is_some().then_some(&mut crc));
+        if unsummed.is_some_and(|want| want != crc) {
+            self.prefilter = Some(pf);
+            return Err(Damaged);
+        }
+        let done = match plan {
             Some(plan) if plan.candidates.is_empty() => Some(plan.records),
             Some(plan) => {
                 let items = plan.candidates.iter().map(|c| {
@@ -279,8 +294,11 @@ impl Decoder {
             None => None,
         };
         self.prefilter = Some(pf);
-        self.prefiltered = done?;
-        Some(ObjectKind::Records)
+        let Some(done) = done else {
+            return Ok(None);
+        };
+        self.prefiltered = done;
+        Ok(Some(ObjectKind::Records))
     }
 
     /// Decodes one object. `data` is consumed as scratch space (the JSON parser works in
@@ -335,9 +353,29 @@ impl Decoder {
         self.trailing = false;
         self.prefiltered = 0;
         let result = if is_gzip(data) {
-            let len = self.inflate(data)?;
+            // The prefilter checksums the text as it scans it (see `inflate_unsummed`).
+            let planning = want.is_some() && self.prefilter_on && self.prefilter.is_some();
+            let (mut len, unsummed) = match self.inflate_unsummed(data, planning) {
+                Some(got) => got,
+                None => (self.inflate(data)?, None),
+            };
             let mut doc = std::mem::take(&mut self.inflated);
-            let planned = self.prefiltered_read(&doc[..len], sink, want, restart.as_deref_mut());
+            let planned = match self.prefiltered_read(
+                &doc[..len],
+                sink,
+                want,
+                restart.as_deref_mut(),
+                unsummed,
+            ) {
+                Ok(planned) => planned,
+                Err(Damaged) => {
+                    // What the streaming inflater says of the damage is the report.
+                    self.inflated = doc;
+                    len = self.inflate_stream(data)?;
+                    doc = std::mem::take(&mut self.inflated);
+                    None
+                }
+            };
             let r = match (planned, restart, want) {
                 (Some(kind), ..) => Ok(kind),
                 (None, Some(restart), Some(want)) => {
@@ -373,7 +411,9 @@ impl Decoder {
             };
             self.inflated = doc;
             r
-        } else if let Some(kind) = self.prefiltered_read(data, sink, want, restart.as_deref_mut()) {
+        } else if let Ok(Some(kind)) =
+            self.prefiltered_read(data, sink, want, restart.as_deref_mut(), None)
+        {
             Ok(kind)
         } else {
             // The parser reads up to INPUT_PADDING bytes past the document.
@@ -729,6 +769,11 @@ impl Decoder {
         if let Some(len) = self.inflate_whole(data) {
             return Ok(len);
         }
+        self.inflate_stream(data)
+    }
+
+    /// The streaming inflater, for what [`Decoder::inflate`] cannot take in one call.
+    fn inflate_stream(&mut self, data: &[u8]) -> Result<usize, ObjectError> {
         self.inflated.clear();
         let mut dec = MultiGzDecoder::new(data).take(MAX_INFLATED + 1);
         let read = dec.read_to_end(&mut self.inflated);
@@ -745,8 +790,9 @@ impl Decoder {
         Ok(len)
     }
 
-    /// The one-call path: `None` when the object is not provably one whole gzip member.
-    fn inflate_whole(&mut self, data: &[u8]) -> Option<usize> {
+    /// The size an object's gzip trailer claims, when it is one the one-call paths
+    /// believe, with `self.inflated` grown to hold it.
+    fn claimed_size(&mut self, data: &[u8]) -> Option<usize> {
         let n = data.len();
         if n < 18 {
             return None;
@@ -762,6 +808,36 @@ impl Decoder {
         if self.inflated.len() < len + INPUT_PADDING {
             self.inflated.resize(len + INPUT_PADDING, b' ');
         }
+        Some(len)
+    }
+
+    /// With `defer`, the one-call path without the checksum: the object's one gzip
+    /// member inflated into `self.inflated[..len]`, and the CRC-32 its trailer claims,
+    /// which the caller must check before using the text (the prefilter computes it while
+    /// it scans, so the text is read from memory once instead of twice). `None` when
+    /// not deferring, or when the object is not provably one whole member.
+    fn inflate_unsummed(&mut self, data: &[u8], defer: bool) -> Option<(usize, Option<u32>)> {
+        if !defer {
+            return None;
+        }
+        let len = self.claimed_size(data)?;
+        let n = data.len();
+        let head = inflate::gzip_header_len(data)?;
+        let (used, got) = self
+            .inflater
+            .deflate(data.get(head..n - 8)?, &mut self.inflated[..len])?;
+        // One member, ending with the object's 8-byte trailer.
+        if head + used + 8 != n || got != len {
+            return None;
+        }
+        let crc = u32::from_le_bytes(data[n - 8..n - 4].try_into().ok()?);
+        Some((len, Some(crc)))
+    }
+
+    /// The one-call path: `None` when the object is not provably one whole gzip member.
+    fn inflate_whole(&mut self, data: &[u8]) -> Option<usize> {
+        let len = self.claimed_size(data)?;
+        let n = data.len();
         // The parser needs whitespace-or-anything padding: leftovers of an earlier object
         // are fine (see `fill_tape_padded`).
         let (used, got) = self.inflater.gzip_member(data, &mut self.inflated[..len])?;

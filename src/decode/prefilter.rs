@@ -141,21 +141,39 @@ impl Prefilter {
     /// selected principal, or `None` when the object must be read in full (see the
     /// module docs for when).
     pub fn plan(&mut self, doc: &[u8]) -> Option<Plan<'_>> {
+        self.plan_summing(doc, None)
+    }
+
+    /// [`Prefilter::plan`], and when `crc` is given, the CRC-32 of all of `doc` into it
+    /// whatever the plan (computed as the single-needle scan goes, while the text is in
+    /// the cache).
+    pub fn plan_summing(&mut self, doc: &[u8], mut crc: Option<&mut u32>) -> Option<Plan<'_>> {
+        let whole = |crc: Option<&mut u32>| {
+            if let Some(c) = crc {
+                *c = crate::decode::inflate::crc32(0, doc);
+            }
+        };
         let body = doc.trim_ascii_start();
         let lead = doc.len() - body.len();
         let body = body.trim_ascii_end();
         if !body.starts_with(HEAD) || !body.ends_with(b"]}") || body.len() < HEAD.len() + 2 {
+            whole(crc);
             return None;
         }
         // The `]` closing `Records`, and the first record's `{`.
         let close = lead + body.len() - 2;
         let first = lead + HEAD.len();
         if !doc[first..].starts_with(FIRST) {
+            whole(crc);
             return None;
         }
-        let scanned = match &self.fused {
-            Some(f) => f.scan(doc, first, close, &mut self.found),
-            None => self.passes(doc, first, close),
+        let scanned = match (&self.fused, crc.as_deref_mut()) {
+            (Some(f), Some(c)) => f.scan_summing(doc, first, close, &mut self.found, c),
+            (Some(f), None) => f.scan(doc, first, close, &mut self.found),
+            (None, _) => {
+                whole(crc);
+                self.passes(doc, first, close)
+            }
         };
         let found = &self.found;
         if !scanned || found.ids != found.starts.len() {
@@ -471,7 +489,7 @@ mod tests {
         let byte = prop::sample::select(b"{}[],:\"\\uVIDeventVersionci /arn1 \x00\xff".to_vec());
         let mut runner = proptest::test_runner::TestRunner::default();
         runner
-            .run(&prop::collection::vec(byte, 0..300), |junk| {
+            .run(&prop::collection::vec(byte, 0..40_000), |junk| {
                 let mut text = br#"{"Records":[{"eventVersion":"#.to_vec();
                 text.extend_from_slice(&junk);
                 text.extend_from_slice(b"]}");
@@ -481,11 +499,19 @@ mod tests {
                     let b = passes
                         .plan(&text)
                         .map(|p| (p.records, p.candidates.to_vec()));
+                    all.push(("a pass per pattern".into(), passes));
                     for (scan, mut fused) in all {
                         let a = fused
                             .plan(&text)
                             .map(|p| (p.records, p.candidates.to_vec()));
                         prop_assert_eq!(&a, &b, "{}", scan);
+                        // Summing as it scans: the same plan, and the text's CRC-32.
+                        let mut crc = 0;
+                        let summed = fused
+                            .plan_summing(&text, Some(&mut crc))
+                            .map(|p| (p.records, p.candidates.to_vec()));
+                        prop_assert_eq!(&summed, &b, "{} summing", scan);
+                        prop_assert_eq!(crc, crc32fast::hash(&text), "{}", scan);
                     }
                 }
                 Ok(())

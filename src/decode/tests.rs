@@ -476,3 +476,67 @@ fn prefiltered_records_are_handed_over_in_bounded_batches() {
     assert!((1..=2).contains(&restarts), "{restarts}");
     assert!(whole[0].contains("not valid JSON"), "{whole:?}");
 }
+
+/// With the prefilter, a single-member object's checksum is computed as the text is
+/// scanned: a damaged CRC, a damaged length or damaged deflate data is reported exactly
+/// as without it, and gzip headers with a name, comment, extra field or header CRC read
+/// the same records either way.
+#[test]
+fn the_prefilter_checks_the_checksum_it_computes() {
+    let rec = |i: usize, name: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/{name}/s","accountId":"111122223333","sessionContext":{{"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::111122223333:role/{name}","accountId":"111122223333","userName":"{name}"}}}}}},"eventTime":"2026-11-20T09:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","requestParameters":{{"bucketName":"b","key":"k/{i}"}},"eventID":"{i:08}-0000-4000-8000-000000000000","eventType":"AwsApiCall","recipientAccountId":"111122223333"}}"#
+        )
+    };
+    // Long enough for several checksum chunks.
+    let recs: Vec<String> = (0..400)
+        .map(|i| rec(i, if i % 7 == 0 { "ci" } else { "other" }))
+        .collect();
+    let doc = format!("{{\"Records\":[{}]}}", recs.join(","));
+    let want = |r: &Record<'_>| r.issuer_str("arn").is_some_and(|a| a.ends_with("/ci"));
+    let selecting = |mut data: Vec<u8>, prefilter: bool| {
+        let mut d = Decoder::default();
+        if prefilter {
+            d.set_prefilter(Prefilter::new([b"ci\"".to_vec()]));
+        }
+        let mut got = Vec::new();
+        let r = d.decode_selecting(
+            &mut data,
+            &mut |i, rec| {
+                if rec.as_ref().is_ok_and(&want) || rec.is_err() {
+                    got.push(show(i, rec));
+                }
+            },
+            None,
+            Some(&want),
+        );
+        got.push(format!("{:?}", r.map_err(|e| e.to_string())));
+        (got, d.prefiltered())
+    };
+    let plain = gz(doc.as_bytes());
+    let (expected, prefiltered) = selecting(plain.clone(), true);
+    assert_eq!(expected.len(), 58 + 1, "58 records and the result");
+    assert_eq!(prefiltered, 400 - 58, "the plan ran");
+    assert_eq!(selecting(plain.clone(), false).0, expected);
+    let n = plain.len();
+    for (what, at) in [("CRC", n - 7), ("length", n - 3), ("data", n / 2)] {
+        let mut bad = plain.clone();
+        bad[at] ^= 0x10;
+        let (with, _) = selecting(bad.clone(), true);
+        let (without, _) = selecting(bad, false);
+        assert_eq!(with, without, "damaged {what}");
+        assert!(
+            with.last().unwrap().contains("Err"),
+            "damaged {what}: {with:?}"
+        );
+    }
+    // Every optional header field (RFC 1952): the same records, through the plan.
+    let mut e = flate2::GzBuilder::new()
+        .filename("trail.json")
+        .comment("from a test")
+        .extra(vec![1, 2, 3])
+        .write(Vec::new(), flate2::Compression::fast());
+    e.write_all(doc.as_bytes()).unwrap();
+    let named = e.finish().unwrap();
+    assert_eq!(selecting(named, true), (expected, prefiltered));
+}

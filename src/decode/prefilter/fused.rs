@@ -17,6 +17,7 @@
 use memchr::arch::all::packedpair::Pair;
 
 use super::{CloudTrailRank, ID, KEY, NeedleOwner, opens_record};
+use crate::decode::inflate::crc32;
 
 /// What one pass over a document found.
 #[derive(Debug, Default, Clone)]
@@ -77,6 +78,10 @@ impl Simd {
 /// How far past a position the loop reads for the fixed patterns (`p + 6`).
 const REACH: usize = 6;
 
+/// How much text [`Fused::scan_summing`] checksums before scanning it: well inside the
+/// first-level data cache (48 KB here).
+const SUM_CHUNK: usize = 16 << 10;
+
 impl Fused {
     /// `None` for a needle shorter than two bytes (no pair to compare).
     pub fn new(needle: &[u8], owner: Option<NeedleOwner>) -> Option<Fused> {
@@ -103,18 +108,62 @@ impl Fused {
         found.starts.clear();
         found.hits.clear();
         found.ids = 0;
-        let vectors = match self.simd {
-            // SAFETY: `Simd::detect` found the CPU features each loop needs.
-            #[cfg(target_arch = "x86_64")]
-            Simd::Avx512 => unsafe { self.blocks512(doc, from, to, found) },
-            #[cfg(target_arch = "x86_64")]
-            Simd::Avx2 => unsafe { self.blocks(doc, from, to, found) },
-            _ => Some(from),
-        };
-        let Some(at) = vectors else {
+        let Some(at) = self.vectors(doc, from, to, to, found) else {
             return false;
         };
         (at..to).all(|p| self.check(doc, p, to, found))
+    }
+
+    /// [`Fused::scan`], and the CRC-32 of all of `doc` into `crc`, whatever the scan
+    /// finds. The text is checksummed a chunk at a time just before it is scanned, so
+    /// the scan reads it from the first-level cache instead of from wherever inflating
+    /// left it (a separate checksum pass, as libdeflate's own, makes both passes miss).
+    pub fn scan_summing(
+        &self,
+        doc: &[u8],
+        from: usize,
+        to: usize,
+        found: &mut Found,
+        crc: &mut u32,
+    ) -> bool {
+        found.starts.clear();
+        found.hits.clear();
+        found.ids = 0;
+        let mut sum = crc32(0, &doc[..from]);
+        let (mut at, mut summed, mut ok) = (from, from, true);
+        while summed < to {
+            let end = (summed + SUM_CHUNK).min(to);
+            sum = crc32(sum, &doc[summed..end]);
+            summed = end;
+            if ok {
+                match self.vectors(doc, at, end, to, found) {
+                    Some(next) => at = next,
+                    None => ok = false,
+                }
+            }
+        }
+        *crc = crc32(sum, &doc[to..]);
+        ok && (at..to).all(|p| self.check(doc, p, to, found))
+    }
+
+    /// The vector loop this CPU runs, over positions from `from` up to `stop`: where it
+    /// stopped, or `None` to give up.
+    fn vectors(
+        &self,
+        doc: &[u8],
+        from: usize,
+        stop: usize,
+        to: usize,
+        found: &mut Found,
+    ) -> Option<usize> {
+        match self.simd {
+            // SAFETY: `Simd::detect` found the CPU features each loop needs.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512 => unsafe { self.blocks512(doc, from, stop, to, found) },
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2 => unsafe { self.blocks(doc, from, stop, to, found) },
+            _ => Some(from),
+        }
     }
 
     /// Checks position `p` for every pattern; `false` to give up on the document.
@@ -162,12 +211,19 @@ impl Fused {
         true
     }
 
-    /// The vector loop: positions from `from` while a whole block and what it compares
-    /// past it lie inside `doc`; returns where it stopped (the rest is checked a byte at
+    /// The vector loop: positions from `from` while a whole block lies before `stop` (at
+    /// most `to`) and what it compares past it inside `doc`; returns where it stopped (the rest is checked a byte at
     /// a time), or `None` to give up.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn blocks(&self, doc: &[u8], from: usize, to: usize, found: &mut Found) -> Option<usize> {
+    fn blocks(
+        &self,
+        doc: &[u8],
+        from: usize,
+        stop: usize,
+        to: usize,
+        found: &mut Found,
+    ) -> Option<usize> {
         use std::arch::x86_64::*;
         let (i1, i2) = self.pair;
         let reach = REACH.max(i1).max(i2);
@@ -198,7 +254,7 @@ impl Fused {
             }
         };
         let mut p = from;
-        while p + 64 + reach <= doc.len() && p + 64 <= to {
+        while p + 64 + reach <= doc.len() && p + 64 <= stop {
             let mask = u64::from(marks(p)) | u64::from(marks(p + 32)) << 32;
             if !self.walk(doc, p, mask, to, found) {
                 return None;
@@ -211,7 +267,14 @@ impl Fused {
     /// [`Fused::blocks`] 64 positions per compare, into mask registers.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw")]
-    fn blocks512(&self, doc: &[u8], from: usize, to: usize, found: &mut Found) -> Option<usize> {
+    fn blocks512(
+        &self,
+        doc: &[u8],
+        from: usize,
+        stop: usize,
+        to: usize,
+        found: &mut Found,
+    ) -> Option<usize> {
         use std::arch::x86_64::*;
         let (i1, i2) = self.pair;
         let reach = REACH.max(i1).max(i2);
@@ -222,7 +285,7 @@ impl Fused {
         let c1 = _mm512_set1_epi8(self.needle[i1] as i8);
         let c2 = _mm512_set1_epi8(self.needle[i2] as i8);
         let mut p = from;
-        while p + 64 + reach <= doc.len() && p + 64 <= to {
+        while p + 64 + reach <= doc.len() && p + 64 <= stop {
             // SAFETY: every load reads 64 bytes at p + k with p + 64 + k <= doc.len().
             let mask = unsafe {
                 let base = doc.as_ptr().add(p);
