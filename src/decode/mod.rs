@@ -356,7 +356,7 @@ impl Decoder {
             // The prefilter checksums the text as it scans it (see `inflate_unsummed`).
             let planning = want.is_some() && self.prefilter_on && self.prefilter.is_some();
             let (mut len, unsummed) = match self.inflate_unsummed(data, planning) {
-                Some(got) => got,
+                Some((len, crc)) => (len, Some(crc)),
                 None => (self.inflate(data)?, None),
             };
             let mut doc = std::mem::take(&mut self.inflated);
@@ -816,7 +816,7 @@ impl Decoder {
     /// which the caller must check before using the text (the prefilter computes it while
     /// it scans, so the text is read from memory once instead of twice). `None` when
     /// not deferring, or when the object is not provably one whole member.
-    fn inflate_unsummed(&mut self, data: &[u8], defer: bool) -> Option<(usize, Option<u32>)> {
+    fn inflate_unsummed(&mut self, data: &[u8], defer: bool) -> Option<(usize, u32)> {
         if !defer {
             return None;
         }
@@ -831,7 +831,7 @@ impl Decoder {
             return None;
         }
         let crc = u32::from_le_bytes(data[n - 8..n - 4].try_into().ok()?);
-        Some((len, Some(crc)))
+        Some((len, crc))
     }
 
     /// The one-call path: `None` when the object is not provably one whole gzip member.
