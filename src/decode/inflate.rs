@@ -1,14 +1,17 @@
-//! libdeflate through its C API, for the one thing the `libdeflater` wrapper does not
-//! tell: how many input bytes a gzip member took. With it, an object is one whole member
-//! exactly when that member ends where the object does (before, the decoder searched the
-//! compressed bytes for a second trailer: ~1% of a single-principal run).
+//! libdeflate through its C API, for what the `libdeflater` wrapper does not tell: how
+//! many input bytes a gzip member (or a raw deflate stream) took. With it, an object is
+//! one whole member exactly when that member ends where the object does (before, the
+//! decoder searched the compressed bytes for a second trailer: ~1% of a single-principal
+//! run), and a member can be inflated without its checksum (raw deflate after its
+//! header, [`gzip_header_len`]) when the caller sums the text itself ([`crc32`]).
 
+use std::ffi::c_void;
 use std::ptr::NonNull;
 
 use libdeflate_sys::{
     libdeflate_alloc_decompressor, libdeflate_crc32, libdeflate_decompressor,
     libdeflate_deflate_decompress_ex, libdeflate_free_decompressor, libdeflate_gzip_decompress_ex,
-    libdeflate_result_LIBDEFLATE_SUCCESS,
+    libdeflate_result, libdeflate_result_LIBDEFLATE_SUCCESS,
 };
 
 /// The CRC-32 (gzip's) of `bytes` continuing from `crc` (0 to start), with libdeflate's
@@ -66,11 +69,23 @@ impl Inflater {
     /// trailer (CRC-32 and size): `(bytes of data the member took, bytes written)`, or
     /// `None` when it is not a valid member or its output does not fit `out`.
     pub fn gzip_member(&mut self, data: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
+        self.run(libdeflate_gzip_decompress_ex, data, out)
+    }
+
+    /// Inflates one raw deflate stream at the start of `data` into `out`, checking
+    /// nothing but its own structure: `(bytes of data it took, bytes written)`, or `None`
+    /// when it is damaged or its output does not fit `out`.
+    pub fn deflate(&mut self, data: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
+        self.run(libdeflate_deflate_decompress_ex, data, out)
+    }
+
+    /// Calls one of libdeflate's `*_decompress_ex` functions (they share a signature).
+    fn run(&mut self, inflate: Decompress, data: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
         let (mut used, mut written) = (0usize, 0usize);
         // SAFETY: the pointers and lengths are those of live slices, `out` is writable
         // and not aliased (`&mut`), and the decompressor is ours alone (`&mut self`).
         let result = unsafe {
-            libdeflate_gzip_decompress_ex(
+            inflate(
                 self.0.as_ptr(),
                 data.as_ptr().cast(),
                 data.len(),
@@ -87,30 +102,16 @@ impl Inflater {
     }
 }
 
-impl Inflater {
-    /// Inflates one raw deflate stream at the start of `data` into `out`, checking
-    /// nothing but its own structure: `(bytes of data it took, bytes written)`, or `None`
-    /// when it is damaged or its output does not fit `out`.
-    pub fn deflate(&mut self, data: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
-        let (mut used, mut written) = (0usize, 0usize);
-        // SAFETY: as in `gzip_member`.
-        let result = unsafe {
-            libdeflate_deflate_decompress_ex(
-                self.0.as_ptr(),
-                data.as_ptr().cast(),
-                data.len(),
-                out.as_mut_ptr().cast(),
-                out.len(),
-                &mut used,
-                &mut written,
-            )
-        };
-        (result == libdeflate_result_LIBDEFLATE_SUCCESS
-            && used <= data.len()
-            && written <= out.len())
-        .then_some((used, written))
-    }
-}
+/// The signature of libdeflate's `*_decompress_ex` functions.
+type Decompress = unsafe extern "C" fn(
+    *mut libdeflate_decompressor,
+    *const c_void,
+    usize,
+    *mut c_void,
+    usize,
+    *mut usize,
+    *mut usize,
+) -> libdeflate_result;
 
 impl Drop for Inflater {
     fn drop(&mut self) {

@@ -199,21 +199,37 @@ impl Fused {
         true
     }
 
-    /// Checks the positions `p + k` for every bit `k` set in `mask`; `false` to give up.
+    /// The loop both vector widths run: for every 64-byte step from `from` while a whole
+    /// step lies before `stop` (at most `to`) and what `marks` compares past it (up to
+    /// [`REACH`] or the needle's pair) inside `doc`, checks each position `p + k` whose bit
+    /// `k` is set in `marks(p)`. Returns where it stopped (the rest is checked a byte at a
+    /// time), or `None` to give up.
     #[inline(always)]
-    fn walk(&self, doc: &[u8], p: usize, mut mask: u64, to: usize, found: &mut Found) -> bool {
-        while mask != 0 {
-            if !self.check(doc, p + mask.trailing_zeros() as usize, to, found) {
-                return false;
+    fn steps(
+        &self,
+        doc: &[u8],
+        from: usize,
+        stop: usize,
+        to: usize,
+        found: &mut Found,
+        marks: impl Fn(usize) -> u64,
+    ) -> Option<usize> {
+        let reach = REACH.max(self.pair.0).max(self.pair.1);
+        let mut p = from;
+        while p + 64 + reach <= doc.len() && p + 64 <= stop {
+            let mut mask = marks(p);
+            while mask != 0 {
+                if !self.check(doc, p + mask.trailing_zeros() as usize, to, found) {
+                    return None;
+                }
+                mask &= mask - 1;
             }
-            mask &= mask - 1;
+            p += 64;
         }
-        true
+        Some(p)
     }
 
-    /// The vector loop: positions from `from` while a whole block lies before `stop` (at
-    /// most `to`) and what it compares past it inside `doc`; returns where it stopped (the rest is checked a byte at
-    /// a time), or `None` to give up.
+    /// [`Fused::steps`] with AVX2: each step is two 32-byte compares.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn blocks(
@@ -226,7 +242,6 @@ impl Fused {
     ) -> Option<usize> {
         use std::arch::x86_64::*;
         let (i1, i2) = self.pair;
-        let reach = REACH.max(i1).max(i2);
         let quote = _mm256_set1_epi8(b'"' as i8);
         let vee = _mm256_set1_epi8(b'V' as i8);
         let eye = _mm256_set1_epi8(b'I' as i8);
@@ -236,7 +251,8 @@ impl Fused {
         // Bit k set where position p + k shows one of the fingerprints.
         let marks = |p: usize| -> u32 {
             // SAFETY: every load reads 32 bytes at p + k with p + 32 + k <= doc.len()
-            // (the loop's condition), and the CPU has AVX2 (this function's feature).
+            // (`steps` keeps p + 64 + reach inside `doc`), and the CPU has AVX2 (this
+            // function's feature).
             unsafe {
                 let base = doc.as_ptr().add(p);
                 let v0 = _mm256_loadu_si256(base.cast());
@@ -253,18 +269,13 @@ impl Fused {
                 _mm256_movemask_epi8(any) as u32
             }
         };
-        let mut p = from;
-        while p + 64 + reach <= doc.len() && p + 64 <= stop {
-            let mask = u64::from(marks(p)) | u64::from(marks(p + 32)) << 32;
-            if !self.walk(doc, p, mask, to, found) {
-                return None;
-            }
-            p += 64;
-        }
-        Some(p)
+        self.steps(doc, from, stop, to, found, |p| {
+            u64::from(marks(p)) | u64::from(marks(p + 32)) << 32
+        })
     }
 
-    /// [`Fused::blocks`] 64 positions per compare, into mask registers.
+    /// [`Fused::steps`] with AVX-512 BW: each step is one 64-byte compare into mask
+    /// registers (masked compares fold the ANDs).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512bw")]
     fn blocks512(
@@ -277,17 +288,17 @@ impl Fused {
     ) -> Option<usize> {
         use std::arch::x86_64::*;
         let (i1, i2) = self.pair;
-        let reach = REACH.max(i1).max(i2);
         let quote = _mm512_set1_epi8(b'"' as i8);
         let vee = _mm512_set1_epi8(b'V' as i8);
         let eye = _mm512_set1_epi8(b'I' as i8);
         let slash = _mm512_set1_epi8(b'\\' as i8);
         let c1 = _mm512_set1_epi8(self.needle[i1] as i8);
         let c2 = _mm512_set1_epi8(self.needle[i2] as i8);
-        let mut p = from;
-        while p + 64 + reach <= doc.len() && p + 64 <= stop {
-            // SAFETY: every load reads 64 bytes at p + k with p + 64 + k <= doc.len().
-            let mask = unsafe {
+        self.steps(doc, from, stop, to, found, |p| {
+            // SAFETY: every load reads 64 bytes at p + k with p + 64 + k <= doc.len()
+            // (`steps` keeps p + 64 + reach inside `doc`), and the CPU has AVX-512 BW
+            // (this function's features).
+            unsafe {
                 let base = doc.as_ptr().add(p);
                 let v0 = _mm512_loadu_si512(base.cast());
                 let v6 = _mm512_loadu_si512(base.add(REACH).cast());
@@ -299,12 +310,7 @@ impl Fused {
                 let escape = _mm512_cmpeq_epi8_mask(v0, slash);
                 let needle = _mm512_mask_cmpeq_epi8_mask(_mm512_cmpeq_epi8_mask(n1, c1), n2, c2);
                 keys | escape | needle
-            };
-            if !self.walk(doc, p, mask, to, found) {
-                return None;
             }
-            p += 64;
-        }
-        Some(p)
+        })
     }
 }
